@@ -1,0 +1,108 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+import { ROLE_NAMES, type RoleName } from "./roles/role-names.js";
+
+export const DEFAULT_CONFIG_PATH = ".github/codegen-crew.yml";
+
+const roleMap = <T extends z.ZodType>(value: T) =>
+  z.strictObject(Object.fromEntries(ROLE_NAMES.map((role) => [role, value.optional()])) as Record<RoleName, z.ZodOptional<T>>);
+
+const price = z.strictObject({
+  input: z.number().nonnegative().describe("USD per million prompt tokens"),
+  output: z.number().nonnegative().describe("USD per million completion tokens"),
+  cached_input: z.number().nonnegative().optional().describe("USD per million cached prompt tokens"),
+});
+
+/** The schema of `.github/codegen-crew.yml`; every key is optional and has a default. */
+export const crewConfigSchema = z.strictObject({
+  label: z.string().min(1).default("codegen"),
+  model: z.string().min(1).optional(),
+  models: roleMap(z.string().min(1)).default({}),
+  temperatures: roleMap(z.number().min(0).max(2)).default({}),
+  retries: roleMap(z.int().min(0).max(10)).default({}),
+  max_rounds: z.int().min(0).max(10).default(3),
+  budget: z
+    .strictObject({
+      tokens: z.int().positive().default(400_000),
+      cost_usd: z.number().positive().default(2),
+      minutes: z.number().positive().default(30),
+    })
+    .default({ tokens: 400_000, cost_usd: 2, minutes: 30 }),
+  test: z.string().min(1).optional(),
+  lint: z.string().min(1).optional(),
+  paths: z
+    .strictObject({
+      allow: z.array(z.string().min(1)).optional(),
+      deny: z.array(z.string().min(1)).default([]),
+    })
+    .default({ deny: [] }),
+  structured: z.enum(["tools", "json_schema"]).default("tools"),
+  model_timeout_seconds: z.number().positive().default(120),
+  command_timeout_seconds: z.number().positive().default(300),
+  requests_per_minute: z.int().positive().default(60),
+  context_tokens: z.int().min(1000).default(24_000),
+  prices: z.record(z.string(), price).default({}),
+});
+
+export type CrewConfig = z.infer<typeof crewConfigSchema>;
+export type ModelPrice = z.infer<typeof price>;
+
+export function defaultConfig(): CrewConfig {
+  return crewConfigSchema.parse({});
+}
+
+/**
+ * Validates raw config (already parsed from YAML/JSON). `source` names where it came from so that every
+ * error says which file and which key was wrong.
+ */
+export function parseConfig(raw: unknown, source = DEFAULT_CONFIG_PATH): CrewConfig {
+  const result = crewConfigSchema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const keyPath = issue.path.map(String);
+  let key = keyPath.join(".");
+  let reason = issue.message;
+  if (issue.code === "unrecognized_keys") {
+    key = [...keyPath, issue.keys[0]].filter(Boolean).join(".");
+    reason = `unknown key "${issue.keys.join('", "')}"`;
+    if (keyPath.length === 1 && ["models", "temperatures", "retries"].includes(keyPath[0]!)) {
+      reason += ` (expected a role: ${ROLE_NAMES.join(", ")})`;
+    }
+  }
+  const where = key ? `key "${key}"` : "top level";
+  return throwConfig(`${source}: ${where}: ${reason}`, source, key || undefined);
+}
+
+function throwConfig(message: string, file: string, key?: string): never {
+  throw new ConfigError(message, { file, ...(key ? { key } : {}) });
+}
+
+/** Reads the config file from a repository checkout; a missing file means defaults. */
+export async function loadRepoConfig(repoDir: string, relativePath = DEFAULT_CONFIG_PATH): Promise<CrewConfig> {
+  const file = path.join(repoDir, relativePath);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return defaultConfig();
+    throw new ConfigError(`${relativePath}: cannot read: ${(error as Error).message}`, { file: relativePath });
+  }
+  return parseConfigText(text, relativePath);
+}
+
+export function parseConfigText(text: string, source: string): CrewConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    const line = error instanceof YAMLParseError && error.linePos ? ` (line ${error.linePos[0].line})` : "";
+    throw new ConfigError(`${source}: not valid YAML${line}: ${(error as Error).message.split("\n")[0]}`, { file: source });
+  }
+  if (raw !== null && raw !== undefined && (typeof raw !== "object" || Array.isArray(raw))) {
+    throw new ConfigError(`${source}: expected a mapping of keys at the top level`, { file: source });
+  }
+  return parseConfig(raw ?? {}, source);
+}
