@@ -1,0 +1,118 @@
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { DEFAULT_CONFIG_PATH, parseConfigText, type CrewConfig } from "../core/config.js";
+import { createModelStack } from "../core/crew/model-stack.js";
+import { runCrew } from "../core/crew/run-crew.js";
+import { taskSlug } from "../core/intake.js";
+import type { ModelClient } from "../core/model/model-client.js";
+import type { RunBudget } from "../core/model/run-budget.js";
+import type { ProgressListener } from "../core/progress.js";
+import { renderReportMarkdown } from "../core/report/render-markdown.js";
+import type { RunReport } from "../core/report/run-report.js";
+import type { UsageTotals } from "../core/report/run-report.js";
+import type { Task } from "../core/task.js";
+import { ChangePolicy } from "../core/workspace/change-policy.js";
+import { Git } from "../core/workspace/git.js";
+import { createRunWorkspace } from "../core/workspace/run-workspace.js";
+
+export const OUTPUT_DIR = ".codegen-crew";
+
+export interface LocalRunOptions {
+  repoDir: string;
+  task: Task;
+  connect: (budget: RunBudget, config: CrewConfig) => ModelClient;
+  /** Model named by the user (flag or env); per-role config still wins. */
+  model?: string;
+  baseRef?: string;
+  sequential?: boolean;
+  secrets?: string[];
+  cacheDir?: string;
+  onProgress?: ProgressListener;
+  onUsage?: (totals: UsageTotals) => void;
+  /** Extra transcript header fields. */
+  meta?: Record<string, unknown>;
+}
+
+export interface LocalRunResult {
+  report: RunReport;
+  outDir: string;
+  branch: string;
+}
+
+/**
+ * One crew run on a local repository: a worktree on a new branch (the user's checkout is never touched),
+ * the run, then the report, the PR text and the transcript written to `.codegen-crew/runs/<id>/`.
+ */
+export async function runOnLocalRepository(options: LocalRunOptions): Promise<LocalRunResult> {
+  const repo = await Git.open(options.repoDir);
+  const repoDir = (await repo.raw(["rev-parse", "--show-toplevel"])).trim();
+  const baseCommit = await repo.revParse(options.baseRef ?? "HEAD");
+  // Config comes from the commit the branch starts from, not from uncommitted edits.
+  const configText = await repo.show(baseCommit, DEFAULT_CONFIG_PATH);
+  const config: CrewConfig = parseConfigText(configText ?? "", DEFAULT_CONFIG_PATH);
+
+  const slug = taskSlug(options.task);
+  const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${slug}`;
+  const outDir = path.join(repoDir, OUTPUT_DIR, "runs", runId);
+  await mkdir(outDir, { recursive: true });
+  await ignoreOutputDir(repoDir);
+
+  const workspace = await createRunWorkspace({
+    repoDir,
+    branch: `codegen-crew/${slug}`,
+    baseRef: baseCommit,
+    policy: new ChangePolicy({ ...(config.paths.allow ? { allow: config.paths.allow } : {}), deny: config.paths.deny }),
+  });
+  try {
+    const stack = await createModelStack({
+      config,
+      connect: options.connect,
+      transcript: {
+        file: path.join(outDir, "transcript.jsonl"),
+        meta: { task: options.task, repoDir, baseCommit, branch: workspace.branch, ...options.meta },
+      },
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+      ...(options.onUsage ? { onUsage: (_call, totals) => options.onUsage!(totals) } : {}),
+    });
+    const report = await runCrew(
+      { model: stack.model, budget: stack.budget, ledger: stack.ledger, workspace, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+      options.task,
+      {
+        config,
+        ...(options.model ? { model: options.model } : {}),
+        ...(options.sequential ? { sequential: true } : {}),
+        ...(options.secrets ? { secrets: options.secrets } : {}),
+      },
+    );
+    await stack.recorder?.flush();
+    await writeOutputs(outDir, report);
+    await writeFile(path.join(repoDir, OUTPUT_DIR, "last-run"), `${runId}\n`);
+    return { report, outDir, branch: workspace.branch };
+  } finally {
+    await workspace.dispose();
+  }
+}
+
+async function writeOutputs(outDir: string, report: RunReport): Promise<void> {
+  await writeFile(path.join(outDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(path.join(outDir, "report.md"), renderReportMarkdown(report));
+  if (report.pullRequest) {
+    await writeFile(path.join(outDir, "pull-request.md"), `# ${report.pullRequest.title}\n\n${report.pullRequest.body}\n`);
+  }
+}
+
+/** Keeps run outputs out of `git status` without touching a tracked file. */
+async function ignoreOutputDir(repoDir: string): Promise<void> {
+  const git = await Git.open(repoDir);
+  const excludeFile = path.resolve(repoDir, (await git.raw(["rev-parse", "--git-path", "info/exclude"])).trim());
+  const current = await readFile(excludeFile, "utf8").catch(() => "");
+  if (current.split("\n").includes(`/${OUTPUT_DIR}/`)) return;
+  await mkdir(path.dirname(excludeFile), { recursive: true });
+  await appendFile(excludeFile, `${current && !current.endsWith("\n") ? "\n" : ""}/${OUTPUT_DIR}/\n`);
+}
+
+/** The transcript of the repository's last run, for `--show`. */
+export async function lastRunDir(repoDir: string): Promise<string | undefined> {
+  const id = (await readFile(path.join(repoDir, OUTPUT_DIR, "last-run"), "utf8").catch(() => "")).trim();
+  return id ? path.join(repoDir, OUTPUT_DIR, "runs", id) : undefined;
+}

@@ -1,0 +1,43 @@
+import { countTokens as countO200k } from "gpt-tokenizer/encoding/o200k_base";
+import type { ChatMessage } from "./model-client.js";
+
+/**
+ * Token counts are estimates: they use OpenAI's o200k_base encoding, and other providers (DeepSeek,
+ * Llama, Qwen…) tokenise differently, typically within ±20 %. Good enough for budgets and context
+ * trimming; the provider's reported usage is what the run report and cost use.
+ */
+const EXACT_LIMIT_CHARS = 200_000;
+const SAMPLE_CHARS = 50_000;
+// Untrusted text may contain "<|endoftext|>" and friends: count them as plain text instead of throwing.
+const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+
+export function countTokens(text: string): number {
+  if (text.length === 0) return 0;
+  if (text.length <= EXACT_LIMIT_CHARS) return countO200k(text, PLAIN_TEXT);
+  // Huge inputs (a vendored file, a log): extrapolate from a head-and-tail sample rather than spend
+  // seconds tokenising megabytes for an estimate.
+  const half = SAMPLE_CHARS / 2;
+  const sample = text.slice(0, half) + text.slice(-half);
+  const perChar = countO200k(sample, PLAIN_TEXT) / sample.length;
+  return Math.ceil(perChar * text.length);
+}
+
+// The chat format wraps every message in a few tokens (role, separators) and primes the reply.
+const PER_MESSAGE_OVERHEAD = 4;
+const REPLY_PRIMING = 3;
+
+export function countMessageTokens(messages: readonly ChatMessage[]): number {
+  let total = REPLY_PRIMING;
+  for (const message of messages) {
+    total += PER_MESSAGE_OVERHEAD + countTokens(message.role);
+    if (message.role === "assistant") {
+      total += countTokens(message.content ?? "");
+      for (const call of message.tool_calls ?? []) {
+        total += countTokens(call.function.name) + countTokens(call.function.arguments) + PER_MESSAGE_OVERHEAD;
+      }
+    } else {
+      total += countTokens(message.content);
+    }
+  }
+  return total;
+}
