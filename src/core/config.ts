@@ -62,18 +62,14 @@ export function parseConfig(raw: unknown, source = DEFAULT_CONFIG_PATH): CrewCon
   const result = crewConfigSchema.safeParse(raw ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const keyPath = issue.path.map(String);
-  let key = keyPath.join(".");
-  let reason = issue.message;
+  const parent = issue.path.map(String).join(".");
   if (issue.code === "unrecognized_keys") {
-    key = [...keyPath, issue.keys[0]].filter(Boolean).join(".");
-    reason = `unknown key "${issue.keys.join('", "')}"`;
-    if (keyPath.length === 1 && ["models", "temperatures", "retries"].includes(keyPath[0]!)) {
-      reason += ` (expected a role: ${ROLE_NAMES.join(", ")})`;
-    }
+    const key = [parent, issue.keys[0]].filter(Boolean).join(".");
+    const roleHint = ["models", "temperatures", "retries"].includes(parent) ? ` (expected a role: ${ROLE_NAMES.join(", ")})` : "";
+    const where = parent ? ` in "${parent}"` : "";
+    return throwConfig(`${source}: unknown key "${issue.keys.join('", "')}"${where}${roleHint}`, source, key);
   }
-  const where = key ? `key "${key}"` : "top level";
-  return throwConfig(`${source}: ${where}: ${reason}`, source, key || undefined);
+  return throwConfig(`${source}: key "${parent || "(top level)"}": ${issue.message}`, source, parent || undefined);
 }
 
 function throwConfig(message: string, file: string, key?: string): never {

@@ -36,7 +36,7 @@ export function sanitizeUntrustedText(text: string): string {
   // Invisible characters go first so that `<!\u200B--` cannot dodge the comment pattern.
   out = out.replace(HTML_COMMENT, "");
   out = removeHiddenElements(out);
-  out = out.replace(OPEN_TAG, (_tag, name: string, attributes: string) => `<${name}${withoutInvisibleAttributes(attributes)}>`);
+  out = out.replace(OPEN_TAG, (_tag, name: string, attributes: string) => `<${name}${withoutInvisibleAttributes(attributes).trimEnd()}>`);
   out = out.replace(MARKDOWN_IMAGE_ALT, "![](");
   out = out.replace(MARKDOWN_COMMENT, "");
   return out.replace(/\n{4,}/g, "\n\n\n");

@@ -30,7 +30,7 @@ export async function startOfflineModel(transcript: Transcript): Promise<ChatCom
     served.set(role, index + 1);
     const recorded = transcript.calls.filter((c) => c.agent === role)[index];
     if (!recorded || !("response" in recorded)) {
-      return { kind: "status", status: 500, body: { error: { message: `the recorded run has no answer #${index + 1} for ${role}` } } };
+      return { kind: "status", status: 500, headers: { "x-should-retry": "false" }, body: { error: { message: `the recorded run has no answer #${index + 1} for ${role}` } } };
     }
     const { message, finishReason, usage } = recorded.response;
     return {

@@ -186,6 +186,8 @@ describe("OpenAI model client", () => {
     expect((error as Error).message).toContain("Incorrect API key provided");
     expect((error as Error).message).not.toContain(API_KEY);
     expect(JSON.stringify(error)).not.toContain(API_KEY);
+    expect(String((error as Error).cause)).not.toContain(API_KEY);
+    expect(JSON.stringify((error as Error).cause)).not.toContain(API_KEY);
   });
 
   it("reports a refused connection as kind connection after retrying", async () => {

@@ -136,9 +136,11 @@ function pathParts(file: string): PathParts {
   };
 }
 
+/** Equal, or one a prefix of the other for words ("greet" / "greeting"); never for numbered names ("pkg4" / "pkg42"). */
 function partMatches(part: string, term: string): boolean {
   if (part === term) return true;
-  return part.length >= 4 && term.length >= 4 && (part.startsWith(term) || term.startsWith(part));
+  if (part.length < 4 || term.length < 4 || /\d/.test(part) || /\d/.test(term)) return false;
+  return part.startsWith(term) || term.startsWith(part);
 }
 
 /** Path relevance per file (only files with a score above zero appear). */

@@ -9,7 +9,16 @@ import path from "node:path";
 export type ResolveProblem = "absolute" | "escapes" | "git-dir" | "missing" | "not-a-file" | "not-a-directory" | "unreadable";
 
 export type Resolved =
-  | { ok: true; relative: string; realPath: string; size: number; isDirectory: boolean }
+  | {
+      ok: true;
+      /** The path as asked for, normalised. */
+      relative: string;
+      /** Where it really is, symlinks followed, relative to the root. */
+      realRelative: string;
+      realPath: string;
+      size: number;
+      isDirectory: boolean;
+    }
   | { ok: false; problem: ResolveProblem; message: string };
 
 export async function realRepoRoot(dir: string): Promise<string> {
@@ -57,7 +66,7 @@ export async function resolveInRepo(root: string, requested: string): Promise<Re
   try {
     const info = await stat(real);
     if (!info.isFile() && !info.isDirectory()) return { ok: false, problem: "not-a-file", message: `"${requested}" is not a regular file` };
-    return { ok: true, relative: normal.relative, realPath: real, size: info.size, isDirectory: info.isDirectory() };
+    return { ok: true, relative: normal.relative, realRelative, realPath: real, size: info.size, isDirectory: info.isDirectory() };
   } catch (error) {
     return { ok: false, problem: "unreadable", message: `"${requested}" cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})` };
   }

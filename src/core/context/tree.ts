@@ -1,3 +1,5 @@
+import { displayPath } from "./render-context.js";
+
 /**
  * A file tree that stays within a line budget however large the repository: directories are expanded
  * breadth-first while lines remain, the rest shown as `dir/ (N files)`. The directories holding pinned
@@ -22,7 +24,16 @@ export interface TreeOptions {
 }
 
 export function renderTree(files: readonly string[], options: TreeOptions): string {
+  return createTreeRenderer(files)(options);
+}
+
+/** Builds the directory index once, for callers that render the same files at several sizes. */
+export function createTreeRenderer(files: readonly string[]): (options: TreeOptions) => string {
   const root = buildTree(files);
+  return (options) => renderIndexedTree(root, options);
+}
+
+function renderIndexedTree(root: DirNode, options: TreeOptions): string {
   const pinnedFiles = new Set(options.pinned ?? []);
   const pinnedDirs = new Set<string>([""]);
   for (const file of pinnedFiles) {
@@ -87,10 +98,11 @@ export function renderTree(files: readonly string[], options: TreeOptions): stri
     const entries = visibleEntries(node, mode);
     const indent = "  ".repeat(node.depth);
     for (const dir of entries.dirs) {
-      out.push(modes.has(dir.path) ? `${indent}${dir.name}/` : `${indent}${dir.name}/ (${plural(dir.total, "file")})`);
+      const name = displayPath(dir.name);
+      out.push(modes.has(dir.path) ? `${indent}${name}/` : `${indent}${name}/ (${plural(dir.total, "file")})`);
       emit(dir);
     }
-    for (const file of entries.files) out.push(`${indent}${file}`);
+    for (const file of entries.files) out.push(`${indent}${displayPath(file)}`);
     if (entries.hidden > 0) {
       const shownFiles = entries.dirs.reduce((sum, dir) => sum + dir.total, 0) + entries.files.length;
       out.push(`${indent}… ${plural(entries.hidden, "more entry", "more entries")} (${plural(node.total - shownFiles, "file")})`);

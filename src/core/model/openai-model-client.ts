@@ -76,7 +76,7 @@ export function createOpenAIModelClient(opts: OpenAIClientOptions): ModelClient 
         const modelError = new ModelError(
           redact(`model call failed after ${plural(attemptNumber, "attempt")}: ${failure.detail}`),
           { kind: failure.kind, ...(failure.status ? { status: failure.status } : {}), attempts: attemptNumber, context },
-          { cause: error },
+          { cause: safeCause(error) },
         );
         hints.set(modelError, { retryable: failure.retryable, ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}) });
         throw modelError;
@@ -111,8 +111,15 @@ export function createOpenAIModelClient(opts: OpenAIClientOptions): ModelClient 
     } catch (error) {
       if (error instanceof CrewError) throw error;
       if (signal?.aborted) throw new CancelledError("model call cancelled", context, { cause: error });
-      throw new ModelError(redact(`model call failed: ${errorMessage(error)}`), { kind: "connection", attempts: Math.max(1, attempts), context }, { cause: error });
+      throw new ModelError(redact(`model call failed: ${errorMessage(error)}`), { kind: "connection", attempts: Math.max(1, attempts), context }, { cause: safeCause(error) });
     }
+  }
+
+  /** The SDK error is kept as the cause for debugging, unless it carries the key (an echoing server). */
+  function safeCause(error: unknown): unknown {
+    const apiBody = error instanceof APIError ? JSON.stringify(error.error ?? null) : "";
+    const text = `${errorMessage(error)} ${apiBody}`;
+    return opts.apiKey.length >= 4 && text.includes(opts.apiKey) ? new Error(redact(errorMessage(error))) : error;
   }
 
   function pastDeadline(error: ModelError, waitMs: number, deadline: number): ModelError {

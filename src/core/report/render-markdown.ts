@@ -249,7 +249,6 @@ function longestRun(text: string, ch: string): number {
 
 /** Keeps tabs and newlines, drops ANSI colour codes and other control characters. */
 function stripControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, "");
 }
 

@@ -163,7 +163,8 @@ export function normaliseRelativePath(raw: string): string | { reason: string } 
   if (/[\x00-\x1f\x7f]/.test(raw)) return refuse("the path contains control characters.");
   if (raw.includes("\\")) return refuse("the path contains a backslash; use forward slashes relative to the repository root.");
   if (/^[a-zA-Z]:/.test(raw)) return refuse("the path starts with a drive letter; paths must be relative to the repository root.");
-  if (raw.startsWith("/") || raw.startsWith("~")) return refuse("the path is absolute; paths must be relative to the repository root.");
+  if (raw.startsWith("/")) return refuse("the path is absolute; paths must be relative to the repository root.");
+  if (raw.startsWith("~")) return refuse("the path points into a home directory; paths must be relative to the repository root.");
   const segments = raw.split("/");
   if (segments.includes("..")) return refuse('the path contains a ".." segment, which could leave the repository.');
   if (raw.endsWith("/")) return refuse("the path names a directory, not a file.");

@@ -58,9 +58,16 @@ export class Git {
 
   private client(config: string[] = []): SimpleGit {
     try {
-      return simpleGit({ baseDir: this.dir, config, trimmed: false, allowEnvironment: ["GIT_TERMINAL_PROMPT"] }).env(
-        gitEnvironment(),
-      );
+      return simpleGit({
+        baseDir: this.dir,
+        config,
+        trimmed: false,
+        allowEnvironment: ["GIT_TERMINAL_PROMPT"],
+        // simple-git only fails a command that wrote to stderr; `show-ref --quiet` and friends answer
+        // through the exit code alone, so any non-zero exit is an error here.
+        errors: (error, result) =>
+          error ?? (result.exitCode === 0 ? undefined : Buffer.concat([...result.stdErr, ...result.stdOut, Buffer.from(`(exit code ${result.exitCode})`)])),
+      }).env(gitEnvironment());
     } catch (error) {
       throw new WorkspaceError(`cannot use ${this.dir} for git: ${errorMessage(error)}`, { path: this.dir }, { cause: error });
     }
@@ -109,12 +116,9 @@ export class Git {
   }
 
   async branchExists(branch: string): Promise<boolean> {
-    try {
-      await this.raw(["show-ref", "--verify", "--quiet", `refs/heads/${branch}`]);
-      return true;
-    } catch {
-      return false;
-    }
+    // simple-git resolves a non-zero exit that printed nothing, so ask a question whose answer is output.
+    const out = await this.raw(["for-each-ref", "--format=%(refname)", `refs/heads/${branch}`]);
+    return out.trim() === `refs/heads/${branch}`;
   }
 
   /** Whether `branch` is a name git accepts for a new branch. */

@@ -1,0 +1,21 @@
+// Bundles the entry points into self-contained files under dist/ (committed: `npm run check-dist` fails
+// when they are stale). ESM bundles need a real `require` for the CommonJS code inside some dependencies.
+import { build } from "esbuild";
+
+const banner = {
+  js: "import { createRequire as __codegenCrewCreateRequire } from 'node:module'; const require = __codegenCrewCreateRequire(import.meta.url);",
+};
+
+await build({
+  entryPoints: { cli: "src/cli/index.ts" },
+  outdir: "dist",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  banner,
+  // Loaded only when the target repository has it, never shipped in the bundle.
+  external: ["typescript"],
+  legalComments: "none",
+  logLevel: "warning",
+});

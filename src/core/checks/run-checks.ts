@@ -1,0 +1,165 @@
+import path from "node:path";
+import type { CheckResult } from "../report/run-report.js";
+import type { CheckCommands, DetectedCommand } from "./detect-commands.js";
+import { runProcess } from "./process-runner.js";
+import { checkSyntax } from "./syntax-check.js";
+
+/**
+ * Checks one round of the change: syntax first (cheap and precise), then the repository's own lint,
+ * typecheck and test commands. The results go to the report and, when failing, to the debugger, so
+ * each says what ran and what broke.
+ */
+
+export interface RunChecksOptions {
+  dir: string;
+  changedFiles: string[];
+  commands: CheckCommands;
+  timeoutMs: number;
+  secrets?: string[];
+  signal?: AbortSignal;
+  /** Test files the crew added; a test run that never mentions them probably did not run them. */
+  newTestFiles?: string[];
+}
+
+const MAX_FAILURES = 20;
+const SYNTAX_FIRST = "Not run: syntax errors must be fixed first.";
+
+const COMMAND_CHECKS = [
+  { key: "lint", kind: "lint" },
+  { key: "typecheck", kind: "lint" },
+  { key: "test", kind: "test" },
+] as const;
+
+export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> {
+  const syntax = await checkSyntax(opts.dir, opts.changedFiles, {
+    timeoutMs: opts.timeoutMs,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const results: CheckResult[] = [syntax];
+
+  for (const { key, kind } of COMMAND_CHECKS) {
+    const command = opts.commands[key];
+    if (!command) {
+      if (key === "test") {
+        results.push(skipped(key, kind, undefined, "No test command was found: set `test:` in .github/codegen-crew.yml or add a test script to the repository."));
+      }
+      continue;
+    }
+    if (syntax.status === "fail") {
+      results.push(skipped(key, kind, command.command, SYNTAX_FIRST));
+      continue;
+    }
+    const result = await runCommandCheck(key, kind, command, opts);
+    if (key === "test" && opts.newTestFiles?.length) result.output += unmentionedTestsNote(result.output, opts.newTestFiles, command.command);
+    results.push(result);
+  }
+  return results;
+}
+
+function skipped(name: string, kind: CheckResult["kind"], command: string | undefined, output: string): CheckResult {
+  return { name, kind, ...(command ? { command } : {}), status: "skipped", exitCode: null, durationMs: 0, output, failures: [] };
+}
+
+async function runCommandCheck(name: string, kind: CheckResult["kind"], command: DetectedCommand, opts: RunChecksOptions): Promise<CheckResult> {
+  const result = await runProcess({
+    command: command.command,
+    cwd: opts.dir,
+    timeoutMs: opts.timeoutMs,
+    ...(opts.secrets ? { secrets: opts.secrets } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const status = result.timedOut ? "timeout" : result.exitCode === 0 ? "pass" : "fail";
+  const notes = [`$ ${command.command}   (from ${command.source})`, result.output.trimEnd()];
+  if (result.timedOut) {
+    notes.push(`[codegen-crew] the command did not finish within ${formatSeconds(opts.timeoutMs)} and was stopped (its whole process group was killed).`);
+  } else if (result.exitCode === null) {
+    notes.push(`[codegen-crew] the command ended without an exit code${result.signal ? ` (killed by ${result.signal})` : ""}.`);
+  } else if (status === "fail") {
+    notes.push(`[codegen-crew] the command exited with code ${result.exitCode}.`);
+  }
+  return {
+    name,
+    kind,
+    command: command.command,
+    status,
+    exitCode: result.exitCode,
+    durationMs: result.durationMs,
+    output: notes.filter(Boolean).join("\n"),
+    failures: status === "pass" ? [] : extractFailures(result.output, { root: opts.dir }),
+  };
+}
+
+function unmentionedTestsNote(output: string, files: string[], command: string): string {
+  const mentioned = files.some((file) => {
+    const base = path.posix.basename(file);
+    const stem = base.replace(/\.[^.]+$/, "");
+    return output.includes(file) || output.includes(base) || (stem.length > 3 && output.includes(stem));
+  });
+  if (mentioned) return "";
+  return `\n[codegen-crew] note: the test output does not mention the new test file(s) ${files.join(", ")}; \`${command}\` may not have run them.`;
+}
+
+function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+/** Test-runner lines that name one failing test; the first group is the name. */
+const FAILURE_PATTERNS: RegExp[] = [
+  /^\s*not ok \d+ - (.+?)(?:\s+#\s*(?!TODO|SKIP).*)?$/i, // TAP (node --test, tap, …)
+  /^\s*[✖✕×]\s+(.+?)(?:\s+\(\d+(?:\.\d+)?\s*m?s\)|\s+\d+(?:\.\d+)?\s*m?s)?\s*$/, // node spec, jest, vitest
+  /^\s*FAIL\s+(\S.*?)\s*$/, // jest/vitest "FAIL file" / "FAIL file > suite > name"
+  /^(?:FAILED|ERROR)\s+(\S+::\S+)/, // pytest summary
+  /^(?:FAIL|ERROR): (\S+ \([\w.]+\))/, // unittest
+  /^\s*--- FAIL: (\S+)/, // go test
+  /^test (\S+) \.\.\. FAILED$/, // cargo test
+];
+const TAP_TODO = /#\s*(TODO|SKIP)\b/i;
+const NOT_A_TEST = /^(failing tests:?|\d+ (?:failed|failing).*)$/i;
+
+const SOURCE_EXTENSIONS = "js|mjs|cjs|jsx|ts|tsx|mts|cts|py|go|rs|rb|java|kt|php|cs|c|cc|cpp|h|hpp|swift";
+// Bounded repetitions keep the scan linear on long minified lines.
+const LOCATION = new RegExp(`(?:file://)?((?:[\\w.@~+-]{0,100}/){0,30}[\\w.@+-]{1,100}\\.(?:${SOURCE_EXTENSIONS})):(\\d+)`, "g");
+const PYTHON_FRAME = /File "([^"]+)", line (\d+)/g;
+const FOREIGN_LOCATION = /node_modules\/|^node:|site-packages\/|\/lib\/python\d|\/usr\/(?:local\/)?(?:lib|go)\/|\/rustc\/|\.cargo\/registry/;
+
+/**
+ * Failing test names and file:line locations from a test or lint run, names first, at most 20. Covers
+ * node --test (TAP and spec), jest, vitest, pytest, unittest, go test and cargo test.
+ */
+export function extractFailures(output: string, options: { root?: string } = {}): string[] {
+  const found = new Set<string>();
+  const add = (entry: string) => {
+    if (found.size < MAX_FAILURES && entry.trim()) found.add(entry.trim());
+  };
+  const lines = output.replace(ANSI, "").split(/\r?\n/);
+  for (const line of lines) {
+    if (TAP_TODO.test(line) && /not ok/.test(line)) continue;
+    for (const pattern of FAILURE_PATTERNS) {
+      const name = pattern.exec(line)?.[1]?.trim();
+      if (name && !NOT_A_TEST.test(name)) {
+        add(name);
+        break;
+      }
+    }
+  }
+  const text = lines.join("\n");
+  const locations = [
+    ...[...text.matchAll(LOCATION)].map((m) => [m[1]!, m[2]!] as const),
+    ...[...text.matchAll(PYTHON_FRAME)].map((m) => [m[1]!, m[2]!] as const),
+  ];
+  for (const [file, line] of locations) {
+    if (FOREIGN_LOCATION.test(file)) continue;
+    add(`${relativeTo(options.root, file)}:${line}`);
+  }
+  return [...found];
+}
+
+function relativeTo(root: string | undefined, file: string): string {
+  if (!root || !path.isAbsolute(file)) return file;
+  const relative = path.relative(root, file);
+  return relative.startsWith("..") ? file : relative;
+}

@@ -1,0 +1,241 @@
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type * as TS from "typescript";
+import { parseAllDocuments } from "yaml";
+import type { CheckResult } from "../report/run-report.js";
+import { runProcess } from "./process-runner.js";
+
+/**
+ * A fast first check of the changed files with each language's real parser, so a broken file is named
+ * precisely before any test runs. A file is only ever reported as checked when a parser looked at it.
+ */
+
+export interface SyntaxCheckOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+type Verdict = { checked: true; failures: string[] } | { checked: false; reason: string };
+type Checker = (dir: string, files: string[], opts: SyntaxCheckOptions) => Promise<Map<string, Verdict>>;
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+/** JSON dialects that allow comments; plain JSON.parse would call them broken. */
+const JSONC_FILE = /(^|\/)(tsconfig[^/]*|jsconfig[^/]*|\.eslintrc|devcontainer)\.json$|(^|\/)\.vscode\/[^/]+\.json$/;
+
+const CHECKERS: Record<string, Checker> = {
+  json: perFile(checkJson),
+  yaml: perFile(checkYaml),
+  javascript: checkJavaScript,
+  python: checkPython,
+  typescript: checkTypeScript,
+};
+
+function languageOf(file: string): keyof typeof CHECKERS | null {
+  const ext = path.posix.extname(file).toLowerCase();
+  if (ext === ".json") return "json";
+  if (ext === ".yml" || ext === ".yaml") return "yaml";
+  if (ext === ".js" || ext === ".mjs" || ext === ".cjs") return "javascript";
+  if (ext === ".py") return "python";
+  if (ext === ".ts" || ext === ".tsx" || ext === ".mts" || ext === ".cts") return "typescript";
+  return null;
+}
+
+export async function checkSyntax(dir: string, files: string[], opts: SyntaxCheckOptions = {}): Promise<CheckResult> {
+  const started = Date.now();
+  const byLanguage = new Map<string, string[]>();
+  const unchecked: string[] = [];
+  for (const file of [...new Set(files)]) {
+    const language = languageOf(file);
+    if (language) byLanguage.set(language, [...(byLanguage.get(language) ?? []), file]);
+    else unchecked.push(`${file} (no syntax checker for this file type)`);
+  }
+
+  const failures: string[] = [];
+  const checked: string[] = [];
+  for (const [language, group] of byLanguage) {
+    const verdicts = await CHECKERS[language]!(dir, group, opts);
+    for (const file of group) {
+      const verdict = verdicts.get(file) ?? { checked: false, reason: "not checked" };
+      if (verdict.checked) {
+        checked.push(file);
+        failures.push(...verdict.failures);
+      } else unchecked.push(`${file} (${verdict.reason})`);
+    }
+  }
+
+  const status = failures.length > 0 ? "fail" : checked.length > 0 ? "pass" : "skipped";
+  const lines = [
+    checked.length ? `Checked ${checked.length} file(s): ${checked.join(", ")}` : "No changed file could be checked.",
+    ...(failures.length ? ["Syntax errors:", ...failures.map((f) => `  ${f}`)] : []),
+    ...(unchecked.length ? ["Not checked:", ...unchecked.map((u) => `  ${u}`)] : []),
+  ];
+  return {
+    name: "syntax",
+    kind: "syntax",
+    status,
+    exitCode: null,
+    durationMs: Date.now() - started,
+    output: lines.join("\n"),
+    failures,
+  };
+}
+
+function perFile(check: (file: string, text: string) => string[] | { skip: string }): Checker {
+  return async (dir, files) => {
+    const verdicts = new Map<string, Verdict>();
+    for (const file of files) {
+      const text = await readFile(path.join(dir, file), "utf8").catch(() => null);
+      if (text === null) {
+        verdicts.set(file, { checked: false, reason: "file not found" });
+        continue;
+      }
+      const outcome = check(file, text);
+      verdicts.set(file, Array.isArray(outcome) ? { checked: true, failures: outcome } : { checked: false, reason: outcome.skip });
+    }
+    return verdicts;
+  };
+}
+
+function checkJson(file: string, text: string): string[] | { skip: string } {
+  if (JSONC_FILE.test(file)) return { skip: "JSON with comments is not checked" };
+  try {
+    JSON.parse(text);
+    return [];
+  } catch (error) {
+    const message = (error as Error).message;
+    const position = /at position (\d+)/.exec(message);
+    const explicitLine = /line (\d+)/.exec(message);
+    const line = explicitLine ? Number(explicitLine[1]) : position ? lineAt(text, Number(position[1])) : 1;
+    return [`${file}:${line}: ${message.split("\n")[0]}`];
+  }
+}
+
+function checkYaml(file: string, text: string): string[] {
+  return parseAllDocuments(text, { prettyErrors: false }).flatMap((doc) =>
+    doc.errors.map((error) => `${file}:${error.linePos?.[0].line ?? lineAt(text, error.pos[0])}: ${error.message.split("\n")[0]}`),
+  );
+}
+
+function lineAt(text: string, offset: number): number {
+  return text.slice(0, offset).split("\n").length;
+}
+
+/** `node --check` per file: node's own parser, with the package's module type respected. */
+async function checkJavaScript(dir: string, files: string[], opts: SyntaxCheckOptions): Promise<Map<string, Verdict>> {
+  const verdicts = new Map<string, Verdict>();
+  for (const file of files) {
+    const result = await runProcess({
+      command: [process.execPath, "--check", file],
+      cwd: dir,
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    if (result.exitCode === 0) verdicts.set(file, { checked: true, failures: [] });
+    else if (result.timedOut) verdicts.set(file, { checked: false, reason: "node --check timed out" });
+    else if (/Cannot find module|ENOENT/.test(result.output) && !/SyntaxError/.test(result.output)) verdicts.set(file, { checked: false, reason: "file not found" });
+    else if (/SyntaxError: Unexpected token '<'/.test(result.output)) verdicts.set(file, { checked: false, reason: "looks like JSX, which node cannot parse" });
+    else verdicts.set(file, { checked: true, failures: [nodeSyntaxError(file, result.output)] });
+  }
+  return verdicts;
+}
+
+/** node prints "file:LINE", the source line, a caret, then "SyntaxError: …". */
+function nodeSyntaxError(file: string, output: string): string {
+  const line = new RegExp(`${escapeRegExp(file)}:(\\d+)`).exec(output)?.[1] ?? /:(\d+)\s*$/m.exec(output)?.[1] ?? "1";
+  const message = /^\w*Error: .*$/m.exec(output)?.[0] ?? output.trim().split("\n")[0] ?? "syntax error";
+  return `${file}:${line}: ${message}`;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * compile() is what py_compile uses, without writing a .pyc next to the file (that would become a
+ * stray change in the worktree). One interpreter checks all files.
+ */
+const PYTHON_CHECK = `
+import sys
+for name in sys.argv[1:]:
+    try:
+        with open(name, "rb") as handle:
+            compile(handle.read(), name, "exec", dont_inherit=True)
+        print("ok\\t" + name)
+    except SyntaxError as error:
+        print("error\\t%s:%s: %s: %s" % (name, error.lineno or 1, type(error).__name__, error.msg))
+    except (OSError, ValueError) as error:
+        print("missing\\t" + name)
+`;
+
+async function checkPython(dir: string, files: string[], opts: SyntaxCheckOptions): Promise<Map<string, Verdict>> {
+  const result = await runProcess({
+    command: ["python3", "-c", PYTHON_CHECK, ...files],
+    cwd: dir,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const verdicts = new Map<string, Verdict>();
+  if (result.exitCode !== 0) {
+    const reason = /could not start|ENOENT|not found/.test(result.output) ? "python3 is not installed" : "python3 failed to run";
+    for (const file of files) verdicts.set(file, { checked: false, reason });
+    return verdicts;
+  }
+  for (const line of result.output.split("\n")) {
+    const [state, rest = ""] = line.split("\t");
+    if (state === "ok") verdicts.set(rest, { checked: true, failures: [] });
+    else if (state === "missing") verdicts.set(rest, { checked: false, reason: "file not found" });
+    else if (state === "error") verdicts.set(rest.slice(0, rest.search(/:\d+: /)), { checked: true, failures: [rest] });
+  }
+  return verdicts;
+}
+
+type TypeScriptModule = typeof TS;
+
+/**
+ * TypeScript is loaded at run time from the target repository or from our own node_modules, never
+ * bundled: it is large, and the repository's own version knows its own syntax best. The specifier is
+ * resolved to a path first so bundlers leave the import alone.
+ */
+async function loadTypeScript(dir: string): Promise<TypeScriptModule | null> {
+  for (const base of [path.join(dir, "package.json"), import.meta.url]) {
+    try {
+      const resolved = createRequire(base).resolve("typescript");
+      const loaded = (await import(pathToFileURL(resolved).href)) as { default?: TypeScriptModule } & TypeScriptModule;
+      const ts = loaded.default ?? loaded;
+      if (typeof ts.transpileModule === "function") return ts;
+    } catch {
+      // Not installed there; try the next place.
+    }
+  }
+  return null;
+}
+
+async function checkTypeScript(dir: string, files: string[]): Promise<Map<string, Verdict>> {
+  const verdicts = new Map<string, Verdict>();
+  const ts = await loadTypeScript(dir);
+  for (const file of files) {
+    if (!ts) {
+      verdicts.set(file, { checked: false, reason: "typescript is not installed" });
+      continue;
+    }
+    const text = await readFile(path.join(dir, file), "utf8").catch(() => null);
+    if (text === null) {
+      verdicts.set(file, { checked: false, reason: "file not found" });
+      continue;
+    }
+    // transpileModule reports syntactic diagnostics only: exactly a parse check, no type checking.
+    const output = ts.transpileModule(text, {
+      fileName: file,
+      reportDiagnostics: true,
+      compilerOptions: { jsx: ts.JsxEmit.Preserve },
+    });
+    const failures = (output.diagnostics ?? []).map((diagnostic) => {
+      const line = diagnostic.file && diagnostic.start !== undefined ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1 : 1;
+      return `${file}:${line}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, " ")}`;
+    });
+    verdicts.set(file, { checked: true, failures });
+  }
+  return verdicts;
+}

@@ -1,0 +1,93 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { checkSyntax } from "../../src/core/checks/syntax-check.js";
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "crew-syntax-test-"));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function write(files: Record<string, string>): Promise<string[]> {
+  for (const [relative, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, relative)), { recursive: true });
+    await writeFile(path.join(dir, relative), content);
+  }
+  return Object.keys(files);
+}
+
+describe("checkSyntax", () => {
+  it("passes well-formed files of every supported language", async () => {
+    const files = await write({
+      "a.js": "const a = 1;\nmodule.exports = a;\n",
+      "b.mjs": "export const b = 2;\n",
+      "c.json": '{ "a": [1, 2] }\n',
+      "d.yml": "a: 1\n---\nb: [1, 2]\n",
+      "e.py": "def f(x):\n    return x + 1\n",
+      "f.ts": "export function f(x: number): number { return x; }\n",
+      "g.tsx": "export const G = () => <div>hi</div>;\n",
+    });
+    const result = await checkSyntax(dir, files);
+    expect(result).toMatchObject({ name: "syntax", kind: "syntax", status: "pass", failures: [] });
+    expect(result.output).toContain("Checked 7 file(s)");
+  });
+
+  it("names each broken file with path:line", async () => {
+    const files = await write({
+      "src/bad.js": "const a = 1;\nfunction f( {\n  return 1;\n}\n",
+      "data/bad.json": '{\n  "a": 1,\n}\n',
+      "pkg/bad.py": "x = 1\ndef f(:\n    pass\n",
+      "conf/bad.yaml": "a: 1\n---\nb: [1, 2\nc: 3\n",
+      "src/bad.ts": "export const x = ;\n",
+      "src/fine.js": "export default 1;\n",
+    });
+    const result = await checkSyntax(dir, files);
+    expect(result.status).toBe("fail");
+    const byFile = Object.fromEntries(result.failures.map((f) => [f.split(":")[0], f]));
+    expect(byFile["src/bad.js"]).toMatch(/^src\/bad\.js:3: SyntaxError/);
+    expect(byFile["data/bad.json"]).toMatch(/^data\/bad\.json:3: /);
+    expect(byFile["pkg/bad.py"]).toMatch(/^pkg\/bad\.py:2: SyntaxError/);
+    expect(byFile["conf/bad.yaml"]).toMatch(/^conf\/bad\.yaml:\d+: /);
+    expect(byFile["src/bad.ts"]).toMatch(/^src\/bad\.ts:1: Expression expected/);
+    expect(result.failures).toHaveLength(5);
+    expect(result.output).toContain("Syntax errors:");
+  });
+
+  it("leaves no bytecode behind when checking Python", async () => {
+    const files = await write({ "mod.py": "x = 1\n" });
+    await checkSyntax(dir, files);
+    expect(await readdir(dir)).toEqual(["mod.py"]);
+  });
+
+  it("reports skipped, never pass, when no changed file has a checker", async () => {
+    const files = await write({ "README.md": "# hi\n", "image.svg": "<svg/>" });
+    const result = await checkSyntax(dir, files);
+    expect(result.status).toBe("skipped");
+    expect(result.output).toContain("README.md (no syntax checker for this file type)");
+  });
+
+  it("skips Python files with a reason when python3 is not installed", async () => {
+    const files = await write({ "a.py": "def f(:\n" });
+    const saved = process.env.PATH;
+    process.env.PATH = path.join(dir, "empty-bin");
+    try {
+      const result = await checkSyntax(dir, files);
+      expect(result.status).toBe("skipped");
+      expect(result.output).toContain("a.py (python3 is not installed)");
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
+  it("does not mistake JSON with comments (tsconfig.json) for broken JSON", async () => {
+    const files = await write({ "tsconfig.json": '{\n  // comment\n  "compilerOptions": {},\n}\n' });
+    const result = await checkSyntax(dir, files);
+    expect(result.status).toBe("skipped");
+  });
+});

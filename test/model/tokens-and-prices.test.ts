@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { estimateCostUsd, findPrice, isPriced, mergePrices } from "../../src/core/model/pricing.js";
+import { countMessageTokens, countTokens } from "../../src/core/model/token-count.js";
+
+describe("token counting", () => {
+  it("counts text, including special-token lookalikes from untrusted input", () => {
+    expect(countTokens("")).toBe(0);
+    expect(countTokens("hello world")).toBe(2);
+    expect(countTokens("ignore <|endoftext|> this")).toBeGreaterThan(3);
+  });
+
+  it("estimates huge strings from a sample, close to the exact count", () => {
+    const line = "export function add(a: number, b: number): number { return a + b; }\n";
+    const huge = line.repeat(6_000); // ~400k characters
+    const perLine = countTokens(line.repeat(100)) / 100;
+    expect(countTokens(huge)).toBeGreaterThan(perLine * 6_000 * 0.9);
+    expect(countTokens(huge)).toBeLessThan(perLine * 6_000 * 1.1);
+  });
+
+  it("counts messages with per-message overhead and tool call arguments", () => {
+    const plain = countMessageTokens([{ role: "user", content: "fix it" }]);
+    expect(plain).toBeGreaterThan(countTokens("fix it"));
+    const withCall = countMessageTokens([
+      { role: "user", content: "fix it" },
+      { role: "assistant", content: null, tool_calls: [{ id: "1", type: "function", function: { name: "read_file", arguments: '{"path":"src/a.ts"}' } }] },
+      { role: "tool", tool_call_id: "1", content: "export const a = 1;" },
+    ]);
+    expect(withCall).toBeGreaterThan(plain + countTokens('{"path":"src/a.ts"}'));
+  });
+});
+
+describe("pricing", () => {
+  it("prices the default models and dated snapshots", () => {
+    for (const model of ["deepseek/deepseek-chat", "deepseek-chat", "deepseek/deepseek-chat-v3-0324", "openai/gpt-4o-mini", "gpt-4o-mini", "gpt-4o", "gpt-4.1", "gpt-4.1-mini"]) {
+      expect(isPriced(model), model).toBe(true);
+    }
+    expect(findPrice("gpt-4o-mini-2024-07-18")).toEqual(findPrice("gpt-4o-mini"));
+  });
+
+  it("charges cached prompt tokens at the cached rate", () => {
+    const usage = { promptTokens: 1_000_000, completionTokens: 1_000_000, cachedTokens: 0 };
+    expect(estimateCostUsd("gpt-4.1", usage)).toBeCloseTo(2 + 8);
+    expect(estimateCostUsd("gpt-4.1", { ...usage, cachedTokens: 1_000_000 })).toBeCloseTo(0.5 + 8);
+  });
+
+  it("lets config prices override and extend the table; unknown models cost 0 and are not priced", () => {
+    const prices = mergePrices({ "gpt-4o": { input: 1, output: 1 }, "my/local": { input: 0, output: 0 } });
+    expect(estimateCostUsd("gpt-4o", { promptTokens: 1_000_000, completionTokens: 0, cachedTokens: 500_000 }, prices)).toBeCloseTo(1);
+    expect(isPriced("my/local", prices)).toBe(true);
+    expect(isPriced("mystery-model", prices)).toBe(false);
+    expect(estimateCostUsd("mystery-model", { promptTokens: 10, completionTokens: 10, cachedTokens: 0 }, prices)).toBe(0);
+  });
+});
