@@ -37,7 +37,7 @@ describe("codegen-crew CLI (bundled dist/cli.js)", () => {
     const result = await cli(["demo"]);
     expect(result.stderr).not.toMatch(/Error/);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/ready/);
+    expect(result.stdout).toMatch(/READY/);
     expect(result.stdout).toMatch(/Branch:\s+codegen-crew\/add-a-slugify-text-helper/);
     for (const file of ["src/strings.js", "test/slugify.test.js", "README.md"]) expect(result.stdout).toContain(file);
     const repo = /Sample repository: (.+)/.exec(result.stdout)![1]!.trim();
@@ -50,7 +50,7 @@ describe("codegen-crew CLI (bundled dist/cli.js)", () => {
   it.skipIf(!node24)("demo also runs under Node 24", async () => {
     const result = await cli(["demo"], {}, node24!);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/ready/);
+    expect(result.stdout).toMatch(/READY/);
     const repo = /Sample repository: (.+)/.exec(result.stdout)![1]!.trim();
     cleanups.push(async () => (await import("node:fs/promises")).rm(path.dirname(repo), { recursive: true, force: true }));
   });

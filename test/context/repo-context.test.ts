@@ -153,15 +153,13 @@ describe("buildRepoContext on a large repository", () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "codegen-crew-large-"));
     cleanup = () => rm(dir, { recursive: true, force: true });
-    const writes: Promise<void>[] = [];
     for (let p = 0; p < 50; p += 1) {
       for (let m = 0; m < 10; m += 1) {
         const folder = path.join(dir, `packages/pkg${p}/mod${m}`);
         await mkdir(folder, { recursive: true });
-        for (let f = 0; f < 20; f += 1) writes.push(writeFile(path.join(folder, `file${f}.ts`), `export const v${p}_${m}_${f} = ${f};\n`));
+        await Promise.all(Array.from({ length: 20 }, (_, f) => writeFile(path.join(folder, `file${f}.ts`), `export const v${p}_${m}_${f} = ${f};\n`)));
       }
     }
-    await Promise.all(writes);
     await writeFiles(dir, { "packages/pkg42/mod7/special/target-widget.ts": "export const widget = 'the one';\n", "package.json": "{}" });
     await git(dir, "init", "-q", "-b", "main");
     await git(dir, "add", "-A");

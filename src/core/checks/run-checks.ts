@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { CheckResult } from "../report/run-report.js";
 import type { CheckCommands, DetectedCommand } from "./detect-commands.js";
-import { runProcess } from "./process-runner.js";
+import { maskSecrets, runProcess } from "./process-runner.js";
 import { checkSyntax } from "./syntax-check.js";
 
 /**
@@ -46,7 +46,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
       continue;
     }
     if (syntax.status === "fail") {
-      results.push(skipped(key, kind, command.command, SYNTAX_FIRST));
+      results.push(skipped(key, kind, maskSecrets(command.command, opts.secrets ?? []), SYNTAX_FIRST));
       continue;
     }
     const result = await runCommandCheck(key, kind, command, opts);
@@ -69,7 +69,9 @@ async function runCommandCheck(name: string, kind: CheckResult["kind"], command:
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   const status = result.timedOut ? "timeout" : result.exitCode === 0 ? "pass" : "fail";
-  const notes = [`$ ${command.command}   (from ${command.source})`, result.output.trimEnd()];
+  // A configured command line can itself contain a secret; it is shown masked like the output.
+  const shown = maskSecrets(command.command, opts.secrets ?? []);
+  const notes = [`$ ${shown}   (from ${command.source})`, result.output.trimEnd()];
   if (result.timedOut) {
     notes.push(`[codegen-crew] the command did not finish within ${formatSeconds(opts.timeoutMs)} and was stopped (its whole process group was killed).`);
   } else if (result.exitCode === null) {
@@ -80,7 +82,7 @@ async function runCommandCheck(name: string, kind: CheckResult["kind"], command:
   return {
     name,
     kind,
-    command: command.command,
+    command: shown,
     status,
     exitCode: result.exitCode,
     durationMs: result.durationMs,

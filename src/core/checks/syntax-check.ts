@@ -1,11 +1,12 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as TS from "typescript";
 import { parseAllDocuments } from "yaml";
 import type { CheckResult } from "../report/run-report.js";
-import { runProcess } from "./process-runner.js";
+import { runProcess, type ProcessResult } from "./process-runner.js";
 
 /**
  * A fast first check of the changed files with each language's real parser, so a broken file is named
@@ -126,19 +127,48 @@ function lineAt(text: string, offset: number): number {
 async function checkJavaScript(dir: string, files: string[], opts: SyntaxCheckOptions): Promise<Map<string, Verdict>> {
   const verdicts = new Map<string, Verdict>();
   for (const file of files) {
-    const result = await runProcess({
-      command: [process.execPath, "--check", file],
-      cwd: dir,
-      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
+    const nodeCheck = (target: string) =>
+      runProcess({
+        command: [process.execPath, "--check", target],
+        cwd: dir,
+        timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    let result = await nodeCheck(file);
+    let reported = file;
+    if (result.exitCode === 0 && file.endsWith(".js")) {
+      const recheck = await recheckAsModule(dir, file, nodeCheck);
+      if (recheck) [result, reported] = recheck;
+    }
     if (result.exitCode === 0) verdicts.set(file, { checked: true, failures: [] });
     else if (result.timedOut) verdicts.set(file, { checked: false, reason: "node --check timed out" });
     else if (/Cannot find module|ENOENT/.test(result.output) && !/SyntaxError/.test(result.output)) verdicts.set(file, { checked: false, reason: "file not found" });
     else if (/SyntaxError: Unexpected token '<'/.test(result.output)) verdicts.set(file, { checked: false, reason: "looks like JSX, which node cannot parse" });
-    else verdicts.set(file, { checked: true, failures: [nodeSyntaxError(file, result.output)] });
+    else verdicts.set(file, { checked: true, failures: [nodeSyntaxError(reported, result.output).replace(reported, file)] });
   }
   return verdicts;
+}
+
+/**
+ * Node 20 passes `node --check` on a .js file without a package "type" when module detection kicks in,
+ * even if the module has a syntax error. Such a file (one with import/export lines) is checked again
+ * as a copy with the .mjs extension, outside the worktree.
+ */
+async function recheckAsModule(
+  dir: string,
+  file: string,
+  nodeCheck: (target: string) => Promise<ProcessResult>,
+): Promise<[ProcessResult, string] | null> {
+  const text = await readFile(path.join(dir, file), "utf8").catch(() => "");
+  if (!/^\s*(import|export)\b/m.test(text)) return null;
+  const scratch = await mkdtemp(path.join(os.tmpdir(), "codegen-crew-check-"));
+  try {
+    const copy = path.join(scratch, `${path.posix.basename(file, ".js")}.mjs`);
+    await writeFile(copy, text);
+    return [await nodeCheck(copy), copy];
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 /** node prints "file:LINE", the source line, a caret, then "SyntaxError: …". */

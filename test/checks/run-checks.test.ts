@@ -1,0 +1,148 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { extractFailures, runChecks } from "../../src/core/checks/run-checks.js";
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "crew-checks-test-"));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function write(files: Record<string, string>): Promise<string[]> {
+  for (const [relative, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, relative)), { recursive: true });
+    await writeFile(path.join(dir, relative), content);
+  }
+  return Object.keys(files);
+}
+
+const MATH = "export const add = (a, b) => a + b;\nexport const sub = (a, b) => a - b;\n";
+const testFile = (expectedSub: number) => `import test from "node:test";
+import assert from "node:assert/strict";
+import { add, sub } from "../src/math.js";
+test("adds numbers", () => assert.equal(add(1, 2), 3));
+test("subtracts numbers", () => assert.equal(sub(5, 2), ${expectedSub}));
+`;
+const nodeTest = { test: { command: "node --test", source: "config" } };
+
+describe("runChecks", () => {
+  it("passes a JavaScript repository whose node --test suite passes", async () => {
+    const changed = await write({ "package.json": '{ "type": "module" }\n', "src/math.js": MATH, "test/math.test.js": testFile(3) });
+    const results = await runChecks({ dir, changedFiles: changed, commands: nodeTest, timeoutMs: 30_000 });
+    expect(results.map((r) => [r.name, r.status])).toEqual([
+      ["syntax", "pass"],
+      ["test", "pass"],
+    ]);
+    expect(results[1]).toMatchObject({ kind: "test", command: "node --test", exitCode: 0, failures: [] });
+    expect(results[1]!.output).toContain("$ node --test   (from config)");
+  });
+
+  it("names the failing test and its location", async () => {
+    const changed = await write({ "package.json": '{ "type": "module" }\n', "src/math.js": MATH, "test/math.test.js": testFile(4) });
+    const [, test] = await runChecks({ dir, changedFiles: changed, commands: nodeTest, timeoutMs: 30_000 });
+    expect(test!.status).toBe("fail");
+    expect(test!.exitCode).not.toBe(0);
+    expect(test!.failures).toContain("subtracts numbers");
+    expect(test!.failures).not.toContain("adds numbers");
+    expect(test!.failures.some((f) => f.startsWith("test/math.test.js:"))).toBe(true);
+  });
+
+  it("does not run the tests when the syntax check fails", async () => {
+    const marker = path.join(dir, "tests-ran");
+    const changed = await write({ "src/math.js": "export const add = (a, b => a + b;\n" });
+    const results = await runChecks({
+      dir,
+      changedFiles: changed,
+      commands: { lint: { command: `touch ${marker}`, source: "config" }, test: { command: `touch ${marker}`, source: "config" } },
+      timeoutMs: 30_000,
+    });
+    expect(results.map((r) => [r.name, r.status])).toEqual([
+      ["syntax", "fail"],
+      ["lint", "skipped"],
+      ["test", "skipped"],
+    ]);
+    expect(results[2]!.output).toContain("syntax errors must be fixed first");
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("reports a command that runs too long as a timeout with a note", async () => {
+    const results = await runChecks({ dir, changedFiles: [], commands: { test: { command: "sleep 30", source: "config" } }, timeoutMs: 500 });
+    expect(results[0]!.status).toBe("skipped");
+    expect(results[1]).toMatchObject({ name: "test", status: "timeout", exitCode: null });
+    expect(results[1]!.output).toContain("did not finish within 0.5 s and was stopped");
+  });
+
+  it("says so when there is no test command", async () => {
+    const results = await runChecks({ dir, changedFiles: [], commands: {}, timeoutMs: 1000 });
+    expect(results[1]).toMatchObject({ name: "test", status: "skipped" });
+    expect(results[1]!.output).toMatch(/No test command was found/);
+  });
+
+  it("notes when the test output never mentions the new test files", async () => {
+    const command = { test: { command: "echo ran tests/test_calc.py", source: "config" } };
+    const unmentioned = await runChecks({ dir, changedFiles: [], commands: command, timeoutMs: 10_000, newTestFiles: ["tests/test_parser.py"] });
+    expect(unmentioned[1]!.output).toContain("does not mention the new test file(s) tests/test_parser.py");
+    const mentioned = await runChecks({ dir, changedFiles: [], commands: command, timeoutMs: 10_000, newTestFiles: ["tests/test_calc.py"] });
+    expect(mentioned[1]!.output).not.toContain("does not mention");
+  });
+
+  it("masks secrets in command output", async () => {
+    const results = await runChecks({
+      dir,
+      changedFiles: [],
+      commands: { test: { command: "echo key=super-secret-key-1234; exit 1", source: "config" } },
+      timeoutMs: 10_000,
+      secrets: ["super-secret-key-1234"],
+    });
+    expect(results[1]!.output).toContain("key=***");
+    expect(JSON.stringify(results)).not.toContain("super-secret-key-1234");
+  });
+});
+
+describe("extractFailures", () => {
+  it("reads pytest, unittest, go, cargo, jest and vitest output", () => {
+    const output = [
+      "FAILED tests/test_calc.py::test_sub - assert 3 == 4",
+      "ERROR tests/test_db.py::test_connect - ConnectionError",
+      "FAIL: test_div (test_calc.CalcTest.test_div)",
+      "ERROR: test_mul (test_calc.CalcTest)",
+      '  File "/repo/calc.py", line 12, in div',
+      "--- FAIL: TestParse (0.00s)",
+      "test parser::tests::rejects_empty ... FAILED",
+      "FAIL src/sum.test.js",
+      "  ✕ adds 1 + 2 to equal 3 (5 ms)",
+      " × handles empty input 3ms",
+      "ok 1 - passes fine",
+      "not ok 2 - parses dates # TODO later",
+      "not ok 3 - parses numbers",
+      "    at Object.<anonymous> (/repo/node_modules/lib/index.js:10:5)",
+    ].join("\n");
+    const failures = extractFailures(output, { root: "/repo" });
+    expect(failures).toEqual([
+      "tests/test_calc.py::test_sub",
+      "tests/test_db.py::test_connect",
+      "test_div (test_calc.CalcTest.test_div)",
+      "test_mul (test_calc.CalcTest)",
+      "TestParse",
+      "parser::tests::rejects_empty",
+      "src/sum.test.js",
+      "adds 1 + 2 to equal 3",
+      "handles empty input",
+      "parses numbers",
+      "tests/test_calc.py::test_sub",
+      "calc.py:12",
+    ].filter((entry, i, all) => all.indexOf(entry) === i));
+  });
+
+  it("keeps at most 20 entries", () => {
+    const output = Array.from({ length: 50 }, (_, i) => `--- FAIL: Test${i} (0.00s)`).join("\n");
+    expect(extractFailures(output)).toHaveLength(20);
+  });
+});
