@@ -63,6 +63,9 @@ describe("runProcess", () => {
     const result = await runProcess({ command: ["definitely-not-a-command-xyz"], cwd: dir, timeoutMs: 10_000 });
     expect(result.exitCode).toBeNull();
     expect(result.output).toMatch(/could not start definitely-not-a-command-xyz/);
+    const empty = await runProcess({ command: [], cwd: dir, timeoutMs: 10_000 });
+    expect(empty.exitCode).toBeNull();
+    expect(empty.output).toMatch(/could not start/);
   });
 
   it("kills a hanging command within the timeout plus a few seconds", async () => {

@@ -59,6 +59,13 @@ describe("checkSyntax", () => {
     expect(result.output).toContain("Syntax errors:");
   });
 
+  it("catches a syntax error in an ES module .js file without a package type (node --check misses it on Node 20)", async () => {
+    const files = await write({ "src/esm.js": "export const add = (a, b => a + b;\n" });
+    const result = await checkSyntax(dir, files);
+    expect(result.status).toBe("fail");
+    expect(result.failures).toEqual([expect.stringMatching(/^src\/esm\.js:1: SyntaxError/)]);
+  });
+
   it("leaves no bytecode behind when checking Python", async () => {
     const files = await write({ "mod.py": "x = 1\n" });
     await checkSyntax(dir, files);

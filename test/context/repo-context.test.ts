@@ -1,11 +1,11 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRepoContext, renderRepoContext, type RepoContext } from "../../src/core/context/repo-context.js";
 import { countTokens } from "../../src/core/model/token-count.js";
 import type { Task } from "../../src/core/task.js";
-import { createTempRepo, git, writeFiles } from "../support/temp-repo.js";
+import { createTempRepo, writeFiles } from "../support/temp-repo.js";
 
 const task = (title: string, body = ""): Task => ({ title, body, comments: [], source: "issue" });
 const paths = (ctx: RepoContext) => ctx.files.map((file) => file.path);
@@ -143,54 +143,5 @@ describe("buildRepoContext token budget", () => {
     expect(engine?.content.startsWith("export function invoiceEngineHelper0(")).toBe(true);
     expect(engine?.content).toMatch(/\[… \d+ characters omitted …\]$/);
     expect(engine!.tokens).toBeLessThanOrEqual(2_000);
-  });
-});
-
-describe("buildRepoContext on a large repository", () => {
-  let dir: string;
-  let cleanup: () => Promise<void>;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), "codegen-crew-large-"));
-    cleanup = () => rm(dir, { recursive: true, force: true });
-    for (let p = 0; p < 50; p += 1) {
-      for (let m = 0; m < 10; m += 1) {
-        const folder = path.join(dir, `packages/pkg${p}/mod${m}`);
-        await mkdir(folder, { recursive: true });
-        await Promise.all(Array.from({ length: 20 }, (_, f) => writeFile(path.join(folder, `file${f}.ts`), `export const v${p}_${m}_${f} = ${f};\n`)));
-      }
-    }
-    await writeFiles(dir, { "packages/pkg42/mod7/special/target-widget.ts": "export const widget = 'the one';\n", "package.json": "{}" });
-    await git(dir, "init", "-q", "-b", "main");
-    await git(dir, "add", "-A");
-  });
-
-  afterAll(() => cleanup());
-
-  it("keeps the tree to a bounded number of lines and the named file's directories open", async () => {
-    const ctx = await buildRepoContext({ dir, task: task("Broken widget", "packages/pkg42/mod7/special/target-widget.ts shows the wrong one"), tokenBudget: 24_000 });
-    expect(ctx.fileCount).toBe(10_002);
-    const lines = ctx.tree.split("\n");
-    expect(lines.length).toBeLessThanOrEqual(320);
-    expect(lines.length).toBeGreaterThan(20);
-    expect(ctx.tree).toMatch(/^ {2}pkg42\/$/m);
-    expect(ctx.tree).toMatch(/^ {4}mod7\/$/m);
-    expect(ctx.tree).toMatch(/^ {8}target-widget\.ts$/m);
-    expect(ctx.tree).toMatch(/\(20 files\)|\(200 files\)/);
-    expect(paths(ctx)).toContain("packages/pkg42/mod7/special/target-widget.ts");
-    expect(ctx.totalTokens).toBeLessThanOrEqual(24_000);
-  });
-
-  it("falls back to a directory walk without git, skipping .git and node_modules", async () => {
-    const plain = await mkdtemp(path.join(os.tmpdir(), "codegen-crew-plain-"));
-    try {
-      await writeFiles(plain, { "src/index.ts": "export {};\n", "node_modules/dep/index.js": "x\n", "lib/util.ts": "export {};\n" });
-      const ctx = await buildRepoContext({ dir: plain, task: task("Fix src/index.ts"), tokenBudget: 4_000 });
-      expect(ctx.fileCount).toBe(2);
-      expect(ctx.tree).not.toContain("node_modules");
-      expect(paths(ctx)).toEqual(["src/index.ts"]);
-    } finally {
-      await rm(plain, { recursive: true, force: true });
-    }
   });
 });

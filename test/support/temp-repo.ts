@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
-const IDENTITY = ["-c", "user.name=test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false"];
+const IDENTITY = ["-c", "user.name=test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false", "-c", "gc.auto=0"];
 
 /** git in a test repository, with a fixed identity and no user hooks. */
 export async function git(dir: string, ...args: string[]): Promise<string> {
@@ -20,7 +20,7 @@ export async function createTempRepo(files: Record<string, string>): Promise<{ d
   await git(dir, "init", "-q", "-b", "main");
   await git(dir, "add", "-A");
   await git(dir, "commit", "-q", "-m", "initial");
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 3 }) };
 }
 
 export async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {

@@ -119,6 +119,21 @@ describe("createRunWorkspace", () => {
     expect((await ws.changedFiles()).map((f) => f.path)).toEqual(["docs/new.md", "gone.txt"]);
   });
 
+  it("never reads secret files or git internals back to an agent", async () => {
+    await writeFile(path.join(repoDir, ".env"), "API_KEY=abc\n");
+    await mkdir(path.join(repoDir, "certs"));
+    await writeFile(path.join(repoDir, "certs", "server.pem"), "-----BEGIN-----\n");
+    git(repoDir, "add", "-f", ".env", "certs/server.pem");
+    git(repoDir, "commit", "--quiet", "-m", "committed secrets");
+    const ws = await workspace();
+    expect(existsSync(path.join(ws.dir, ".env"))).toBe(true);
+    expect(await ws.readFile(".env")).toBeNull();
+    expect(await ws.readFile("certs/server.pem")).toBeNull();
+    expect(await ws.readFile(".git")).toBeNull();
+    expect(await ws.readFile("../repo/a.txt")).toBeNull();
+    expect(await ws.readFile("./a.txt")).toBe("a\n");
+  });
+
   it("deleting a file that does not exist is a quiet no-op", async () => {
     const ws = await workspace();
     expect(await ws.applyChange({ files: [], deletions: ["never-there.txt"] }, "debugger")).toEqual({ written: [], deleted: [], refused: [] });

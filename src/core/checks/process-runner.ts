@@ -1,4 +1,5 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import type { Readable } from "node:stream";
 import { CancelledError, errorMessage } from "../errors.js";
 
 /**
@@ -143,7 +144,14 @@ export function runProcess(opts: RunProcessOptions): Promise<ProcessResult> {
       reject(new CancelledError(`cancelled before running ${describeCommand(opts.command)}`));
       return;
     }
-    const child = spawn(file, args, { cwd: opts.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn(file, args, { cwd: opts.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    } catch (error) {
+      // Invalid arguments (an empty argv) throw synchronously instead of emitting "error".
+      resolve({ exitCode: null, signal: null, timedOut: false, durationMs: 0, output: `could not start ${describeCommand(opts.command)}: ${errorMessage(error)}`, truncated: false });
+      return;
+    }
     let timedOut = false;
     let settled = false;
     let exit: { code: number | null; signal: string | null } | null = null;

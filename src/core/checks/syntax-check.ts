@@ -102,7 +102,7 @@ function perFile(check: (file: string, text: string) => string[] | { skip: strin
 function checkJson(file: string, text: string): string[] | { skip: string } {
   if (JSONC_FILE.test(file)) return { skip: "JSON with comments is not checked" };
   try {
-    JSON.parse(text);
+    JSON.parse(text.replace(/^\uFEFF/, ""));
     return [];
   } catch (error) {
     const message = (error as Error).message;

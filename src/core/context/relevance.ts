@@ -202,7 +202,7 @@ export function isSourceFile(file: string): boolean {
 }
 
 export interface ScanLimits {
-  /** Files read at most. */
+  /** Files tried at most. */
   maxFiles: number;
   /** Bytes read at most, all files together. */
   maxBytes: number;
@@ -230,8 +230,9 @@ export async function rankRelevantFiles(
   const contents = new Map<string, string>();
   let remainingBytes = limits.maxBytes;
   if (terms.contentTerms.length > 0) {
-    for (const file of candidates) {
-      if (contents.size >= limits.maxFiles || remainingBytes <= 0) break;
+    // Attempts count, not successes: unreadable candidates must not turn the scan into a full walk.
+    for (const file of candidates.slice(0, limits.maxFiles)) {
+      if (remainingBytes <= 0) break;
       const text = await read(file, remainingBytes);
       if (text === undefined) continue;
       contents.set(file, text);

@@ -1,6 +1,9 @@
 import { lstat, realpath } from "node:fs/promises";
 import path from "node:path";
-// @ts-ignore -- picomatch ships no types of its own; the narrow signature below is all this module uses.
+// picomatch ships no types (and @types/picomatch is not installed); the narrow signature below is all this
+// module uses. @ts-ignore rather than @ts-expect-error so the line stays valid once the types are added.
+// eslint-disable-next-line @typescript-eslint/ban-ts-comment
+// @ts-ignore
 import picomatchUntyped from "picomatch";
 
 /**
@@ -54,6 +57,15 @@ export const BUILT_IN_DENY = [
   ".pypirc",
   ".git-credentials",
 ] as const;
+
+/** Files whose content must never reach a model, even to read: credentials and key material. */
+const SECRET_FILES = BUILT_IN_DENY.filter((pattern) => !pattern.startsWith(".git/") && !pattern.startsWith(".github/"));
+const isSecretFile = picomatch(expandPatterns([...SECRET_FILES]), { dot: true, nocase: true });
+
+/** Whether a (normalised, relative) path is git's internals or a secret file, which agents may not read. */
+export function isUnreadablePath(relative: string): boolean {
+  return relative.split("/").some(isGitDirectoryName) || isSecretFile(relative);
+}
 
 const MIB = 1024 * 1024;
 
@@ -159,7 +171,6 @@ export function normaliseRelativePath(raw: string): string | { reason: string } 
   const refuse = (why: string) => ({ reason: `Refused ${JSON.stringify(raw)}: ${why}` });
   if (raw.trim() === "") return refuse("the path is empty.");
   if (raw.includes("\0")) return refuse("the path contains a NUL byte.");
-  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(raw)) return refuse("the path contains control characters.");
   if (raw.includes("\\")) return refuse("the path contains a backslash; use forward slashes relative to the repository root.");
   if (/^[a-zA-Z]:/.test(raw)) return refuse("the path starts with a drive letter; paths must be relative to the repository root.");

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { errorMessage, WorkspaceError } from "../errors.js";
 import type { RoleName } from "../roles/role-names.js";
-import { ChangePolicy, isInside, normaliseRelativePath, type FileChange, type RefusedPath } from "./change-policy.js";
+import { ChangePolicy, isInside, isUnreadablePath, normaliseRelativePath, type FileChange, type RefusedPath } from "./change-policy.js";
 import { Git, type GitFileStatus } from "./git.js";
 
 export type { FileChange } from "./change-policy.js";
@@ -29,7 +29,10 @@ export interface RunWorkspace {
   branch: string;
   baseCommit: string;
   applyChange(change: FileChange, agent: RoleName): Promise<ApplyResult>;
-  /** A file's current content in the worktree, or null when it does not exist or is not a readable file. */
+  /**
+   * A file's current content in the worktree; null when it does not exist, is not a readable file, lies
+   * outside the worktree (through a link), or is git's internals or a secret file (.env, keys).
+   */
   readFile(path: string): Promise<string | null>;
   /** Commits everything in the worktree; null when there was nothing to commit. */
   commit(message: string): Promise<string | null>;
@@ -120,7 +123,7 @@ export async function createRunWorkspace(opts: RunWorkspaceOptions): Promise<Run
     async readFile(relativePath) {
       ensureLive();
       const relative = normaliseRelativePath(relativePath);
-      if (typeof relative !== "string") return null;
+      if (typeof relative !== "string" || isUnreadablePath(relative)) return null;
       const target = path.join(dir, relative);
       const resolved = await realpath(target).catch(() => null);
       // Reading through a link that leaves the worktree would hand files outside the repo to a model.
