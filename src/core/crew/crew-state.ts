@@ -1,6 +1,7 @@
 import { callAgent } from "../agent/call-agent.js";
 import { checkSyntax } from "../checks/syntax-check.js";
 import type { CrewConfig } from "../config.js";
+import { sanitizeUntrustedText } from "../intake.js";
 import type { Phase } from "../errors.js";
 import type { CheckResult, ReviewComment, RoundRecord } from "../report/run-report.js";
 import type { ArchitectAnswer } from "../roles/architect.js";
@@ -116,7 +117,8 @@ export class CrewState {
   async commit(role: RoleName, summary: string, round = 0): Promise<void> {
     const firstLine = summary.split("\n")[0]!.trim().slice(0, 72) || "update";
     const subject = round > 0 ? `${role} (round ${round}): ${firstLine}` : `${role}: ${firstLine}`;
-    await this.workspace.commit(`${subject}\n\nWritten by the codegen-crew ${role} agent for: ${this.task.title.slice(0, 200)}`);
+    const title = sanitizeUntrustedText(this.task.title).replace(/\s+/g, " ").slice(0, 200);
+    await this.workspace.commit(`${subject}\n\nWritten by the codegen-crew ${role} agent for: ${title}`);
   }
 
   /** Puts the changed files back as they were in `views` (files added since then are deleted). */
