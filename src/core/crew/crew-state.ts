@@ -121,19 +121,6 @@ export class CrewState {
     await this.workspace.commit(`${subject}\n\nWritten by the codegen-crew ${role} agent for: ${title}`);
   }
 
-  /** Puts the changed files back as they were in `views` (files added since then are deleted). */
-  async restore(views: FileView[]): Promise<void> {
-    const keep = new Set(views.map((v) => v.path));
-    const current = await this.workspace.changedFiles();
-    await this.workspace.applyChange(
-      {
-        files: views.filter((v) => v.content !== null).map((v) => ({ path: v.path, content: v.content! })),
-        deletions: [...views.filter((v) => v.content === null).map((v) => v.path), ...current.filter((f) => !keep.has(f.path)).map((f) => f.path)],
-      },
-      "debugger",
-    );
-  }
-
   async readFiles(paths: string[]): Promise<FileView[]> {
     return Promise.all(paths.map(async (path) => ({ path, content: await this.workspace.readFile(path) })));
   }

@@ -1,6 +1,6 @@
 import type { CrewState } from "./crew-state.js";
 import { decideOutcome } from "./outcome.js";
-import { renderCheckStatus, renderFiles, renderPlan, type FileView } from "./prompt-text.js";
+import { renderCheckStatus, renderFiles, renderPlan } from "./prompt-text.js";
 import { isFailing, runValidation } from "./repair-loop.js";
 
 const DOC_FILE = /(\.(md|mdx|markdown|rst|txt|adoc)$)|(^|\/)(docs?|documentation)\//i;
@@ -14,7 +14,6 @@ export async function runDocumenter(state: CrewState, signal: AbortSignal): Prom
   const input = `${renderPlan(state.plan!)}\n\n${renderFiles("The change to document", before)}\n\nDocument the change.`;
   const answer = await state.ask("documenter", "documenter", 0, input, signal);
   const codeFiles = answer.files.filter((f) => !DOC_FILE.test(f.path)).map((f) => f.path);
-  const originals: FileView[] = await state.readFiles(codeFiles);
   const touched = await state.apply("documenter", answer);
   if (touched.length === 0) return;
 
@@ -25,10 +24,7 @@ export async function runDocumenter(state: CrewState, signal: AbortSignal): Prom
     const recheck = await runValidation(state, lastRound, signal);
     const newlyFailing = recheck.filter((c) => isFailing(c) && !previous.some((p) => p.name === c.name && isFailing(p)));
     if (newlyFailing.length > 0) {
-      await state.workspace.applyChange(
-        { files: originals.filter((o) => o.content !== null).map((o) => ({ path: o.path, content: o.content! })), deletions: originals.filter((o) => o.content === null).map((o) => o.path) },
-        "documenter",
-      );
+      await state.workspace.discardUncommitted(touchedCode);
       state.checks.set(lastRound, previous);
       state.stopNote = [state.stopNote, `the documenter's edits to ${touchedCode.join(", ")} broke ${newlyFailing.map((c) => c.name).join(", ")} and were rolled back`]
         .filter(Boolean)

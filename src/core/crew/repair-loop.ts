@@ -86,8 +86,8 @@ export async function runRepairLoop(state: CrewState, signal: AbortSignal): Prom
     const touched = await state.apply("debugger", answer);
     const after = await snapshot(state);
     if (touched.length === 0 || seen.has(after)) {
-      // The checks and review on record describe the state before this round: put it back so they stay true.
-      await state.restore(before);
+      // The checks and review on record describe the last commit: put the files back so they stay true.
+      await state.workspace.discardUncommitted();
       state.stopNote = seen.has(after) && touched.length > 0 && after !== [...seen].at(-1)
         ? `the debugger's round ${round} returned the change to an earlier round's state, so the repair loop stopped early`
         : `the debugger's round ${round} changed nothing, so the repair loop stopped early`;

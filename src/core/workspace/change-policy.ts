@@ -1,10 +1,6 @@
 import { lstat, realpath } from "node:fs/promises";
 import path from "node:path";
-// picomatch ships no types (and @types/picomatch is not installed); the narrow signature below is all this
-// module uses. @ts-ignore rather than @ts-expect-error so the line stays valid once the types are added.
-// eslint-disable-next-line @typescript-eslint/ban-ts-comment
-// @ts-ignore
-import picomatchUntyped from "picomatch";
+import picomatch from "picomatch";
 
 /**
  * Decides which files an agent may write or delete. Paths come from model output, so they are treated as
@@ -36,11 +32,6 @@ export interface PolicyDecision {
 }
 
 type Matcher = (candidate: string) => boolean;
-type PicomatchFn = (
-  patterns: string[],
-  options: { dot?: boolean; nocase?: boolean },
-) => Matcher;
-const picomatch = picomatchUntyped as PicomatchFn;
 
 /** Never writable, whatever the config says: the repository's internals, CI definitions and secret files. */
 export const BUILT_IN_DENY = [

@@ -34,6 +34,8 @@ export interface RunWorkspace {
    * outside the worktree (through a link), or is git's internals or a secret file (.env, keys).
    */
   readFile(path: string): Promise<string | null>;
+  /** Puts agent-written files that differ from the last commit back as committed (all of them, or `paths`). */
+  discardUncommitted(paths?: string[]): Promise<string[]>;
   /** Commits everything in the worktree; null when there was nothing to commit. */
   commit(message: string): Promise<string | null>;
   headCommit(): Promise<string>;
@@ -129,6 +131,20 @@ export async function createRunWorkspace(opts: RunWorkspaceOptions): Promise<Run
       // Reading through a link that leaves the worktree would hand files outside the repo to a model.
       if (resolved === null || !isInside(dir, resolved)) return null;
       return readFile(resolved, "utf8").catch(() => null);
+    },
+
+    async discardUncommitted(paths) {
+      ensureLive();
+      const pending = (await agentChanges("HEAD")).filter((file) => !paths || paths.includes(file.path));
+      for (const file of pending) {
+        const committed = await git.show("HEAD", file.path);
+        if (committed === null) await unlink(path.join(dir, file.path)).catch(() => undefined);
+        else {
+          const failure = await writeInside(dir, file.path, committed);
+          if (failure) throw new WorkspaceError(`could not restore ${file.path}: ${failure}`, { path: file.path });
+        }
+      }
+      return pending.map((file) => file.path);
     },
 
     async commit(message) {

@@ -1,0 +1,268 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { createOpenApiValidator, type OpenApiValidator } from "./openapi-validator.js";
+import { handleApiRequest, type RecordedRequest, type Violation } from "./github/api-endpoint.js";
+import { parseAuthorization, parseBasic, redactAuthorization, TokenRegistry, type AppSpec, type MintedToken, type TokenSpec } from "./github/auth.js";
+import { FaultInjector, type Fault, type FaultOptions } from "./github/faults.js";
+import { commitFiles, createBareRepo, readLog, readPath, resolveRef, serveGitHttp, type CommitInfo } from "./github/git-backend.js";
+import { errorBody, sendJson } from "./github/http-util.js";
+import { Representations } from "./github/representations.js";
+import { createRoutes } from "./github/rest-routes.js";
+import { GitHubState, type CommentState, type IssueState, type Permission, type RepoState } from "./github/state.js";
+
+export type { RecordedRequest, Violation } from "./github/api-endpoint.js";
+export type { AppSpec, MintedToken, TokenSpec } from "./github/auth.js";
+export type { FaultOptions } from "./github/faults.js";
+export type { CommitInfo } from "./github/git-backend.js";
+export type { CommentState, IssueState, Permission, RepoState } from "./github/state.js";
+
+/**
+ * A local GitHub for end-to-end tests, in GitHub Enterprise Server's layout: REST under `/api/v3`, git
+ * over smart HTTP at `/<owner>/<repo>.git`. Requests are checked against GitHub's OpenAPI description
+ * (`violations`), state lives in memory, repositories are real bare repositories in a temp folder.
+ */
+export interface GitHubServerOptions {
+  /** Accepted tokens; without a list any non-empty token is accepted. */
+  tokens?: Array<string | TokenSpec>;
+  /** The account tokens act as unless their TokenSpec names one. Default "github-actions[bot]". */
+  login?: string;
+  /** A GitHub App: enables the JWT → installation token exchange. */
+  app?: AppSpec;
+  /** Check the stand-in's own answers against GitHub's response schemas (default true). */
+  checkResponses?: boolean;
+}
+
+export interface AddRepoOptions {
+  files?: Record<string, string>;
+  defaultBranch?: string;
+  permissions?: Record<string, Permission>;
+  private?: boolean;
+  installationId?: number;
+}
+
+export interface AddIssueOptions {
+  number?: number;
+  title: string;
+  body?: string | null;
+  labels?: string[];
+  user?: string;
+  locked?: boolean;
+  state?: "open" | "closed";
+  /** Makes the issue a pull request from `head` (an existing branch, else it points at the base). */
+  pull_request?: { head: string; base?: string; draft?: boolean };
+}
+
+export interface GitHubServer {
+  /** `http://127.0.0.1:P/api/v3`: Octokit's baseUrl. */
+  apiUrl: string;
+  /** `http://127.0.0.1:P`: GHES' server URL (web and git). */
+  serverUrl: string;
+  requests: RecordedRequest[];
+  /** Requests that do not match GitHub's OpenAPI description (product bugs). */
+  violations: Violation[];
+  /** Stand-in answers that do not match GitHub's response schemas (stand-in bugs). */
+  responseViolations: Violation[];
+  state: GitHubState;
+  mintedTokens: MintedToken[];
+  addRepo(owner: string, repo: string, options?: AddRepoOptions): Promise<RepoState>;
+  addIssue(owner: string, repo: string, options: AddIssueOptions): Promise<IssueState>;
+  addComment(owner: string, repo: string, issueNumber: number, comment: { body: string; user?: string }): CommentState;
+  issue(owner: string, repo: string, number: number): IssueState;
+  comments(owner: string, repo: string, issueNumber: number): CommentState[];
+  pullRequests(owner: string, repo: string): IssueState[];
+  /** `failNext("POST", "/repos/{owner}/{repo}/pulls", 502, { performFirst: true })`. */
+  failNext(method: string, pathPattern: string | RegExp, status: number, options?: FaultOptions | number): void;
+  pendingFaults(): Fault[];
+  /** `http://127.0.0.1:P/owner/repo.git`, with `x-access-token:<token>@` when a token is given. */
+  cloneUrl(owner: string, repo: string, token?: string): string;
+  branchHead(owner: string, repo: string, branch: string): Promise<string | undefined>;
+  gitLog(owner: string, repo: string, ref: string): Promise<CommitInfo[]>;
+  readFile(owner: string, repo: string, ref: string, filePath: string): Promise<string | undefined>;
+  /** Commits files onto a branch of the bare repository (a push by someone else). */
+  commitFiles(owner: string, repo: string, branch: string, files: Record<string, string>, message?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const GIT_PATH = /^\/([^/]+)\/([^/]+?)(?:\.git)?(\/(?:info\/refs|git-upload-pack|git-receive-pack|HEAD|objects\/.*))$/;
+
+export async function startGitHubServer(options: GitHubServerOptions = {}): Promise<GitHubServer> {
+  const root = await mkdtemp(path.join(os.tmpdir(), "github-stand-in-"));
+  const gitRoot = path.join(root, "git");
+  const state = new GitHubState();
+  const tokens = new TokenRegistry(options.tokens, options.login ?? "github-actions[bot]");
+  const faults = new FaultInjector();
+  const validator: OpenApiValidator = createOpenApiValidator();
+  const requests: RecordedRequest[] = [];
+  const violations: Violation[] = [];
+  const responseViolations: Violation[] = [];
+  const gitDirs = new Map<RepoState, string>();
+  const app = options.app ? { ...options.app, slug: options.app.slug ?? "codegen-crew", installationId: options.app.installationId ?? 1 } : undefined;
+  const links = { api: "", web: "" };
+  const views = new Representations(links, state);
+  const gitDirOf = (repo: RepoState): string => {
+    const dir = gitDirs.get(repo);
+    if (!dir) throw new Error(`GitHub stand-in: ${repo.owner}/${repo.name} has no git repository`);
+    return dir;
+  };
+  const routes = createRoutes({ state, views, tokens, app, gitDir: gitDirOf });
+  const endpoint = { validator, routes, tokens, app, faults, violations, responseViolations: options.checkResponses === false ? [] : responseViolations };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) sendJson(response, 500, errorBody(500, `GitHub stand-in failed: ${error instanceof Error ? error.message : String(error)}`));
+      else response.end();
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? "/", links.web);
+    const record: RecordedRequest = {
+      kind: "api",
+      method: (request.method ?? "GET").toUpperCase(),
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body: undefined,
+      headers: recordedHeaders(request),
+    };
+    requests.push(record);
+    if (url.pathname.startsWith("/api/v3/") || url.pathname === "/api/v3") {
+      record.path = url.pathname.slice("/api/v3".length) || "/";
+      return handleApiRequest(request, response, url, record.path, record, endpoint);
+    }
+    record.kind = "git";
+    const git = GIT_PATH.exec(url.pathname);
+    const repo = git ? state.repo(git[1] ?? "", git[2] ?? "") : undefined;
+    if (!git || !repo) {
+      record.status = 404;
+      response.writeHead(404, { "content-type": "text/plain" }).end("Repository not found.\n");
+      return;
+    }
+    await handleGit(request, response, url, repo, git[3] ?? "", record);
+  }
+
+  async function handleGit(request: IncomingMessage, response: ServerResponse, url: URL, repo: RepoState, rest: string, record: RecordedRequest): Promise<void> {
+    const push = url.searchParams.get("service") === "git-receive-pack" || rest === "/git-receive-pack";
+    const credential = parseAuthorization(request.headers.authorization);
+    const basic = credential?.scheme === "basic" ? parseBasic(credential.value) : undefined;
+    const identity = basic ? tokens.identify(basic.password) : undefined;
+    const refuse = (status: number, message: string) => {
+      record.status = status;
+      response.writeHead(status, { "content-type": "text/plain", ...(status === 401 ? { "www-authenticate": 'Basic realm="GitHub"' } : {}) }).end(`${message}\n`);
+    };
+    // Like GitHub: anonymous reads of a public repository work; pushes (and private repos) need a token.
+    if (basic && !identity) return refuse(401, "Invalid username or token. Password authentication is not supported for Git operations.");
+    if (!identity && (push || repo.private)) return refuse(401, "Authentication required");
+    if (push && identity?.kind === "token" && identity.readOnly) return refuse(403, `Permission to ${repo.owner}/${repo.name}.git denied to ${identity.login}.`);
+    const remoteUser = identity?.kind === "token" ? identity.login : undefined;
+    const result = await serveGitHttp(request, response, {
+      projectRoot: gitRoot,
+      pathInfo: `/${repo.owner}/${repo.name}.git${rest}`,
+      query: url.search.replace(/^\?/, ""),
+      remoteUser,
+    });
+    record.status = result.status;
+    if (push && rest === "/git-receive-pack") await refreshPullHeads(repo);
+  }
+
+  /** A push moves the branches pull requests point at; GitHub's head.sha follows. */
+  async function refreshPullHeads(repo: RepoState): Promise<void> {
+    for (const issue of repo.issues.values()) {
+      const pull = issue.pullRequest;
+      if (!pull) continue;
+      const sha = await resolveRef(gitDirOf(repo), pull.headRef);
+      if (sha) pull.headSha = sha;
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  links.web = `http://127.0.0.1:${port}`;
+  links.api = `${links.web}/api/v3`;
+
+  const repoOrThrow = (owner: string, name: string): RepoState => {
+    const repo = state.repo(owner, name);
+    if (!repo) throw new Error(`GitHub stand-in: no repository ${owner}/${name} (addRepo first)`);
+    return repo;
+  };
+  const issueOrThrow = (owner: string, name: string, number: number): IssueState => {
+    const issue = repoOrThrow(owner, name).issues.get(number);
+    if (!issue) throw new Error(`GitHub stand-in: no issue ${owner}/${name}#${number}`);
+    return issue;
+  };
+
+  return {
+    apiUrl: links.api,
+    serverUrl: links.web,
+    requests,
+    violations,
+    responseViolations,
+    state,
+    mintedTokens: tokens.minted,
+    async addRepo(owner, name, repoOptions = {}) {
+      const defaultBranch = repoOptions.defaultBranch ?? "main";
+      const repo = state.addRepo({
+        owner,
+        name,
+        defaultBranch,
+        private: repoOptions.private ?? false,
+        installationId: repoOptions.installationId ?? app?.installationId ?? 1,
+        permissions: { [owner]: "admin", ...repoOptions.permissions },
+      });
+      const gitDir = await createBareRepo(gitRoot, owner, name, defaultBranch);
+      gitDirs.set(repo, gitDir);
+      const files = repoOptions.files && Object.keys(repoOptions.files).length > 0 ? repoOptions.files : { "README.md": `# ${name}\n` };
+      await commitFiles(gitDir, { branch: defaultBranch, files, message: "Initial commit" });
+      return repo;
+    },
+    async addIssue(owner, name, issueOptions) {
+      const repo = repoOrThrow(owner, name);
+      const user = issueOptions.user ?? owner;
+      const pr = issueOptions.pull_request;
+      if (!pr) return state.addIssue(repo, { ...issueOptions, user });
+      const baseRef = pr.base ?? repo.defaultBranch;
+      const baseSha = (await resolveRef(gitDirOf(repo), baseRef)) ?? "";
+      const headSha = (await resolveRef(gitDirOf(repo), pr.head)) ?? baseSha;
+      return state.addPullRequest(repo, { ...issueOptions, user, head: { ref: pr.head, sha: headSha }, base: { ref: baseRef, sha: baseSha }, draft: pr.draft ?? false });
+    },
+    addComment(owner, name, issueNumber, comment) {
+      const repo = repoOrThrow(owner, name);
+      return state.addComment(repo, issueOrThrow(owner, name, issueNumber), comment.body, comment.user ?? owner);
+    },
+    issue: issueOrThrow,
+    comments: (owner, name, issueNumber) => state.commentsOf(repoOrThrow(owner, name), issueNumber),
+    pullRequests: (owner, name) => [...repoOrThrow(owner, name).issues.values()].filter((issue) => issue.pullRequest !== undefined),
+    failNext: (method, pathPattern, status, faultOptions) => faults.add(method, pathPattern, status, faultOptions),
+    pendingFaults: () => faults.pending(),
+    cloneUrl(owner, name, token) {
+      const credential = token === undefined ? "" : `x-access-token:${encodeURIComponent(token)}@`;
+      return `http://${credential}127.0.0.1:${port}/${owner}/${name}.git`;
+    },
+    branchHead: (owner, name, branch) => resolveRef(gitDirOf(repoOrThrow(owner, name)), branch),
+    gitLog: (owner, name, ref) => readLog(gitDirOf(repoOrThrow(owner, name)), ref),
+    async readFile(owner, name, ref, filePath) {
+      const found = await readPath(gitDirOf(repoOrThrow(owner, name)), ref, filePath);
+      return found?.type === "file" ? found.content.toString("utf8") : undefined;
+    },
+    commitFiles: (owner, name, branch, files, message = "Update files") => {
+      const repo = repoOrThrow(owner, name);
+      return commitFiles(gitDirOf(repo), { branch, files, message, from: repo.defaultBranch });
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+function recordedHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    headers[name] = name === "authorization" ? (redactAuthorization(String(value)) ?? "") : Array.isArray(value) ? value.join(", ") : value;
+  }
+  return headers;
+}
