@@ -15,7 +15,7 @@ function call(agent: RoleName, round: number, startMs: number, model: string, pr
 }
 
 function check(name: string, kind: CheckResult["kind"], status: CheckResult["status"], exitCode: number | null, output = "", failures: string[] = []): CheckResult {
-  return { name, kind, command: kind === "test" ? "node --test" : undefined, status, exitCode, durationMs: 1240, output, failures };
+  return { name, kind, command: kind === "test" ? "node --test" : undefined, status, exitCode, durationMs: 1240, output, failures, preExistingFailures: [], notes: [] };
 }
 
 const CALLS: CallRecord[] = [

@@ -57,7 +57,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
 }
 
 function skipped(name: string, kind: CheckResult["kind"], command: string | undefined, output: string): CheckResult {
-  return { name, kind, ...(command ? { command } : {}), status: "skipped", exitCode: null, durationMs: 0, output, failures: [] };
+  return { name, kind, ...(command ? { command } : {}), status: "skipped", exitCode: null, durationMs: 0, output, failures: [], preExistingFailures: [], notes: [] };
 }
 
 async function runCommandCheck(name: string, kind: CheckResult["kind"], command: DetectedCommand, opts: RunChecksOptions): Promise<CheckResult> {
@@ -88,6 +88,8 @@ async function runCommandCheck(name: string, kind: CheckResult["kind"], command:
     durationMs: result.durationMs,
     output: notes.filter(Boolean).join("\n"),
     failures: status === "pass" ? [] : extractFailures(result.output, { root: opts.dir }),
+    preExistingFailures: [],
+    notes: [],
   };
 }
 

@@ -80,6 +80,8 @@ export async function checkSyntax(dir: string, files: string[], opts: SyntaxChec
     durationMs: Date.now() - started,
     output: lines.join("\n"),
     failures,
+    preExistingFailures: [],
+    notes: [],
   };
 }
 

@@ -22,6 +22,10 @@ export const checkResultSchema = z.object({
   output: z.string(),
   /** Failing test names or file:line locations pulled from the output, for the debugger and the report. */
   failures: z.array(z.string()).default([]),
+  /** Failures that already happened on the base commit (the baseline): listed, but not held against the change. */
+  preExistingFailures: z.array(z.string()).default([]),
+  /** Facts a reviewer should know: sandbox isolation, new tests not run, a toolchain missing… */
+  notes: z.array(z.string()).default([]),
 });
 export type CheckResult = z.infer<typeof checkResultSchema>;
 
