@@ -7,7 +7,7 @@ const banner = {
 };
 
 await build({
-  entryPoints: { cli: "src/cli/index.ts" },
+  entryPoints: { cli: "src/cli/index.ts", index: "src/action/index.ts" },
   outdir: "dist",
   bundle: true,
   platform: "node",

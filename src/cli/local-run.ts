@@ -1,19 +1,15 @@
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { DEFAULT_CONFIG_PATH, parseConfigText, type CrewConfig } from "../core/config.js";
-import { createModelStack } from "../core/crew/model-stack.js";
-import { runCrew } from "../core/crew/run-crew.js";
+import type { CrewConfig } from "../core/config.js";
+import { runCrewInRepository } from "../core/crew/run-in-repository.js";
 import { taskSlug } from "../core/intake.js";
 import type { ModelClient } from "../core/model/model-client.js";
 import type { RunBudget } from "../core/model/run-budget.js";
 import type { ProgressListener } from "../core/progress.js";
 import { renderReportMarkdown } from "../core/report/render-markdown.js";
-import type { RunReport } from "../core/report/run-report.js";
-import type { UsageTotals } from "../core/report/run-report.js";
+import type { RunReport, UsageTotals } from "../core/report/run-report.js";
 import type { Task } from "../core/task.js";
-import { ChangePolicy } from "../core/workspace/change-policy.js";
 import { Git } from "../core/workspace/git.js";
-import { createRunWorkspace } from "../core/workspace/run-workspace.js";
 
 export const OUTPUT_DIR = ".codegen-crew";
 
@@ -46,51 +42,21 @@ export interface LocalRunResult {
 export async function runOnLocalRepository(options: LocalRunOptions): Promise<LocalRunResult> {
   const repo = await Git.open(options.repoDir);
   const repoDir = (await repo.raw(["rev-parse", "--show-toplevel"])).trim();
-  const baseCommit = await repo.revParse(options.baseRef ?? "HEAD");
-  // Config comes from the commit the branch starts from, not from uncommitted edits.
-  const configText = await repo.show(baseCommit, DEFAULT_CONFIG_PATH);
-  const config: CrewConfig = parseConfigText(configText ?? "", DEFAULT_CONFIG_PATH);
-
   const slug = taskSlug(options.task);
   const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${slug}`;
   const outDir = path.join(repoDir, OUTPUT_DIR, "runs", runId);
   await mkdir(outDir, { recursive: true });
   await ignoreOutputDir(repoDir);
 
-  const workspace = await createRunWorkspace({
+  const { report, branch } = await runCrewInRepository({
+    ...options,
     repoDir,
     branch: `codegen-crew/${slug}`,
-    baseRef: baseCommit,
-    policy: new ChangePolicy({ ...(config.paths.allow ? { allow: config.paths.allow } : {}), deny: config.paths.deny }),
+    transcriptFile: path.join(outDir, "transcript.jsonl"),
   });
-  try {
-    const stack = await createModelStack({
-      config,
-      connect: options.connect,
-      transcript: {
-        file: path.join(outDir, "transcript.jsonl"),
-        meta: { task: options.task, repoDir, baseCommit, branch: workspace.branch, ...options.meta },
-      },
-      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-      ...(options.onUsage ? { onUsage: (_call, totals) => options.onUsage!(totals) } : {}),
-    });
-    const report = await runCrew(
-      { model: stack.model, budget: stack.budget, ledger: stack.ledger, workspace, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
-      options.task,
-      {
-        config,
-        ...(options.model ? { model: options.model } : {}),
-        ...(options.sequential ? { sequential: true } : {}),
-        ...(options.secrets ? { secrets: options.secrets } : {}),
-      },
-    );
-    await stack.recorder?.flush();
-    await writeOutputs(outDir, report);
-    await writeFile(path.join(repoDir, OUTPUT_DIR, "last-run"), `${runId}\n`);
-    return { report, outDir, branch: workspace.branch };
-  } finally {
-    await workspace.dispose();
-  }
+  await writeOutputs(outDir, report);
+  await writeFile(path.join(repoDir, OUTPUT_DIR, "last-run"), `${runId}\n`);
+  return { report, outDir, branch };
 }
 
 async function writeOutputs(outDir: string, report: RunReport): Promise<void> {

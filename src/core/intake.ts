@@ -20,13 +20,16 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const HTML_COMMENT = /<!--[\s\S]*?(?:-->|$)/g;
 /** Markdown "comments" (`[//]: # (hidden)`, `[x]: <> "hidden"`) are link definitions that never render. */
 const MARKDOWN_COMMENT = /^ {0,3}\[[^\]\n]*\]:[ \t]*(?:#|<>)(?:[ \t]+(?:\([^\n]*\)|"[^\n]*"|'[^\n]*'))?[ \t]*$/gm;
-/** An opening tag; quoted attribute values may contain ">". */
-const OPEN_TAG = /<([a-zA-Z][a-zA-Z0-9-]*)((?:\s(?:"[^"]*"|'[^']*'|[^>"'])*)?)>/g;
+/**
+ * An opening tag; quoted attribute values may contain ">". No part may contain "<": that keeps every
+ * scan short of the next tag, so hostile text full of unclosed tags and quotes stays linear.
+ */
+const OPEN_TAG = /<([a-zA-Z][a-zA-Z0-9-]*)((?:\s(?:"[^"<]*"|'[^'<]*'|[^<>"'])*)?)>/g;
 const ATTRIBUTE = /([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?/g;
 const INVISIBLE_STYLE = /display\s*:\s*none|visibility\s*:\s*hidden/i;
 /** alt and title text is not shown on the page (only when an image fails, or on hover). */
 const INVISIBLE_ATTRIBUTES = new Set(["alt", "title"]);
-const MARKDOWN_IMAGE_ALT = /!\[[^\]\n]*\]\(/g;
+const MARKDOWN_IMAGE_ALT = /!\[[^[\]\n]*\]\(/g;
 const VOID_TAGS = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]);
 
 /** Removes from untrusted text what a reader of the rendered issue would not see. */
@@ -42,26 +45,27 @@ export function sanitizeUntrustedText(text: string): string {
   return out.replace(/\n{4,}/g, "\n\n\n");
 }
 
-/** Drops elements marked `hidden` or styled invisible, with their content (nested same-name tags counted). */
+/**
+ * Drops elements marked `hidden` or styled invisible, with their content (nested same-name tags counted).
+ * One pass: a removed element is never scanned again.
+ */
 function removeHiddenElements(text: string): string {
-  let out = text;
-  for (;;) {
-    const hidden = findHiddenOpenTag(out);
-    if (!hidden) return out;
-    const end = hidden.selfClosing || VOID_TAGS.has(hidden.name) ? hidden.tagEnd : findClosingTag(out, hidden.name, hidden.tagEnd);
-    out = out.slice(0, hidden.start) + out.slice(end);
-  }
-}
-
-function findHiddenOpenTag(text: string): { start: number; tagEnd: number; name: string; selfClosing: boolean } | undefined {
-  OPEN_TAG.lastIndex = 0;
-  for (let m = OPEN_TAG.exec(text); m; m = OPEN_TAG.exec(text)) {
+  const kept: string[] = [];
+  let copiedUpTo = 0;
+  const tags = new RegExp(OPEN_TAG.source, "g");
+  for (let m = tags.exec(text); m; m = tags.exec(text)) {
     const attributes = m[2] ?? "";
-    if (isHidden(attributes)) {
-      return { start: m.index, tagEnd: m.index + m[0].length, name: m[1]!.toLowerCase(), selfClosing: attributes.trimEnd().endsWith("/") };
-    }
+    if (!isHidden(attributes)) continue;
+    const name = m[1]!.toLowerCase();
+    const tagEnd = m.index + m[0].length;
+    const selfClosing = attributes.trimEnd().endsWith("/") || VOID_TAGS.has(name);
+    const end = selfClosing ? tagEnd : findClosingTag(text, name, tagEnd);
+    kept.push(text.slice(copiedUpTo, m.index));
+    copiedUpTo = end;
+    tags.lastIndex = end;
   }
-  return undefined;
+  kept.push(text.slice(copiedUpTo));
+  return kept.join("");
 }
 
 function withoutInvisibleAttributes(attributes: string): string {
@@ -80,7 +84,7 @@ function isHidden(attributes: string): boolean {
 
 /** Index just after the tag that closes `name` opened before `from`; the end of the text when it is never closed. */
 function findClosingTag(text: string, name: string, from: number): number {
-  const tags = new RegExp(`<(/?)${name}(?=[\\s/>])[^>]*>`, "gi");
+  const tags = new RegExp(`<(/?)${name}(?=[\\s/>])[^<>]*>`, "gi");
   tags.lastIndex = from;
   let depth = 1;
   for (let m = tags.exec(text); m; m = tags.exec(text)) {

@@ -48,31 +48,42 @@ function stem(word: string): string {
   return stemmed.length >= 4 ? stemmed : word;
 }
 
+/** Bounds on what is taken from a task: hostile text must not make matching quadratic. */
+const MAX_PATH_TOKENS = 100;
+const MAX_WORDS = 200;
+const MAX_CONTENT_TERMS = 60;
+
 export function extractTaskTerms(text: string): TaskTerms {
-  const pathTokens: string[] = [];
+  const pathTokens = new Set<string>();
   for (const raw of text.match(/[A-Za-z0-9_@$~+\-./\\]+/g) ?? []) {
+    if (pathTokens.size >= MAX_PATH_TOKENS) break;
     const token = raw.replace(/\\/g, "/").replace(/^(?:\.?\/)+/, "").replace(/[.\-/]+$/, "");
     const looksLikePath = token.includes("/") || /\.[A-Za-z0-9]{1,10}$/.test(token) || EXTENSIONLESS_NAMES.has(token);
-    if (token.length >= 3 && looksLikePath && !pathTokens.includes(token)) pathTokens.push(token);
+    if (token.length >= 3 && token.length <= 300 && looksLikePath) pathTokens.add(token);
   }
 
   const words = new Set<string>();
-  for (const word of splitWords(text)) if (isUsefulWord(word)) words.add(word);
+  for (const word of splitWords(text)) {
+    if (words.size >= MAX_WORDS) break;
+    if (isUsefulWord(word) && word.length <= 64) words.add(word);
+  }
 
   const weights = new Map<string, number>();
   const codeSpans = new Set((text.match(/`[^`\n]+`/g) ?? []).flatMap((span) => span.match(/[A-Za-z_$][A-Za-z0-9_$]*/g) ?? []));
   for (const match of text.matchAll(/[A-Za-z_$][A-Za-z0-9_$]*(\s*\()?/g)) {
+    if (weights.size >= MAX_CONTENT_TERMS) break;
     const identifier = match[0].replace(/\s*\($/, "");
     const codeLike = /[a-z][A-Z]|_|[A-Za-z]\d/.test(identifier) || match[1] !== undefined || codeSpans.has(identifier);
     const lower = identifier.toLowerCase();
-    if (codeLike && lower.length >= 3 && !STOP_WORDS.has(lower)) weights.set(lower, 2);
+    if (codeLike && lower.length >= 3 && lower.length <= 64 && !STOP_WORDS.has(lower)) weights.set(lower, 2);
   }
   for (const word of words) {
+    if (weights.size >= MAX_CONTENT_TERMS) break;
     const term = stem(word);
     if (term.length >= 5 && !weights.has(term)) weights.set(term, 1);
   }
   const contentTerms = [...weights].map(([term, weight]) => ({ term, weight })).sort((a, b) => (a.term < b.term ? -1 : 1));
-  return { pathTokens, words: [...words].sort(), contentTerms };
+  return { pathTokens: [...pathTokens], words: [...words].sort(), contentTerms };
 }
 
 /**
@@ -147,19 +158,27 @@ function partMatches(part: string, term: string): boolean {
 export function scorePaths(files: readonly string[], terms: TaskTerms): Map<string, number> {
   const scores = new Map<string, number>();
   if (terms.words.length === 0 || files.length === 0) return scores;
-  const parts = files.map(pathParts);
-  const hits = terms.words.map((word) =>
-    parts.map((p) => (p.base.some((part) => partMatches(part, word)) ? 2 : p.dirs.some((part) => partMatches(part, word)) ? 1 : 0)),
-  );
-  terms.words.forEach((_, w) => {
-    const row = hits[w]!;
-    const documentFrequency = row.filter((hit) => hit > 0).length;
-    if (documentFrequency === 0) return;
-    const idf = Math.log(1 + files.length / documentFrequency);
-    row.forEach((hit, f) => {
-      if (hit > 0) scores.set(files[f]!, (scores.get(files[f]!) ?? 0) + hit * idf);
-    });
+  // Distinct path parts with the files they occur in: far fewer parts than files × parts to compare.
+  const baseIndex = new Map<string, number[]>();
+  const dirIndex = new Map<string, number[]>();
+  const post = (index: Map<string, number[]>, part: string, file: number) => {
+    const list = index.get(part);
+    if (!list) index.set(part, [file]);
+    else if (list[list.length - 1] !== file) list.push(file);
+  };
+  files.forEach((file, f) => {
+    const parts = pathParts(file);
+    for (const part of parts.base) post(baseIndex, part, f);
+    for (const part of parts.dirs) post(dirIndex, part, f);
   });
+  for (const word of terms.words) {
+    const hits = new Map<number, number>();
+    for (const [part, list] of dirIndex) if (partMatches(part, word)) for (const f of list) hits.set(f, 1);
+    for (const [part, list] of baseIndex) if (partMatches(part, word)) for (const f of list) hits.set(f, 2);
+    if (hits.size === 0) continue;
+    const idf = Math.log(1 + files.length / hits.size);
+    for (const [f, hit] of hits) scores.set(files[f]!, (scores.get(files[f]!) ?? 0) + hit * idf);
+  }
   return scores;
 }
 

@@ -69,9 +69,7 @@ export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<R
   }
   if (listing.truncated) omitted.add(".", `listing stopped after ${listing.files.length} files`);
 
-  const taskText = [opts.task.title, opts.task.body, ...opts.task.comments.filter((c) => c.trusted).map((c) => c.body)]
-    .map(sanitizeUntrustedText)
-    .join("\n\n");
+  const taskText = taskTextForMatching(opts.task);
   const terms = extractTaskTerms(taskText);
   const reader = new ContentReader(root);
 
@@ -110,6 +108,12 @@ export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<R
   if (readme) await selection.offer(readme, "readme", maxFileTokens);
 
   return fitToBudget(listing.files, selection.files, omitted.entries(), budget);
+}
+
+/** What the task says, sanitised and bounded like the prompt text (whose wrapper words would skew matching). */
+function taskTextForMatching(task: Task): string {
+  const parts = [task.title.slice(0, 1_000), task.body.slice(0, 24_000), ...task.comments.filter((c) => c.trusted).map((c) => c.body.slice(0, 4_000))];
+  return parts.map(sanitizeUntrustedText).join("\n\n").slice(0, 48_000);
 }
 
 /** Adds the tree, then trims (tree lines first, then the last files) until the rendered text fits. */
