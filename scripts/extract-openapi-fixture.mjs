@@ -108,7 +108,11 @@ function extractSubset(spec, operations) {
     components[kind][name] = strip(target);
     const more = new Set();
     collectRefs(components[kind][name], more);
-    for (const next of more) if (!needed.has(next)) (needed.add(next), queue.push(next));
+    for (const next of more) {
+      if (needed.has(next)) continue;
+      needed.add(next);
+      queue.push(next);
+    }
   }
   for (const kind of Object.keys(components)) components[kind] = sortKeys(components[kind]);
   return { openapi: spec.openapi, info: {}, paths: sortKeys(paths), components };

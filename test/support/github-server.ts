@@ -162,9 +162,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       pathInfo: `/${repo.owner}/${repo.name}.git${rest}`,
       query: url.search.replace(/^\?/, ""),
       remoteUser,
+      beforeEnd: push && rest === "/git-receive-pack" ? () => refreshPullHeads(repo) : undefined,
     });
     record.status = result.status;
-    if (push && rest === "/git-receive-pack") await refreshPullHeads(repo);
   }
 
   /** A push moves the branches pull requests point at; GitHub's head.sha follows. */

@@ -1,11 +1,17 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
+import path from "node:path";
 import type { Readable } from "node:stream";
 import { CancelledError, errorMessage } from "../errors.js";
+import { LineSplitter, maskSecrets, OutputCollector, usableSecrets } from "./output-capture.js";
+import { createSandboxHome, describeNetwork, networkIsolation, removeSandboxHome, sandboxEnvironment, type NetworkMode } from "./sandbox.js";
 
 /**
  * Runs a repository's own commands (tests, linters): code the crew did not write and must not trust. The
  * command gets its own process group so that everything it starts can be stopped together, an
- * environment without credentials, and a bounded share of memory for its output.
+ * environment without credentials, an empty HOME, no network where the OS allows it (sandbox.ts), and a
+ * bounded share of memory for its output.
  */
 
 export interface RunProcessOptions {
@@ -20,6 +26,13 @@ export interface RunProcessOptions {
   /** Values removed from the environment and masked as *** in the output. */
   secrets?: string[];
   signal?: AbortSignal;
+  /** "isolated" (default): in a network namespace when the OS allows it; "allowed": dependency installs only. */
+  network?: NetworkMode;
+  /**
+   * Called with every complete output line (stdout and stderr, secrets masked), including the lines the
+   * capped `output` leaves out: for failure names and test discovery, which must see the whole run.
+   */
+  onLine?: (line: string) => void;
 }
 
 export interface ProcessResult {
@@ -30,6 +43,8 @@ export interface ProcessResult {
   /** stdout and stderr interleaved; head and tail kept when over the cap, with a marker between. */
   output: string;
   truncated: boolean;
+  /** "network: isolated (unshare)", "network: NOT isolated: <reason>" or "network: allowed (…)". */
+  network: string;
 }
 
 /** Time between SIGTERM and SIGKILL. */
@@ -37,8 +52,8 @@ const KILL_GRACE_MS = 2_000;
 /** How long to wait for the pipes after the command exited: a daemon that left the group may hold them. */
 const DRAIN_MS = 1_000;
 const DEFAULT_MAX_OUTPUT = 64 * 1024;
-/** Shorter "secrets" would mask ordinary words all over the output. */
-const MIN_SECRET_LENGTH = 4;
+
+export { maskSecrets };
 
 const DROPPED_NAMES = new Set(["GITHUB_TOKEN", "GH_TOKEN", "OPENAI_API_KEY", "OPENROUTER_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY"]);
 
@@ -49,17 +64,15 @@ function isCredentialName(name: string): boolean {
     upper.startsWith("INPUT_") ||
     upper.startsWith("ACTIONS_") ||
     (upper.startsWith("CODEGEN_") && upper.includes("KEY")) ||
-    upper.endsWith("_TOKEN") ||
+    upper.endsWith("TOKEN") ||
+    upper.endsWith("_AUTH") ||
+    upper.includes("CREDENTIAL") ||
     upper.endsWith("_API_KEY") ||
     upper.endsWith("_PRIVATE_KEY") ||
     upper.endsWith("_ACCESS_KEY") ||
     upper.includes("SECRET") ||
     upper.includes("PASSWORD")
   );
-}
-
-function usableSecrets(secrets: readonly string[]): string[] {
-  return [...new Set(secrets.filter((s) => s.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
 }
 
 /** A copy of `env` without credentials: known names, credential-like names, and any value holding a secret. */
@@ -74,81 +87,68 @@ export function scrubEnvironment(env: NodeJS.ProcessEnv, secrets: readonly strin
   return clean;
 }
 
-/** Replaces each secret with ***; `edges` also masks a secret cut in half at the start or end of the text. */
-export function maskSecrets(text: string, secrets: readonly string[], edges: { start?: boolean; end?: boolean } = {}): string {
-  let result = text;
-  for (const secret of usableSecrets(secrets)) {
-    result = result.split(secret).join("***");
-    for (let n = secret.length - 1; n >= MIN_SECRET_LENGTH; n -= 1) {
-      if (edges.end && result.endsWith(secret.slice(0, n))) result = `${result.slice(0, -n)}***`;
-      if (edges.start && result.startsWith(secret.slice(-n))) result = `***${result.slice(n)}`;
-    }
-  }
-  return result;
-}
-
-/** Keeps the first and last halves of the byte budget; everything between is counted, not stored. */
-class OutputCollector {
-  private readonly head: Buffer[] = [];
-  private headBytes = 0;
-  private tail: Buffer[] = [];
-  private tailBytes = 0;
-  private total = 0;
-  private readonly headCap: number;
-  private readonly tailCap: number;
-
-  constructor(maxBytes: number) {
-    this.headCap = Math.floor(maxBytes / 2);
-    this.tailCap = maxBytes - this.headCap;
-  }
-
-  push(chunk: Buffer): void {
-    this.total += chunk.length;
-    if (this.headBytes < this.headCap) {
-      const take = chunk.subarray(0, this.headCap - this.headBytes);
-      this.head.push(take);
-      this.headBytes += take.length;
-      chunk = chunk.subarray(take.length);
-    }
-    if (chunk.length === 0) return;
-    this.tail.push(chunk);
-    this.tailBytes += chunk.length;
-    while (this.tailBytes - (this.tail[0]?.length ?? 0) >= this.tailCap) this.tailBytes -= this.tail.shift()!.length;
-  }
-
-  render(secrets: readonly string[]): { output: string; truncated: boolean } {
-    let tail = Buffer.concat(this.tail);
-    if (tail.length > this.tailCap) tail = tail.subarray(tail.length - this.tailCap);
-    const omitted = this.total - this.headBytes - tail.length;
-    const head = Buffer.concat(this.head).toString("utf8");
-    if (omitted <= 0) return { output: maskSecrets(head + tail.toString("utf8"), secrets), truncated: false };
-    const marker = `\n[… ${omitted} bytes of output omitted; the start and the end are shown …]\n`;
-    const output = maskSecrets(head, secrets, { end: true }) + marker + maskSecrets(tail.toString("utf8"), secrets, { start: true });
-    return { output, truncated: true };
-  }
-}
-
 export function describeCommand(command: string | string[]): string {
   return typeof command === "string" ? command : command.join(" ");
 }
 
-export function runProcess(opts: RunProcessOptions): Promise<ProcessResult> {
+export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult> {
   const secrets = opts.secrets ?? [];
-  const env = { ...scrubEnvironment(opts.env ?? process.env, secrets), CI: "true", GIT_TERMINAL_PROMPT: "0" };
-  const [file, args] = typeof opts.command === "string" ? ["/bin/sh", ["-c", opts.command]] : [opts.command[0] ?? "", opts.command.slice(1)];
+  const mode = opts.network ?? "isolated";
+  const isolation = await networkIsolation();
+  const network = describeNetwork(mode, isolation);
+  const argv = typeof opts.command === "string" ? ["/bin/sh", "-c", opts.command] : opts.command;
+  const cannotStart = (why: string): ProcessResult => ({
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    durationMs: 0,
+    output: maskSecrets(`could not start ${describeCommand(opts.command)}: ${why}`, secrets),
+    truncated: false,
+    network,
+  });
+  if (opts.signal?.aborted) throw new CancelledError(`cancelled before running ${describeCommand(opts.command)}`);
+  if (!argv[0]) return cannotStart("the command is empty");
+
+  const home = await createSandboxHome();
+  try {
+    const env = await sandboxEnvironment(scrubEnvironment(opts.env ?? process.env, secrets), home);
+    const sandboxed = mode === "isolated" && isolation.available;
+    if (sandboxed && !(await findProgram(argv[0], env.PATH, opts.cwd))) {
+      // Inside the wrapper a missing program is only an exit code 127; say it the way spawn would.
+      return cannotStart(`spawn ${argv[0]} ENOENT`);
+    }
+    const full = sandboxed ? [...isolation.prefix, ...argv] : argv;
+    return { ...(await spawnAndCollect(full, opts, env, secrets)), network };
+  } finally {
+    await removeSandboxHome(home);
+  }
+}
+
+async function findProgram(program: string, searchPath: string | undefined, cwd: string): Promise<boolean> {
+  const candidates = program.includes("/") ? [path.resolve(cwd, program)] : (searchPath ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(path.resolve(cwd, dir), program));
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      return true;
+    } catch {
+      // keep looking
+    }
+  }
+  return false;
+}
+
+function spawnAndCollect(argv: string[], opts: RunProcessOptions, env: NodeJS.ProcessEnv, secrets: readonly string[]): Promise<Omit<ProcessResult, "network">> {
+  const [file, ...args] = argv as [string, ...string[]];
   const collector = new OutputCollector(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
+  const lines = opts.onLine ? [new LineSplitter(opts.onLine, secrets), new LineSplitter(opts.onLine, secrets)] : null;
   const started = Date.now();
 
-  return new Promise<ProcessResult>((resolve, reject) => {
-    if (opts.signal?.aborted) {
-      reject(new CancelledError(`cancelled before running ${describeCommand(opts.command)}`));
-      return;
-    }
+  return new Promise((resolve, reject) => {
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
       child = spawn(file, args, { cwd: opts.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     } catch (error) {
-      // Invalid arguments (an empty argv) throw synchronously instead of emitting "error".
+      // Invalid arguments throw synchronously instead of emitting "error".
       resolve({ exitCode: null, signal: null, timedOut: false, durationMs: 0, output: `could not start ${describeCommand(opts.command)}: ${errorMessage(error)}`, truncated: false });
       return;
     }
@@ -179,6 +179,7 @@ export function runProcess(opts: RunProcessOptions): Promise<ProcessResult> {
       opts.signal?.removeEventListener("abort", onAbort);
       child.stdout?.destroy();
       child.stderr?.destroy();
+      for (const splitter of lines ?? []) splitter.end();
       if (opts.signal?.aborted) {
         reject(new CancelledError(`cancelled while running ${describeCommand(opts.command)}`));
         return;
@@ -190,13 +191,19 @@ export function runProcess(opts: RunProcessOptions): Promise<ProcessResult> {
         signal: exit?.signal ?? null,
         timedOut,
         durationMs: Date.now() - started,
-        output: failure ? `${output}${output ? "\n" : ""}${failure}` : output,
+        output: failure ? `${output}${output ? "\n" : ""}${maskSecrets(failure, secrets)}` : output,
         truncated,
       });
     };
 
-    child.stdout.on("data", (chunk: Buffer) => collector.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => collector.push(chunk));
+    child.stdout.on("data", (chunk: Buffer) => {
+      collector.push(chunk);
+      lines?.[0]!.push(chunk);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      collector.push(chunk);
+      lines?.[1]!.push(chunk);
+    });
     child.on("error", (error) => {
       startError = error;
       settle();
@@ -216,5 +223,7 @@ export function runProcess(opts: RunProcessOptions): Promise<ProcessResult> {
       }, opts.timeoutMs),
     );
     opts.signal?.addEventListener("abort", onAbort, { once: true });
+    // Cancelled while the sandbox was being prepared: the listener above came too late to hear it.
+    if (opts.signal?.aborted) stop();
   });
 }

@@ -1,12 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import type * as TS from "typescript";
 import { parseAllDocuments } from "yaml";
 import type { CheckResult } from "../report/run-report.js";
 import { runProcess, type ProcessResult } from "./process-runner.js";
+import { parseWithTypeScript } from "./typescript-check.js";
 
 /**
  * A fast first check of the changed files with each language's real parser, so a broken file is named
@@ -30,7 +28,7 @@ const CHECKERS: Record<string, Checker> = {
   yaml: perFile(checkYaml),
   javascript: checkJavaScript,
   python: checkPython,
-  typescript: checkTypeScript,
+  typescript: (dir, files) => parseWithTypeScript(dir, files),
 };
 
 function languageOf(file: string): keyof typeof CHECKERS | null {
@@ -39,7 +37,7 @@ function languageOf(file: string): keyof typeof CHECKERS | null {
   if (ext === ".yml" || ext === ".yaml") return "yaml";
   if (ext === ".js" || ext === ".mjs" || ext === ".cjs") return "javascript";
   if (ext === ".py") return "python";
-  if (ext === ".ts" || ext === ".tsx" || ext === ".mts" || ext === ".cts") return "typescript";
+  if (ext === ".ts" || ext === ".tsx" || ext === ".mts" || ext === ".cts" || ext === ".jsx") return "typescript";
   return null;
 }
 
@@ -125,9 +123,13 @@ function lineAt(text: string, offset: number): number {
   return text.slice(0, offset).split("\n").length;
 }
 
-/** `node --check` per file: node's own parser, with the package's module type respected. */
+/**
+ * `node --check` per file: node's own parser, with the package's module type respected. Files with JSX,
+ * which node cannot parse, go to the TypeScript parser instead.
+ */
 async function checkJavaScript(dir: string, files: string[], opts: SyntaxCheckOptions): Promise<Map<string, Verdict>> {
   const verdicts = new Map<string, Verdict>();
+  const jsx: string[] = [];
   for (const file of files) {
     const nodeCheck = (target: string) =>
       runProcess({
@@ -145,8 +147,11 @@ async function checkJavaScript(dir: string, files: string[], opts: SyntaxCheckOp
     if (result.exitCode === 0) verdicts.set(file, { checked: true, failures: [] });
     else if (result.timedOut) verdicts.set(file, { checked: false, reason: "node --check timed out" });
     else if (/Cannot find module|ENOENT/.test(result.output) && !/SyntaxError/.test(result.output)) verdicts.set(file, { checked: false, reason: "file not found" });
-    else if (/SyntaxError: Unexpected token '<'/.test(result.output)) verdicts.set(file, { checked: false, reason: "looks like JSX, which node cannot parse" });
+    else if (/SyntaxError: Unexpected token '<'/.test(result.output)) jsx.push(file);
     else verdicts.set(file, { checked: true, failures: [nodeSyntaxError(reported, result.output).replace(reported, file)] });
+  }
+  for (const [file, verdict] of await parseWithTypeScript(dir, jsx)) {
+    verdicts.set(file, verdict.checked ? verdict : { checked: false, reason: `looks like JSX, which node cannot parse, and ${verdict.reason}` });
   }
   return verdicts;
 }
@@ -219,55 +224,6 @@ async function checkPython(dir: string, files: string[], opts: SyntaxCheckOption
     if (state === "ok") verdicts.set(rest, { checked: true, failures: [] });
     else if (state === "missing") verdicts.set(rest, { checked: false, reason: "file not found" });
     else if (state === "error") verdicts.set(rest.slice(0, rest.search(/:\d+: /)), { checked: true, failures: [rest] });
-  }
-  return verdicts;
-}
-
-type TypeScriptModule = typeof TS;
-
-/**
- * TypeScript is loaded at run time from the target repository or from our own node_modules, never
- * bundled: it is large, and the repository's own version knows its own syntax best. The specifier is
- * resolved to a path first so bundlers leave the import alone.
- */
-async function loadTypeScript(dir: string): Promise<TypeScriptModule | null> {
-  for (const base of [path.join(dir, "package.json"), import.meta.url]) {
-    try {
-      const resolved = createRequire(base).resolve("typescript");
-      const loaded = (await import(pathToFileURL(resolved).href)) as { default?: TypeScriptModule } & TypeScriptModule;
-      const ts = loaded.default ?? loaded;
-      if (typeof ts.transpileModule === "function") return ts;
-    } catch {
-      // Not installed there; try the next place.
-    }
-  }
-  return null;
-}
-
-async function checkTypeScript(dir: string, files: string[]): Promise<Map<string, Verdict>> {
-  const verdicts = new Map<string, Verdict>();
-  const ts = await loadTypeScript(dir);
-  for (const file of files) {
-    if (!ts) {
-      verdicts.set(file, { checked: false, reason: "typescript is not installed" });
-      continue;
-    }
-    const text = await readFile(path.join(dir, file), "utf8").catch(() => null);
-    if (text === null) {
-      verdicts.set(file, { checked: false, reason: "file not found" });
-      continue;
-    }
-    // transpileModule reports syntactic diagnostics only: exactly a parse check, no type checking.
-    const output = ts.transpileModule(text, {
-      fileName: file,
-      reportDiagnostics: true,
-      compilerOptions: { jsx: ts.JsxEmit.Preserve },
-    });
-    const failures = (output.diagnostics ?? []).map((diagnostic) => {
-      const line = diagnostic.file && diagnostic.start !== undefined ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1 : 1;
-      return `${file}:${line}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, " ")}`;
-    });
-    verdicts.set(file, { checked: true, failures });
   }
   return verdicts;
 }

@@ -101,7 +101,8 @@ export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<R
   );
   const floor = (ranked[0]?.score ?? 0) * RELEVANCE_FLOOR;
   let relevantCount = 0;
-  for (const { file, score } of ranked) {
+  // Candidates that turn out unusable (binary, too large) count as tries, so the loop stays bounded.
+  for (const { file, score } of ranked.slice(0, MAX_RELEVANT_FILES * 3)) {
     if (score < floor || relevantCount >= MAX_RELEVANT_FILES || selection.remaining() < MIN_USEFUL_TOKENS) break;
     if ((await selection.offer(file, "relevant", maxFileTokens)) === "added") relevantCount += 1;
   }
@@ -133,8 +134,8 @@ function fitToBudget(allFiles: string[], files: RepoContextFile[], omitted: Repo
     } else if (chosen.length > 0) {
       chosen.pop();
     } else {
-      // Nothing left to trim but the tree itself (a budget smaller than the headings): report the truth.
-      const bare = base("");
+      // A budget smaller than the headings (config allows no less than 1,000): keep the bare minimum.
+      const bare: RepoContext = { tree: "", files: [], omitted: [], fileCount: allFiles.length, totalTokens: 0 };
       return { ...bare, totalTokens: countTokens(renderRepoContext(bare)) };
     }
   }

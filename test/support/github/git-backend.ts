@@ -22,7 +22,10 @@ export interface CommitInfo {
   parents: string[];
   author: { name: string; email: string; date: string };
   committer: { name: string; email: string; date: string };
+  /** The full message, trailing newlines removed. */
   message: string;
+  /** Its first line. */
+  subject: string;
 }
 
 export interface TreeEntry {
@@ -49,18 +52,21 @@ function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 export function runGit(gitDir: string, args: string[], options: { input?: Buffer | string; env?: Record<string, string>; allowFailure?: boolean } = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn("git", ["--git-dir", gitDir, ...args], { env: gitEnv(options.env), stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("git", ["--git-dir", gitDir, ...args], { env: gitEnv(options.env), stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.on("error", reject);
     child.on("close", (code) => {
       const result = { stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString("utf8"), code: code ?? -1 };
       if (result.code !== 0 && !options.allowFailure) reject(new Error(`git ${args.join(" ")} failed (${result.code}): ${result.stderr.trim()}`));
       else resolve(result);
     });
-    child.stdin.end(options.input ?? "");
+    if (child.stdin && options.input !== undefined) {
+      child.stdin.on("error", () => undefined); // git may exit before reading it all; its exit code tells
+      child.stdin.end(options.input);
+    }
   });
 }
 
@@ -137,6 +143,7 @@ export async function readLog(gitDir: string, ref: string, limit = 100): Promise
         author: { name: an ?? "", email: ae ?? "", date: toUtc(ad) },
         committer: { name: cn ?? "", email: ce ?? "", date: toUtc(cd) },
         message: (message ?? "").replace(/\n+$/, ""),
+        subject: (message ?? "").split("\n")[0] ?? "",
       };
     });
 }
@@ -179,6 +186,8 @@ export interface GitHttpRequest {
   query: string;
   /** Set for authenticated requests: http-backend enables receive-pack (push) only for a known user. */
   remoteUser: string | undefined;
+  /** Runs after git finished and before the client sees the end of the answer (a push's effects on PRs). */
+  beforeEnd?: () => Promise<void>;
 }
 
 /** Runs `git http-backend` for one request, streaming the body in and the CGI answer out. */
@@ -232,8 +241,11 @@ export function serveGitHttp(request: IncomingMessage, response: ServerResponse,
         response.writeHead(500, { "content-type": "text/plain" });
         response.write(`git http-backend exited with ${code}: ${errors}`);
       }
-      response.end();
-      resolve({ status, stderr: errors });
+      const finish = cgi.beforeEnd ? cgi.beforeEnd() : Promise.resolve();
+      void finish.finally(() => {
+        response.end();
+        resolve({ status, stderr: errors });
+      });
     });
     request.pipe(child.stdin);
     child.stdin.on("error", () => undefined);

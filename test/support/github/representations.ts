@@ -1,4 +1,5 @@
 import type { CommitInfo, TreeEntry } from "./git-backend.js";
+import { branchJson, commitJson, contentJson, type RepoUrls } from "./git-json.js";
 import type { CommentState, GitHubState, IssueState, LabelState, Permission, ReactionState, RepoState } from "./state.js";
 
 /**
@@ -291,66 +292,15 @@ export class Representations {
   }
 
   commit(repo: RepoState, info: CommitInfo): Json {
-    const api = `${this.repoApi(repo)}/commits/${info.sha}`;
-    const gitUser = (who: CommitInfo["author"]) => ({ name: who.name, email: who.email, date: who.date });
-    return {
-      url: api,
-      sha: info.sha,
-      node_id: `C_kwDO${Buffer.from(info.sha).toString("base64url").slice(0, 24)}`,
-      html_url: `${this.repoWeb(repo)}/commit/${info.sha}`,
-      comments_url: `${api}/comments`,
-      commit: {
-        url: `${this.repoApi(repo)}/git/commits/${info.sha}`,
-        author: gitUser(info.author),
-        committer: gitUser(info.committer),
-        message: info.message,
-        comment_count: 0,
-        tree: { sha: info.tree, url: `${this.repoApi(repo)}/git/trees/${info.tree}` },
-        verification: { verified: false, reason: "unsigned", payload: null, signature: null, verified_at: null },
-      },
-      author: null,
-      committer: null,
-      parents: info.parents.map((sha) => ({ sha, url: `${this.repoApi(repo)}/commits/${sha}`, html_url: `${this.repoWeb(repo)}/commit/${sha}` })),
-    };
+    return commitJson(this.repoUrls(repo), info);
   }
 
   branch(repo: RepoState, name: string, head: CommitInfo): Json {
-    const api = `${this.repoApi(repo)}/branches/${encodeURIComponent(name)}`;
-    return {
-      name,
-      commit: this.commit(repo, head),
-      _links: { self: api, html: `${this.repoWeb(repo)}/tree/${name}` },
-      protected: false,
-      protection: { enabled: false, required_status_checks: { enforcement_level: "off", contexts: [], checks: [] } },
-      protection_url: `${api}/protection`,
-    };
+    return branchJson(this.repoUrls(repo), name, head);
   }
 
-  /** One entry of a contents response; a file entry carries its bytes when `content` is given. */
   content(repo: RepoState, ref: string, entry: TreeEntry, content?: Buffer): Json {
-    const query = `?ref=${encodeURIComponent(ref)}`;
-    const self = `${this.repoApi(repo)}/contents/${encodePath(entry.path)}${query}`;
-    const kind = entry.type === "dir" ? "tree" : "blob";
-    const html = `${this.repoWeb(repo)}/${kind}/${ref}/${encodePath(entry.path)}`;
-    const git = `${this.repoApi(repo)}/git/${kind === "tree" ? "trees" : "blobs"}/${entry.sha}`;
-    const json: Json = {
-      type: entry.type,
-      name: entry.name,
-      path: entry.path,
-      sha: entry.sha,
-      size: entry.size,
-      url: self,
-      html_url: html,
-      git_url: git,
-      download_url: entry.type === "file" ? `${this.links.web}/raw/${repo.owner}/${repo.name}/${ref}/${encodePath(entry.path)}` : null,
-      _links: { self, git, html },
-    };
-    if (content) {
-      // GitHub wraps base64 at 60 characters per line.
-      json.content = (content.toString("base64").match(/.{1,60}/g) ?? []).join("\n") + "\n";
-      json.encoding = "base64";
-    }
-    return json;
+    return contentJson(this.repoUrls(repo), ref, entry, content);
   }
 
   collaboratorPermission(repo: RepoState, login: string, permission: Permission): Json {
@@ -397,6 +347,10 @@ export class Representations {
     return permission && permission !== "none" ? "COLLABORATOR" : "NONE";
   }
 
+  private repoUrls(repo: RepoState): RepoUrls {
+    return { api: this.repoApi(repo), web: this.repoWeb(repo), raw: `${this.links.web}/raw/${repo.owner}/${repo.name}` };
+  }
+
   private repoApi(repo: RepoState): string {
     return `${this.links.api}/repos/${repo.owner}/${repo.name}`;
   }
@@ -406,6 +360,3 @@ export class Representations {
   }
 }
 
-function encodePath(filePath: string): string {
-  return filePath.split("/").map(encodeURIComponent).join("/");
-}

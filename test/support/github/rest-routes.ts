@@ -106,7 +106,7 @@ export function createRoutes(deps: RouteDependencies): Map<string, Route> {
         if (!found) throw new HttpError(404, "Not Found");
         if (found.type === "dir") return { status: 200, body: found.entries.map((entry) => views.content(repo, ref, entry)) };
         if (found.type === "other") return { status: 200, body: views.content(repo, ref, found.entry) };
-        if (/application\/vnd\.github(\.v3)?\.raw/.test(context.accept)) return { status: 200, raw: { contentType: "application/vnd.github.raw", data: found.content } };
+        if (/application\/vnd\.github(\.v3)?\.raw/.test(context.accept)) return { status: 200, raw: { contentType: "text/plain; charset=utf-8", data: found.content } };
         return { status: 200, body: views.content(repo, ref, found.entry, found.content) };
       }),
     ],

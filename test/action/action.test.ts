@@ -1,0 +1,155 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { STATS_MARKER } from "../../src/core/issue/publish.js";
+import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
+import { scriptDemoStory } from "../crew/crew-fixture.js";
+import { API_KEY, dispatchEvent, labeledEvent, OWNER, REPO, runAction, scriptShoutStory, startWorld, TOKEN, type ActionWorld } from "./action-fixture.js";
+
+let world: ActionWorld;
+afterEach(async () => {
+  await world?.close();
+});
+
+const writes = (w: ActionWorld) => w.github.requests.filter((r) => r.kind === "api" && r.method !== "GET");
+
+function expectNoSecrets(w: ActionWorld, ...texts: string[]): void {
+  const everything = [
+    ...texts,
+    ...[...w.github.state.repo(OWNER, REPO)!.comments.values()].map((c) => c.body),
+    ...w.github.pullRequests(OWNER, REPO).map((p) => `${p.title}\n${p.body}`),
+  ].join("\n");
+  expect(everything).not.toContain(TOKEN);
+  expect(everything).not.toContain(API_KEY);
+}
+
+describe("the GitHub Action (dist/index.js, no node_modules)", () => {
+  it("turns a labelled issue into one ready PR with a live status comment and a stats comment", async () => {
+    world = await startWorld();
+    scriptDemoStory(world.model);
+
+    const run = await runAction(world, labeledEvent(world));
+
+    expect(run.code, run.stdout).toBe(0);
+    world.model.assertComplete();
+    expect(run.outputs.result).toBe("ready");
+    expect(run.outputs.branch).toBe("codegen-crew/issue-1");
+    const prs = world.github.pullRequests(OWNER, REPO);
+    expect(prs).toHaveLength(1);
+    const pr = prs[0]!;
+    expect(run.outputs["pull-request-number"]).toBe(String(pr.number));
+    expect(run.outputs["pull-request-url"]).toMatch(new RegExp(`/pull/${pr.number}$`));
+    expect(pr.pullRequest!.headRef).toBe("codegen-crew/issue-1");
+    expect(pr.pullRequest!.draft).toBe(false);
+    expect(pr.body).toContain("Closes #1");
+    expect(pr.body).toMatch(/\| test \| `npm run test --silent`|\| test \|/);
+    expect(pr.labels).toContain("codegen-crew");
+
+    // The branch on the remote holds the crew's commits, and its tests pass on the remote's content.
+    const log = await world.github.gitLog(OWNER, REPO, "codegen-crew/issue-1");
+    expect(log.map((c) => c.message).join("\n")).toMatch(/debugger \(round 1\)/);
+    expect(await world.github.readFile(OWNER, REPO, "codegen-crew/issue-1", "test/slugify.test.js")).toContain("slugify");
+
+    // 👀, one status comment edited to its final state, one stats comment with the gantt chart on the PR.
+    expect(world.github.issue(OWNER, REPO, 1).reactions.map((r) => r.content)).toContain("eyes");
+    const issueComments = world.github.comments(OWNER, REPO, 1);
+    const status = issueComments.filter((c) => c.body.includes(STATUS_MARKER));
+    expect(status).toHaveLength(1);
+    expect(status[0]!.body).toMatch(/state=ready/);
+    expect(status[0]!.body).toContain("/actions/runs/4242");
+    expect(status[0]!.body).toContain(pr.number.toString());
+    expect(status[0]!.edits.length).toBeGreaterThan(0);
+    const stats = world.github.comments(OWNER, REPO, pr.number).filter((c) => c.body.includes(STATS_MARKER));
+    expect(stats).toHaveLength(1);
+    expect(stats[0]!.body).toContain("```mermaid");
+    expect(run.summary).toContain("gantt");
+
+    expect(world.github.violations).toEqual([]);
+    // `::add-mask::` is how a step tells the runner what to mask; the runner never shows those lines.
+    expect(run.stdout).toContain(`::add-mask::${API_KEY}`);
+    expectNoSecrets(world, run.stdout.replace(/^::add-mask::.*$/gm, ""), run.summary);
+  });
+
+  it("skips any other label without a model call or a single write to GitHub", async () => {
+    world = await startWorld();
+    const run = await runAction(world, labeledEvent(world, "bug"));
+    expect(run.code).toBe(0);
+    expect(run.outputs.result).toBe("skipped");
+    expect(world.model.requests).toHaveLength(0);
+    expect(writes(world)).toEqual([]);
+  });
+
+  it("runs from workflow_dispatch with an issue number", async () => {
+    world = await startWorld();
+    scriptDemoStory(world.model);
+    const run = await runAction(world, dispatchEvent(world, 1));
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.result).toBe("ready");
+    expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(1);
+    expect(world.github.violations).toEqual([]);
+  });
+
+  it("relabelling updates the same branch, PR and status comment, building on commits a person pushed", async () => {
+    world = await startWorld();
+    scriptDemoStory(world.model);
+    const first = await runAction(world, labeledEvent(world));
+    expect(first.outputs.result).toBe("ready");
+    const human = await world.github.commitFiles(OWNER, REPO, "codegen-crew/issue-1", { "NOTES.md": "a person's note\n" }, "a person's commit");
+
+    const strings = (await world.github.readFile(OWNER, REPO, "codegen-crew/issue-1", "src/strings.js"))!;
+    scriptShoutStory(world.model, strings);
+    const second = await runAction(world, labeledEvent(world));
+
+    expect(second.code, second.stdout).toBe(0);
+    expect(second.outputs.result).toBe("ready");
+    expect(second.outputs["pull-request-number"]).toBe(first.outputs["pull-request-number"]);
+    expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(1);
+    expect(world.github.pullRequests(OWNER, REPO)[0]!.title).toBe("Add shout(text)");
+    const log = await world.github.gitLog(OWNER, REPO, "codegen-crew/issue-1");
+    expect(log.map((c) => c.sha)).toContain(human); // never force-pushed over
+    expect(await world.github.readFile(OWNER, REPO, "codegen-crew/issue-1", "NOTES.md")).toBe("a person's note\n");
+    expect(world.github.comments(OWNER, REPO, 1).filter((c) => c.body.includes(STATUS_MARKER))).toHaveLength(1);
+    expect(world.github.comments(OWNER, REPO, Number(first.outputs["pull-request-number"])).filter((c) => c.body.includes(STATS_MARKER))).toHaveLength(1);
+    expect(world.github.violations).toEqual([]);
+  });
+
+  it("a 502 after GitHub created the PR still leaves exactly one PR", async () => {
+    world = await startWorld();
+    scriptDemoStory(world.model);
+    world.github.failNext("POST", "/repos/{owner}/{repo}/pulls", 502, { performFirst: true });
+    const run = await runAction(world, labeledEvent(world));
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.result).toBe("ready");
+    expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(1);
+    expect(run.outputs["pull-request-number"]).toBe(String(world.github.pullRequests(OWNER, REPO)[0]!.number));
+  });
+
+  it("without a key it fails before any model call or write, naming the input", async () => {
+    world = await startWorld();
+    const run = await runAction(world, labeledEvent(world), {}, { omitKey: true });
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toMatch(/OPENAI_API_KEY or OPENROUTER_API_KEY/);
+    expect(run.outputs.result).toBe("failed");
+    expect(world.model.requests).toHaveLength(0);
+    expect(writes(world)).toEqual([]);
+  });
+
+  it("a sender without write access gets a polite comment and no model call", async () => {
+    world = await startWorld();
+    const run = await runAction(world, labeledEvent(world, "codegen", "mallory"));
+    expect(run.outputs.result).toBe("skipped");
+    expect(world.model.requests).toHaveLength(0);
+    const comments = world.github.comments(OWNER, REPO, 1);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toMatch(/@mallory: codegen-crew only runs for people with write access/);
+    expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(0);
+  });
+
+  const node24 = process.env.CODEGEN_CREW_NODE24;
+  it.skipIf(!node24)("runs under Node 24, the runtime action.yml declares", async () => {
+    world = await startWorld();
+    scriptDemoStory(world.model);
+    const run = await runAction(world, labeledEvent(world), {}, { node: node24! });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.result).toBe("ready");
+    expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(1);
+  });
+});
