@@ -143,6 +143,50 @@ describe("the GitHub Action (dist/index.js, no node_modules)", () => {
     expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(0);
   });
 
+  it("a bad config file fails the run, and the status comment quotes the key and the reason", async () => {
+    world = await startWorld();
+    await world.github.commitFiles(OWNER, REPO, "main", { ".github/codegen-crew.yml": "max_rounds: many\n" }, "bad config");
+    const run = await runAction(world, labeledEvent(world));
+    expect(run.code).not.toBe(0);
+    expect(run.outputs.result).toBe("failed");
+    expect(world.model.requests).toHaveLength(0);
+    const status = world.github.comments(OWNER, REPO, 1).find((c) => c.body.includes(STATUS_MARKER))!;
+    expect(status.body).toMatch(/state=failed/);
+    expect(status.body).toMatch(/\.github\/codegen-crew\.yml: key "max_rounds"/);
+  });
+
+  it("a 403 on creating the PR names the missing workflow permission", async () => {
+    world = await startWorld();
+    scriptDemoStory(world.model);
+    world.github.failNext("POST", "/repos/{owner}/{repo}/pulls", 403, 5);
+    const run = await runAction(world, labeledEvent(world));
+    expect(run.outputs.result).toBe("failed");
+    const status = world.github.comments(OWNER, REPO, 1).find((c) => c.body.includes(STATUS_MARKER))!;
+    expect(status.body).toMatch(/permissions: pull-requests: write/);
+    expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(0);
+  });
+
+  it("an issue that does not exist, or a pull request, fails with a clear message", async () => {
+    world = await startWorld();
+    const missing = await runAction(world, dispatchEvent(world, 99));
+    expect(missing.outputs.result).toBe("failed");
+    expect(missing.stdout).toMatch(/issue #99 was not found in octo\/text-tools/);
+    await world.github.addIssue(OWNER, REPO, { number: 2, title: "a PR", pull_request: { head: "main" } });
+    const pr = await runAction(world, dispatchEvent(world, 2));
+    expect(pr.outputs.result).toBe("failed");
+    expect(pr.stdout).toMatch(/#2 is a pull request, not an issue/);
+    expect(world.model.requests).toHaveLength(0);
+  });
+
+  it("a second run while one is in progress on the issue stops as skipped", async () => {
+    world = await startWorld();
+    world.github.addComment(OWNER, REPO, 1, { body: `${STATUS_MARKER}\n<!-- codegen-crew:state=running started=${Date.now()} -->\nworking`, user: "github-actions[bot]" });
+    const run = await runAction(world, labeledEvent(world));
+    expect(run.outputs.result).toBe("skipped");
+    expect(run.stdout).toMatch(/another codegen-crew run on #1 is in progress/);
+    expect(world.model.requests).toHaveLength(0);
+  });
+
   const node24 = process.env.CODEGEN_CREW_NODE24;
   it.skipIf(!node24)("runs under Node 24, the runtime action.yml declares", async () => {
     world = await startWorld();
