@@ -72,14 +72,15 @@ async function prefixShare(): Promise<void> {
   row("demo run: prompt tokens in the shared, cacheable system prefix", `${((shared / total) * 100).toFixed(0)}% of ${total.toLocaleString("en-US")}`);
 }
 
-async function bundle(): Promise<void> {
-  const cli = path.resolve("dist/cli.js");
-  row("dist/cli.js size", `${((await stat(cli)).size / 1024 / 1024).toFixed(2)} MiB`);
+async function bundle(file: string, args: string[]): Promise<void> {
+  const cli = path.resolve(file);
+  row(`${file} size`, `${((await stat(cli)).size / 1024 / 1024).toFixed(2)} MiB`);
   const median = async (node: string) => {
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const started = performance.now();
-      await exec(node, [cli, "--help"]);
+      // The action exits non-zero outside a runner, right after loading: that is the start-up being measured.
+      await exec(node, [cli, ...args]).catch(() => undefined);
       times.push(performance.now() - started);
     }
     const empty: number[] = [];
@@ -91,13 +92,15 @@ async function bundle(): Promise<void> {
     const mid = (xs: number[]) => xs.sort((a, b) => a - b)[2]!;
     return mid(times) / mid(empty);
   };
-  row("cold start `dist/cli.js --help` ÷ `node -e ''`, Node 20", `${(await median(process.execPath)).toFixed(1)}×`);
+  const what = `cold start \`${[file, ...args].join(" ")}\` ÷ \`node -e ''\``;
+  row(`${what}, Node 20`, `${(await median(process.execPath)).toFixed(1)}×`);
   const node24 = process.env.CODEGEN_CREW_NODE24;
-  if (node24) row("cold start `dist/cli.js --help` ÷ `node -e ''`, Node 24", `${(await median(node24)).toFixed(1)}×`);
+  if (node24) row(`${what}, Node 24`, `${(await median(node24)).toFixed(1)}×`);
 }
 
 await contextScaling();
 await prefixShare();
-await bundle();
+await bundle("dist/cli.js", ["--help"]);
+await bundle("dist/index.js", []);
 console.log("| measure | value |\n|---|---|");
 for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
