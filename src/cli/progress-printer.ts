@@ -21,7 +21,8 @@ export function createProgressPrinter(stream: NodeJS.WriteStream = process.stder
     return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
   };
   const usage = () => `${tokens.toLocaleString("en-US")} tokens, $${cost.toFixed(4)}`;
-  const spinner: Ora | undefined = stream.isTTY ? ora({ stream, discardStdin: false }) : undefined;
+  // A terminal that reports no width (some pseudo-terminals) makes a spinner redraw endlessly: plain lines there.
+  const spinner: Ora | undefined = stream.isTTY && (stream.columns ?? 0) > 0 ? ora({ stream, discardStdin: false }) : undefined;
   const line = (text: string) => {
     if (spinner) {
       spinner.stop();
