@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -91,6 +91,21 @@ describe("codegen-crew CLI (bundled dist/cli.js)", () => {
     const replayBranch = /Branch:\s+(\S+)/.exec(replay.stdout)![1]!;
     expect(replayBranch).not.toBe(branch);
     expect(await git(repo.dir, "rev-parse", `${replayBranch}^{tree}`)).toBe(tree);
+
+    // The same report, but for times and the branch name.
+    const reports = await Promise.all(
+      (await readdir(path.join(repo.dir, ".codegen-crew", "runs"))).sort().map(async (id) => JSON.parse(await readFile(path.join(repo.dir, ".codegen-crew", "runs", id, "report.json"), "utf8"))),
+    );
+    const comparable = (r: any) => ({
+      result: r.result,
+      reason: r.reason,
+      files: r.files,
+      rounds: r.rounds.map((x: any) => ({ round: x.round, problems: x.problems, changedFiles: x.changedFiles, checks: x.checks.map((c: any) => [c.name, c.status, c.failures]) })),
+      totals: { ...r.totals, latencyMs: 0 },
+      pullRequest: r.pullRequest,
+    });
+    expect(reports).toHaveLength(2);
+    expect(comparable(reports[1])).toEqual(comparable(reports[0]));
   });
 
   it("a bad config file is an error naming the file, the key and the expectation", async () => {
