@@ -138,9 +138,11 @@ describe("runProcess", () => {
     for (const name of ["GITHUB_TOKEN", "OPENAI_API_KEY", "INPUT_API-KEY", "DATABASE_URL", "INNOCENT_NAME", "ghs_abcdefabcdef", "sk-openai-xyz"]) {
       expect(result.output).not.toContain(name);
     }
-    for (const line of ["KEEP_ME=visible", "HOME=/home/someone", "LANG=C.UTF-8", "CI=true", "GIT_TERMINAL_PROMPT=0"]) {
+    for (const line of ["KEEP_ME=visible", "LANG=C.UTF-8", "CI=true", "GIT_TERMINAL_PROMPT=0"]) {
       expect(result.output).toContain(line);
     }
+    // The real HOME (where credential files live) is replaced by an empty one; see sandbox.test.ts.
+    expect(result.output).not.toContain("HOME=/home/someone");
   });
 
   it("keeps the head and the tail of long output with a marker between", async () => {
@@ -151,6 +153,24 @@ describe("runProcess", () => {
     expect(result.output.endsWith("TAIL-END\n")).toBe(true);
     expect(result.output).toMatch(/bytes of output omitted/);
     expect(result.output.length).toBeLessThan(4096 + 200);
+  });
+
+  it("hands every line to onLine, masked, including the ones the capped output leaves out", async () => {
+    const script = "for (let i = 0; i < 5000; i++) console.log('line ' + i + (i === 2500 ? ' secret-value-9876' : '')); process.stderr.write('last without newline')";
+    const lines: string[] = [];
+    const result = await runProcess({
+      command: ["node", "-e", script],
+      cwd: dir,
+      timeoutMs: 10_000,
+      maxOutputBytes: 2048,
+      secrets: ["secret-value-9876"],
+      onLine: (line) => lines.push(line),
+    });
+    expect(result.truncated).toBe(true);
+    expect(result.output).not.toContain("line 2500");
+    expect(lines).toContain("line 2500 ***");
+    expect(lines.filter((line) => line.startsWith("line "))).toHaveLength(5000);
+    expect(lines).toContain("last without newline");
   });
 
   it("stops the command and rejects with CancelledError when the run is cancelled", async () => {

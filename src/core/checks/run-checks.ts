@@ -1,13 +1,21 @@
+import { access, realpath } from "node:fs/promises";
 import path from "node:path";
+import { CancelledError, errorMessage } from "../errors.js";
 import type { CheckResult } from "../report/run-report.js";
+import { judgeAgainstBaseline, type Baseline } from "./baseline.js";
 import type { CheckCommands, DetectedCommand } from "./detect-commands.js";
+import { extractFailures, extractLocations, FailingTestCollector } from "./failures.js";
 import { maskSecrets, runProcess } from "./process-runner.js";
 import { checkSyntax } from "./syntax-check.js";
+import { prepareTestDiscovery } from "./test-discovery.js";
+import { runTypecheck } from "./typescript-check.js";
+
+export { extractFailures } from "./failures.js";
 
 /**
  * Checks one round of the change: syntax first (cheap and precise), then the repository's own lint,
  * typecheck and test commands. The results go to the report and, when failing, to the debugger, so
- * each says what ran and what broke.
+ * each says what ran and what broke. The test check's gate is "no new failures, and the new tests ran".
  */
 
 export interface RunChecksOptions {
@@ -17,18 +25,19 @@ export interface RunChecksOptions {
   timeoutMs: number;
   secrets?: string[];
   signal?: AbortSignal;
-  /** Test files the crew added; a test run that never mentions them probably did not run them. */
+  /** Test files the crew added: the test check fails when the test command does not run them. */
   newTestFiles?: string[];
+  /**
+   * The test command's result on the base commit (runBaseline). A promise is awaited only when the tests
+   * fail, so the baseline can run while the agents work. Failures it also has are pre-existing.
+   */
+  baseline?: Baseline | Promise<Baseline>;
+  /** Run the repository's own `tsc --noEmit` as "typecheck" when it has a tsconfig.json and no typecheck script; default true. */
+  typecheck?: boolean;
 }
 
 const MAX_FAILURES = 20;
 const SYNTAX_FIRST = "Not run: syntax errors must be fixed first.";
-
-const COMMAND_CHECKS = [
-  { key: "lint", kind: "lint" },
-  { key: "typecheck", kind: "lint" },
-  { key: "test", kind: "test" },
-] as const;
 
 export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> {
   const syntax = await checkSyntax(opts.dir, opts.changedFiles, {
@@ -36,22 +45,32 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   const results: CheckResult[] = [syntax];
+  const blocked = syntax.status === "fail";
+  const secrets = opts.secrets ?? [];
 
-  for (const { key, kind } of COMMAND_CHECKS) {
-    const command = opts.commands[key];
-    if (!command) {
-      if (key === "test") {
-        results.push(skipped(key, kind, undefined, "No test command was found: set `test:` in .github/codegen-crew.yml or add a test script to the repository."));
-      }
-      continue;
+  if (opts.commands.lint) {
+    results.push(blocked ? skipped("lint", "lint", maskSecrets(opts.commands.lint.command, secrets), SYNTAX_FIRST) : await runCommandCheck("lint", opts.commands.lint, opts));
+  }
+
+  if (opts.commands.typecheck) {
+    const command = opts.commands.typecheck;
+    results.push(blocked ? skipped("typecheck", "lint", maskSecrets(command.command, secrets), SYNTAX_FIRST) : await runCommandCheck("typecheck", command, opts));
+  } else if (opts.typecheck !== false) {
+    if (blocked) {
+      if (await exists(path.join(opts.dir, "tsconfig.json"))) results.push(skipped("typecheck", "lint", "tsc --noEmit -p .", SYNTAX_FIRST));
+    } else {
+      const typecheck = await runTypecheck(opts.dir, { timeoutMs: opts.timeoutMs, secrets, ...(opts.signal ? { signal: opts.signal } : {}) });
+      if (typecheck) results.push(typecheck);
     }
-    if (syntax.status === "fail") {
-      results.push(skipped(key, kind, maskSecrets(command.command, opts.secrets ?? []), SYNTAX_FIRST));
-      continue;
-    }
-    const result = await runCommandCheck(key, kind, command, opts);
-    if (key === "test" && opts.newTestFiles?.length) result.output += unmentionedTestsNote(result.output, opts.newTestFiles, command.command);
-    results.push(result);
+  }
+
+  const test = opts.commands.test;
+  if (!test) {
+    results.push(skipped("test", "test", undefined, "No test command was found: set `test:` in .github/codegen-crew.yml or add a test script to the repository."));
+  } else if (blocked) {
+    results.push(skipped("test", "test", maskSecrets(test.command, secrets), SYNTAX_FIRST));
+  } else {
+    results.push(await runTestCheck(test, opts));
   }
   return results;
 }
@@ -60,7 +79,7 @@ function skipped(name: string, kind: CheckResult["kind"], command: string | unde
   return { name, kind, ...(command ? { command } : {}), status: "skipped", exitCode: null, durationMs: 0, output, failures: [], preExistingFailures: [], notes: [] };
 }
 
-async function runCommandCheck(name: string, kind: CheckResult["kind"], command: DetectedCommand, opts: RunChecksOptions): Promise<CheckResult> {
+async function runCommandCheck(name: string, command: DetectedCommand, opts: RunChecksOptions): Promise<CheckResult> {
   const result = await runProcess({
     command: command.command,
     cwd: opts.dir,
@@ -69,41 +88,119 @@ async function runCommandCheck(name: string, kind: CheckResult["kind"], command:
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   const status = result.timedOut ? "timeout" : result.exitCode === 0 ? "pass" : "fail";
-  // A configured command line can itself contain a secret; it is shown masked like the output.
   const shown = maskSecrets(command.command, opts.secrets ?? []);
-  const notes = [`$ ${shown}   (from ${command.source})`, result.output.trimEnd()];
-  if (result.timedOut) {
-    notes.push(`[codegen-crew] the command did not finish within ${formatSeconds(opts.timeoutMs)} and was stopped (its whole process group was killed).`);
-  } else if (result.exitCode === null) {
-    notes.push(`[codegen-crew] the command ended without an exit code${result.signal ? ` (killed by ${result.signal})` : ""}.`);
-  } else if (status === "fail") {
-    notes.push(`[codegen-crew] the command exited with code ${result.exitCode}.`);
-  }
   return {
     name,
-    kind,
+    kind: "lint",
     command: shown,
     status,
     exitCode: result.exitCode,
     durationMs: result.durationMs,
-    output: notes.filter(Boolean).join("\n"),
+    output: describeRun(shown, command.source, result, opts.timeoutMs),
     failures: status === "pass" ? [] : extractFailures(result.output, { root: opts.dir }),
     preExistingFailures: [],
-    notes: [],
+    notes: [result.network],
   };
 }
 
-function unmentionedTestsNote(output: string, files: string[], command: string): string {
-  const mentioned = files.some((file) => {
-    const base = path.posix.basename(file);
-    const stem = base.replace(/\.[^.]+$/, "");
-    return output.includes(file) || output.includes(base) || (stem.length > 3 && output.includes(stem));
+async function runTestCheck(command: DetectedCommand, opts: RunChecksOptions): Promise<CheckResult> {
+  // A configured command line can itself contain a secret; it is shown masked like the output.
+  const shown = maskSecrets(command.command, opts.secrets ?? []);
+  const discovery = opts.newTestFiles?.length
+    ? await prepareTestDiscovery({
+        dir: opts.dir,
+        command: command.command,
+        shownCommand: shown,
+        newTestFiles: opts.newTestFiles,
+        timeoutMs: opts.timeoutMs,
+        ...(opts.secrets ? { secrets: opts.secrets } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      })
+    : null;
+  const collector = new FailingTestCollector([opts.dir, await realpath(opts.dir).catch(() => opts.dir)]);
+  const result = await runProcess({
+    command: command.command,
+    cwd: opts.dir,
+    timeoutMs: opts.timeoutMs,
+    ...(discovery && Object.keys(discovery.env).length ? { env: { ...process.env, ...discovery.env } } : {}),
+    ...(opts.secrets ? { secrets: opts.secrets } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onLine: (line) => {
+      collector.push(line);
+      discovery?.observe(line);
+    },
   });
-  if (mentioned) return "";
-  return `\n[codegen-crew] note: the test output does not mention the new test file(s) ${files.join(", ")}; \`${command}\` may not have run them.`;
+
+  let status: CheckResult["status"] = result.timedOut ? "timeout" : result.exitCode === 0 ? "pass" : "fail";
+  const notes = [result.network];
+  let failures: string[] = [];
+  let preExistingFailures: string[] = [];
+  if (status === "fail") {
+    const run = { exitCode: result.exitCode, ...collector.result() };
+    failures = run.names;
+    if (opts.baseline) {
+      const judgement = judgeAgainstBaseline(run, await settledBaseline(opts.baseline));
+      status = judgement.status;
+      failures = judgement.failures;
+      preExistingFailures = judgement.preExistingFailures;
+      notes.push(...judgement.notes);
+    }
+    if (status === "fail") failures = [...failures.slice(0, MAX_FAILURES), ...extractLocations(result.output, opts.dir)].slice(0, MAX_FAILURES);
+  }
+  if (discovery) {
+    const outcome = discovery.conclude({ timedOut: result.timedOut });
+    notes.push(...outcome.notes);
+    if (outcome.failures.length) {
+      failures = [...outcome.failures, ...failures];
+      if (status !== "timeout") status = "fail";
+    }
+  }
+  return {
+    name: "test",
+    kind: "test",
+    command: shown,
+    status,
+    exitCode: result.exitCode,
+    durationMs: result.durationMs,
+    output: describeRun(shown, command.source, result, opts.timeoutMs),
+    failures,
+    preExistingFailures,
+    notes,
+  };
+}
+
+/** runBaseline never rejects, but a caller's own promise might; that only means "no baseline". */
+async function settledBaseline(baseline: Baseline | Promise<Baseline>): Promise<Baseline> {
+  try {
+    return await baseline;
+  } catch (error) {
+    if (error instanceof CancelledError) throw error;
+    return { commit: "", command: "", status: "error", exitCode: null, failures: [], failuresComplete: false, durationMs: 0, reason: errorMessage(error), network: "" };
+  }
+}
+
+function describeRun(shown: string, source: string, result: { output: string; timedOut: boolean; exitCode: number | null; signal: string | null }, timeoutMs: number): string {
+  const lines = [`$ ${shown}   (from ${source})`, result.output.trimEnd()];
+  if (result.timedOut) {
+    lines.push(`[codegen-crew] the command did not finish within ${formatSeconds(timeoutMs)} and was stopped (its whole process group was killed).`);
+  } else if (result.exitCode === null) {
+    lines.push(`[codegen-crew] the command ended without an exit code${result.signal ? ` (killed by ${result.signal})` : ""}.`);
+  } else if (result.exitCode !== 0) {
+    lines.push(`[codegen-crew] the command exited with code ${result.exitCode}.`);
+  }
+  return lines.filter(Boolean).join("\n");
 }
 
 function formatSeconds(ms: number): string {
   const seconds = ms / 1000;
   return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -175,6 +175,9 @@ export async function sandboxEnvironment(scrubbed: NodeJS.ProcessEnv, home: stri
     const upper = name.toUpperCase();
     // GIT_CONFIG_PARAMETERS / GIT_CONFIG_COUNT can carry an auth header; GIT_DIR and friends redirect git.
     if (upper.startsWith("GIT_") || CREDENTIAL_LOCATIONS.has(upper)) continue;
+    // What npm exports to the scripts it runs (when codegen-crew itself was started by npm or npx): our
+    // npm's context, including the real cache and user config, not the repository's.
+    if (name.startsWith("npm_")) continue;
     env[name] = value;
   }
   const realHome = scrubbed.HOME;

@@ -116,9 +116,12 @@ export async function runTypecheck(dir: string, opts: TypecheckOptions): Promise
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  const status = result.timedOut ? "timeout" : result.exitCode === 0 ? "pass" : "fail";
+  // TS18003: a tsconfig.json kept for the editor in a project without TypeScript inputs; nothing was checked.
+  const noInputs = result.exitCode !== 0 && /error TS18003\b/.test(result.output);
+  const status = result.timedOut ? "timeout" : result.exitCode === 0 ? "pass" : noInputs ? "skipped" : "fail";
   const failures = status === "fail" ? tscFailures(result.output) : [];
   const lines = [`$ ${shown}   (the repository's node_modules/typescript)`, result.output.trimEnd()];
+  if (noInputs) lines.push("[codegen-crew] tsconfig.json matches no input files, so there was nothing to type-check.");
   if (status === "timeout") lines.push(`[codegen-crew] tsc did not finish within ${opts.timeoutMs / 1000} s and was stopped.`);
   else if (status === "fail" && failures.length === 0) lines.push(`[codegen-crew] tsc exited with code ${result.exitCode}.`);
   return {

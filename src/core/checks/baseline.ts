@@ -1,0 +1,243 @@
+import { createHash } from "node:crypto";
+import { lstat, mkdir, mkdtemp, readFile, realpath, rename, rm, symlink, unlink, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { CancelledError, errorMessage } from "../errors.js";
+import { Git } from "../workspace/git.js";
+import type { CheckCommands } from "./detect-commands.js";
+import { FailingTestCollector } from "./failures.js";
+import { maskSecrets, runProcess } from "./process-runner.js";
+
+/**
+ * The test command run once on the base commit, before the change: which tests already failed there.
+ * The test check then holds only new failures against the change. Runs in its own detached worktree so
+ * it can overlap with the agents' work, and is cached per base commit and command.
+ */
+
+export const baselineSchema = z.object({
+  commit: z.string(),
+  /** The command as shown in the report (secrets masked). */
+  command: z.string(),
+  status: z.enum(["pass", "fail", "timeout", "error", "skipped"]),
+  exitCode: z.number().int().nullable(),
+  /** Failing test names, paths relative to the checkout. */
+  failures: z.array(z.string()),
+  /** False when the run had more failing tests than could be kept: the names cannot be compared then. */
+  failuresComplete: z.boolean(),
+  durationMs: z.number().nonnegative(),
+  /** Why there is no usable result (status "error" or "skipped"). */
+  reason: z.string().optional(),
+  network: z.string(),
+});
+export type Baseline = z.infer<typeof baselineSchema>;
+
+export interface BaselineOptions {
+  /** A repository, or any worktree of it (the run's own worktree works). */
+  repoDir: string;
+  baseCommit: string;
+  commands: CheckCommands;
+  timeoutMs: number;
+  secrets?: string[];
+  /** Also keep results on disk here (JSON, one file per base commit and command). */
+  cacheDir?: string;
+  signal?: AbortSignal;
+  /**
+   * A directory whose installed dependencies (node_modules, .venv, venv) are linked into the baseline
+   * checkout, which otherwise has none: usually the run's worktree after installDependencies.
+   */
+  dependenciesFrom?: string;
+  /** Where the temporary worktree is made; default os.tmpdir(). */
+  worktreeRoot?: string;
+}
+
+const DEPENDENCY_DIRS = ["node_modules", ".venv", "venv"];
+/** A long-lived server sees many base commits; the oldest results are dropped beyond this. */
+const MEMORY_ENTRIES = 200;
+const memory = new Map<string, Promise<Baseline>>();
+
+/**
+ * Never rejects: it is usually started early and awaited late (or not at all), and a rejection nobody
+ * awaits would crash the process. Problems come back as status "error" with the reason.
+ */
+export function runBaseline(opts: BaselineOptions): Promise<Baseline> {
+  const test = opts.commands.test;
+  const shown = maskSecrets(test?.command ?? "", opts.secrets ?? []);
+  const unusable = (status: "error" | "skipped", reason: string, commit = opts.baseCommit): Baseline => ({
+    commit,
+    command: shown,
+    status,
+    exitCode: null,
+    failures: [],
+    failuresComplete: false,
+    durationMs: 0,
+    reason,
+    network: "",
+  });
+  if (!test) return Promise.resolve(unusable("skipped", "there is no test command"));
+
+  return (async () => {
+    let commit: string;
+    try {
+      commit = await (await Git.open(opts.repoDir)).revParse(opts.baseCommit);
+    } catch (error) {
+      return unusable("error", `the base commit could not be resolved: ${errorMessage(error)}`);
+    }
+    const key = createHash("sha256").update(`${commit}\0${test.command}`).digest("hex").slice(0, 32);
+    const cached = memory.get(key);
+    if (cached) return cached;
+    const running = fromDisk(opts.cacheDir, key).then(async (stored) => stored ?? measure(opts, commit, test.command, shown, key));
+    memory.set(key, running);
+    if (memory.size > MEMORY_ENTRIES) memory.delete(memory.keys().next().value!);
+    const result = await running;
+    // A run that was cut short says nothing about the base commit; let the next caller try again.
+    if (result.status === "error" || result.status === "timeout") memory.delete(key);
+    return result;
+  })().catch((error: unknown) => unusable("error", errorMessage(error)));
+}
+
+/** Drops the in-memory results (the disk cache stays): for tests, and for servers that want fresh baselines. */
+export function forgetBaselines(): void {
+  memory.clear();
+}
+
+async function measure(opts: BaselineOptions, commit: string, command: string, shown: string, key: string): Promise<Baseline> {
+  const repo = await Git.open(opts.repoDir);
+  const parent = await mkdtemp(path.join(opts.worktreeRoot ?? os.tmpdir(), "codegen-crew-baseline-"));
+  const dir = path.join(await realpath(parent), "checkout");
+  const linked: string[] = [];
+  try {
+    await repo.raw(["worktree", "add", "--detach", "--quiet", dir, commit]);
+    if (opts.dependenciesFrom) linked.push(...(await linkDependencies(opts.dependenciesFrom, dir)));
+    const collector = new FailingTestCollector([dir, parent]);
+    const result = await runProcess({
+      command,
+      cwd: dir,
+      timeoutMs: opts.timeoutMs,
+      ...(opts.secrets ? { secrets: opts.secrets } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onLine: (line) => collector.push(line),
+    });
+    const { names, complete } = collector.result();
+    const status = result.timedOut ? "timeout" : result.exitCode === 0 ? "pass" : "fail";
+    const baseline: Baseline = {
+      commit,
+      command: shown,
+      status,
+      exitCode: result.exitCode,
+      failures: status === "pass" ? [] : names,
+      failuresComplete: status === "pass" || complete,
+      durationMs: result.durationMs,
+      network: result.network,
+      ...(status === "timeout" ? { reason: `the test command did not finish within ${opts.timeoutMs / 1000} s on the base commit` } : {}),
+    };
+    if (status !== "timeout") await toDisk(opts.cacheDir, key, baseline);
+    return baseline;
+  } catch (error) {
+    const reason = error instanceof CancelledError ? "cancelled" : errorMessage(error);
+    return { commit, command: shown, status: "error", exitCode: null, failures: [], failuresComplete: false, durationMs: 0, reason, network: "" };
+  } finally {
+    for (const link of linked) await unlink(link).catch(() => undefined);
+    await repo.worktreeRemove(dir).catch(() => undefined);
+    await rm(parent, { recursive: true, force: true });
+    await repo.worktreePrune().catch(() => undefined);
+  }
+}
+
+/** Symlinks each installed dependency folder of `from` that the checkout lacks; returns the links made. */
+async function linkDependencies(from: string, checkout: string): Promise<string[]> {
+  const made: string[] = [];
+  for (const name of DEPENDENCY_DIRS) {
+    const source = path.join(from, name);
+    const target = path.join(checkout, name);
+    const sourceStat = await lstat(source).catch(() => null);
+    if (!sourceStat?.isDirectory() || (await lstat(target).catch(() => null))) continue;
+    await symlink(source, target, "dir");
+    made.push(target);
+  }
+  return made;
+}
+
+function cacheFile(cacheDir: string, key: string): string {
+  return path.join(cacheDir, `baseline-${key}.json`);
+}
+
+async function fromDisk(cacheDir: string | undefined, key: string): Promise<Baseline | null> {
+  if (!cacheDir) return null;
+  try {
+    const parsed = baselineSchema.safeParse(JSON.parse(await readFile(cacheFile(cacheDir, key), "utf8")));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+async function toDisk(cacheDir: string | undefined, key: string, baseline: Baseline): Promise<void> {
+  if (!cacheDir) return;
+  try {
+    await mkdir(cacheDir, { recursive: true });
+    const file = cacheFile(cacheDir, key);
+    const temporary = `${file}.${process.pid}.tmp`;
+    await writeFile(temporary, `${JSON.stringify(baseline, null, 2)}\n`);
+    await rename(temporary, file);
+  } catch {
+    // A cache that cannot be written only costs a rerun next time.
+  }
+}
+
+export interface TestRunFailures {
+  exitCode: number | null;
+  /** Every failing test name of the run (FailingTestCollector). */
+  names: string[];
+  complete: boolean;
+}
+
+export interface BaselineJudgement {
+  status: "pass" | "fail";
+  /** Failures held against the change. */
+  failures: string[];
+  preExistingFailures: string[];
+  notes: string[];
+}
+
+/**
+ * The gate for a test run that exited non-zero: "no new failures". Names that also failed on the base
+ * commit are pre-existing; anything that cannot be compared name by name counts against the change.
+ */
+export function judgeAgainstBaseline(run: TestRunFailures, baseline: Baseline): BaselineJudgement {
+  const base = baseline.commit.slice(0, 7);
+  const fail = (note: string): BaselineJudgement => ({ status: "fail", failures: run.names, preExistingFailures: [], notes: [note] });
+  if (baseline.status === "pass") return fail(`baseline: the tests pass on the base commit ${base}, so every failure is new.`);
+  if (baseline.status !== "fail") return fail(`baseline: not available (${baseline.reason ?? baseline.status}); failures are not compared with the base commit.`);
+  if (run.names.length === 0) {
+    return fail(
+      `baseline: the test command failed (exit code ${run.exitCode ?? "none"}) but no failing test names could be read from its output; the base commit ${base} failed too, but without names the two runs cannot be compared, so this counts as a failure.`,
+    );
+  }
+  if (baseline.failures.length === 0 || !baseline.failuresComplete) {
+    return fail(`baseline: the base commit ${base} failed too, but its failing tests could not be read, so the failures cannot be compared and count against the change.`);
+  }
+  if (!run.complete) return fail("baseline: this run had too many failing tests to compare name by name, so they count against the change.");
+
+  const known = new Set(baseline.failures);
+  const preExisting = run.names.filter((name) => known.has(name));
+  const fresh = run.names.filter((name) => !known.has(name));
+  if (fresh.length === 0) {
+    return {
+      status: "pass",
+      failures: [],
+      preExistingFailures: preExisting,
+      notes: [
+        `baseline: the command exited with code ${run.exitCode ?? "none"}, but all ${preExisting.length} failing test(s) also fail on the base commit ${base}; they are listed as pre-existing and not held against the change.`,
+      ],
+    };
+  }
+  return {
+    status: "fail",
+    failures: fresh,
+    preExistingFailures: preExisting,
+    notes: [
+      `baseline: ${fresh.length} failing test(s) are new${preExisting.length ? `; ${preExisting.length} also fail on the base commit ${base} (pre-existing)` : ""}.`,
+    ],
+  };
+}
