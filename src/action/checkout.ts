@@ -1,5 +1,6 @@
 import { mkdtemp } from "node:fs/promises";
 import path from "node:path";
+import { assertNoCredentialsInGitConfig, stripGitCredentials } from "../core/checks/git-credentials.js";
 import { Git } from "../core/workspace/git.js";
 import { cloneRepository, type RemoteAccess } from "../core/workspace/git-remote.js";
 
@@ -16,12 +17,9 @@ export async function prepareClone(
   log: { info(message: string): void },
 ): Promise<string> {
   if (workspace && (await isCloneOf(workspace, repository))) {
-    const git = await Git.open(workspace);
-    const persisted = (await git.raw(["config", "--local", "--name-only", "--get-regexp", "^http\\..*\\.extraheader$"]).catch(() => ""))
-      .split("\n")
-      .filter(Boolean);
-    for (const key of new Set(persisted)) await git.raw(["config", "--local", "--unset-all", key]);
-    if (persisted.length) log.info(`removed ${persisted.length} persisted credential header(s) from the checkout's git config`);
+    const removed = await stripGitCredentials(workspace);
+    await assertNoCredentialsInGitConfig(workspace);
+    if (removed.length) log.info(`removed ${removed.length} persisted credential(s) from the checkout's git config (${removed.map((r) => r.key).join(", ")})`);
     log.info(`using the checkout in ${workspace}`);
     return workspace;
   }

@@ -1,10 +1,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { describeError } from "../core/errors.js";
 import { ROLE_NAMES, isRoleName } from "../core/roles/role-names.js";
+import { runAppCommand } from "./app-command.js";
 import { runDemoCommand } from "./demo-command.js";
 import { runReplayCommand } from "./replay-command.js";
 import { runRunCommand } from "./run-command.js";
 import { runShowCommand } from "./show-command.js";
+import { runWorkerCommand } from "./worker-command.js";
 
 /** Exit codes: the run's result, so scripts can branch on it. */
 export const EXIT = { ready: 0, skipped: 0, draft: 2, failed: 1, usage: 64 } as const;
@@ -51,6 +53,20 @@ export function buildProgram(): Command {
     .option("--repo <path>", "the repository (default: the one recorded in the transcript)")
     .action(async (transcript: string, opts) => {
       process.exitCode = await runReplayCommand(transcript, opts);
+    });
+
+  program
+    .command("app")
+    .description("serve the GitHub App: webhooks in, jobs on a queue (configured by the environment: see docs/app.md)")
+    .action(async () => {
+      await runAppCommand();
+    });
+
+  program
+    .command("worker")
+    .description("run the GitHub App's jobs from the Redis queue at REDIS_URL (scale-out mode)")
+    .action(async () => {
+      await runWorkerCommand();
     });
 
   return program;

@@ -33,6 +33,8 @@ export const crewConfigSchema = z.strictObject({
     .default({ tokens: 400_000, cost_usd: 2, minutes: 30 }),
   test: z.string().min(1).optional(),
   lint: z.string().min(1).optional(),
+  install: z.string().min(1).optional(),
+  install_python: z.boolean().default(false),
   paths: z
     .strictObject({
       allow: z.array(z.string().min(1)).optional(),

@@ -1,9 +1,14 @@
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { STATS_MARKER } from "../../src/core/issue/publish.js";
 import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
 import { scriptDemoStory } from "../crew/crew-fixture.js";
 import { API_KEY, dispatchEvent, labeledEvent, OWNER, REPO, runAction, scriptShoutStory, startWorld, TOKEN, type ActionWorld } from "./action-fixture.js";
 
+const exec = promisify(execFile);
 let world: ActionWorld;
 afterEach(async () => {
   await world?.close();
@@ -66,6 +71,25 @@ describe("the GitHub Action (dist/index.js, no node_modules)", () => {
     // `::add-mask::` is how a step tells the runner what to mask; the runner never shows those lines.
     expect(run.stdout).toContain(`::add-mask::${API_KEY}`);
     expectNoSecrets(world, run.stdout.replace(/^::add-mask::.*$/gm, ""), run.summary);
+  });
+
+  it("uses the job's checkout, after removing the credentials actions/checkout persisted in it", async () => {
+    world = await startWorld();
+    scriptDemoStory(world.model);
+    const workspace = path.join(world.temp, "checkout");
+    await exec("git", ["clone", "-q", world.github.cloneUrl(OWNER, REPO), workspace]);
+    const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${TOKEN}`).toString("base64")}`;
+    await exec("git", ["-C", workspace, "config", "--local", `http.${world.github.serverUrl}/.extraheader`, header]);
+
+    const run = await runAction(world, labeledEvent(world), {}, { workspace });
+
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.result).toBe("ready");
+    expect(run.stdout).toMatch(/using the checkout in/);
+    const config = await readFile(path.join(workspace, ".git", "config"), "utf8");
+    expect(config).not.toContain(header);
+    expect(config).not.toContain(TOKEN);
+    expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(1);
   });
 
   it("skips any other label without a model call or a single write to GitHub", async () => {

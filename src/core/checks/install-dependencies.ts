@@ -113,7 +113,7 @@ function result(
   return {
     name: "install",
     // The report schema has no "install" kind yet; "lint" keeps it out of the test verdict.
-    kind: "lint",
+    kind: "install",
     ...(command ? { command: maskSecrets(command, opts.secrets ?? []) } : {}),
     status,
     exitCode,

@@ -1,4 +1,6 @@
 import { callAgent } from "../agent/call-agent.js";
+import type { Baseline } from "../checks/baseline.js";
+import type { CheckCommands } from "../checks/detect-commands.js";
 import { checkSyntax } from "../checks/syntax-check.js";
 import type { CrewConfig } from "../config.js";
 import { sanitizeUntrustedText } from "../intake.js";
@@ -42,6 +44,12 @@ export class CrewState {
   authors = new Map<string, Set<RoleName>>();
   testFiles = new Set<string>();
   noTestCommand = false;
+  /** Set by the "prepare" phase: the check commands, the dependency install and the baseline run. */
+  commands: CheckCommands | undefined;
+  installResult: CheckResult | null = null;
+  baseline: Promise<Baseline> | undefined;
+  /** Stops background work (the baseline) when the run ends before it does. */
+  readonly stopBackground = new AbortController();
   stopNote: string | undefined;
   developerStartedAt: number | undefined;
   pullRequest: { title: string; body: string } | null = null;

@@ -1,22 +1,50 @@
 import { createHash } from "node:crypto";
+import { runBaseline } from "../checks/baseline.js";
 import { detectCheckCommands } from "../checks/detect-commands.js";
+import { installDependencies } from "../checks/install-dependencies.js";
+import { policyCheck } from "../checks/policy-check.js";
 import { runChecks } from "../checks/run-checks.js";
+import { CrewError } from "../errors.js";
 import type { CheckResult } from "../report/run-report.js";
 import type { CrewState } from "./crew-state.js";
 import { renderFiles, renderPlan, renderProblems } from "./prompt-text.js";
 
-type Commands = Awaited<ReturnType<typeof detectCheckCommands>>;
-const commandCache = new WeakMap<CrewState, Commands>();
+/**
+ * Detects the check commands, installs dependencies (once, before any agent writes, so the lock file is the
+ * repository's own) and starts the baseline test run on the base commit in the background.
+ */
+export async function prepareValidation(state: CrewState, signal: AbortSignal): Promise<void> {
+  state.currentPhase = "tests";
+  const { config } = state;
+  const commands = await detectCheckCommands(state.workspace.dir, { ...(config.test ? { test: config.test } : {}), ...(config.lint ? { lint: config.lint } : {}) });
+  state.commands = commands;
+  state.noTestCommand = commands.test === undefined;
+  const timeoutMs = config.command_timeout_seconds * 1000;
+  const secrets = state.options.secrets ?? [];
+  state.installResult = await installDependencies(state.workspace.dir, {
+    ...(config.install ? { command: config.install } : {}),
+    pythonRequirements: config.install_python,
+    timeoutMs,
+    secrets,
+    signal,
+  });
+  // The baseline outlives this phase on purpose: it runs while the agents work, and round 0's checks await it.
+  state.baseline = runBaseline({
+    repoDir: state.workspace.dir,
+    baseCommit: state.workspace.baseCommit,
+    commands,
+    timeoutMs,
+    secrets,
+    signal: state.stopBackground.signal,
+    dependenciesFrom: state.workspace.dir,
+  });
+}
 
 /** Runs the repository's checks on the change (syntax first; tests only when the syntax is sound). */
 export async function runValidation(state: CrewState, round: number, signal: AbortSignal): Promise<CheckResult[]> {
   state.currentPhase = "tests";
-  let commands = commandCache.get(state);
-  if (!commands) {
-    commands = await detectCheckCommands(state.workspace.dir, { ...(state.config.test ? { test: state.config.test } : {}), ...(state.config.lint ? { lint: state.config.lint } : {}) });
-    commandCache.set(state, commands);
-    state.noTestCommand = commands.test === undefined;
-  }
+  const commands = state.commands;
+  if (!commands) throw new CrewError("checks cannot run: the prepare phase did not finish", { phase: "tests" });
   const changed = (await state.workspace.changedFiles()).filter((f) => f.status !== "deleted").map((f) => f.path);
   const checks = await state.timeline.track(
     { phase: "tests", name: round > 0 ? `checks (round ${round})` : "checks", round },
@@ -29,7 +57,13 @@ export async function runValidation(state: CrewState, round: number, signal: Abo
         secrets: state.options.secrets ?? [],
         signal,
         newTestFiles: [...state.testFiles],
-      }),
+        ...(state.baseline ? { baseline: state.baseline } : {}),
+      }).then((checks) => [
+        // The policy stage and the install are part of what a reviewer needs to see for every round.
+        policyCheck(state.refused),
+        ...(state.installResult ? [state.installResult] : []),
+        ...checks,
+      ]),
     (results) => {
       const bad = results.filter(isFailing);
       return bad.length ? { status: "failed", detail: bad.map((c) => `${c.name}: ${c.status}`).join(", ") } : { status: "ok" };

@@ -13,7 +13,7 @@ const iso = z.string().describe("ISO 8601 timestamp");
 
 export const checkResultSchema = z.object({
   name: z.string().describe('e.g. "syntax", "test", "lint"'),
-  kind: z.enum(["policy", "syntax", "test", "lint"]),
+  kind: z.enum(["policy", "install", "syntax", "test", "lint"]),
   command: z.string().optional(),
   status: z.enum(["pass", "fail", "skipped", "timeout"]),
   exitCode: z.number().int().nullable(),

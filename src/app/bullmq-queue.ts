@@ -1,0 +1,148 @@
+import { Queue, type JobsOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "probot";
+import { describeError } from "../core/errors.js";
+import { issueKey, type CodegenJob } from "./job.js";
+import { QueueUnavailableError, type CancelResult, type EnqueueResult, type JobCounts, type JobQueue } from "./job-queue.js";
+import { producerConnection, redisAnswers } from "./redis-connection.js";
+import type { RetryPolicy } from "./retry-policy.js";
+
+/**
+ * The scale-out queue, producer side (the webhook server): jobs go to BullMQ on Redis and `codegen-crew
+ * worker` processes run them. Deduplication lives in Redis, so it holds across any number of webhook
+ * servers: the job id is the delivery id (a redelivery finds its job), and BullMQ's deduplication id is
+ * the issue (a second job for an issue is not created while one is waiting, delayed for a retry, or active).
+ */
+export const DEFAULT_QUEUE_NAME = "codegen-crew";
+export const JOB_NAME = "issue";
+
+export interface BullQueueOptions {
+  redisUrl: string;
+  queueName?: string;
+  retry: RetryPolicy;
+  log: Logger;
+  /** Finished jobs are kept this long: completed ones answer "duplicate delivery", failed ones are the dead letters. */
+  keepCompletedSeconds?: number;
+  keepFailedSeconds?: number;
+}
+
+/** Where a webhook server asks the worker running a job to stop (workers poll it). */
+export function cancelKey(queueName: string, jobId: string): string {
+  return `codegen-crew:${queueName}:cancel:${jobId}`;
+}
+
+export class BullJobQueue implements JobQueue {
+  readonly mode = "redis" as const;
+  private readonly redis: Redis;
+  private readonly queue: Queue<CodegenJob>;
+  private readonly name: string;
+  private closing = false;
+  private reportedDown = false;
+
+  constructor(private readonly options: BullQueueOptions) {
+    this.name = options.queueName ?? DEFAULT_QUEUE_NAME;
+    this.redis = producerConnection(options.redisUrl);
+    this.queue = new Queue<CodegenJob>(this.name, { connection: this.redis });
+    // Without a listener an 'error' event would throw; one line per outage, not one per reconnect attempt.
+    this.queue.on("error", (error) => {
+      if (this.reportedDown) return;
+      this.reportedDown = true;
+      options.log.error(`Redis for the job queue is unreachable: ${describeError(error)}; webhooks answer 503 until it is back`);
+    });
+    this.redis.on("ready", () => {
+      if (this.reportedDown) options.log.info("Redis for the job queue is reachable again");
+      this.reportedDown = false;
+    });
+  }
+
+  /** Resolves when Redis answers, or after `timeoutMs` (then webhooks get 503 until it does). */
+  async waitUntilReachable(timeoutMs: number): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      if (await redisAnswers(this.redis)) return true;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return false;
+  }
+
+  async enqueue(job: CodegenJob): Promise<EnqueueResult> {
+    const jobId = safeJobId(job.deliveryId);
+    const key = issueKey(job);
+    return this.guard(async () => {
+      if (await this.queue.getJob(jobId)) return { status: "duplicate-delivery", jobId };
+      const added = await this.queue.add(JOB_NAME, job, { ...this.jobOptions(), jobId, deduplication: { id: key } });
+      // BullMQ answers with the job that holds the deduplication id when it did not add ours.
+      return added.id === jobId ? { status: "queued", jobId } : { status: "already-active", jobId: added.id ?? "unknown" };
+    });
+  }
+
+  async cancel(key: string, reason: string): Promise<CancelResult> {
+    return this.guard(async () => {
+      const jobId = await this.queue.getDeduplicationJobId(key);
+      const job = jobId ? await this.queue.getJob(jobId) : undefined;
+      if (!jobId || !job) return { status: "none" };
+      const state = await job.getState();
+      if (state === "waiting" || state === "delayed" || state === "prioritized") {
+        try {
+          await job.remove();
+          await job.removeDeduplicationKey();
+          return { status: "removed", jobId };
+        } catch {
+          // A worker took it meanwhile (it is locked): signal it like a running one.
+        }
+      }
+      await this.redis.set(cancelKey(this.name, jobId), reason, "EX", 24 * 3600);
+      return { status: "signalled", jobId };
+    });
+  }
+
+  async activeJob(key: string): Promise<string | undefined> {
+    return this.guard(async () => (await this.queue.getDeduplicationJobId(key)) ?? undefined);
+  }
+
+  async ready(): Promise<boolean> {
+    return !this.closing && (await redisAnswers(this.redis));
+  }
+
+  async counts(): Promise<JobCounts> {
+    const counts = await this.guard(() => this.queue.getJobCounts("waiting", "delayed", "prioritized", "active", "completed", "failed"));
+    return {
+      queued: (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0),
+      running: counts.active ?? 0,
+      completed: counts.completed ?? 0,
+      failed: counts.failed ?? 0,
+    };
+  }
+
+  /** The producer holds no running jobs: closing only stops taking new ones. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.queue.close().catch(() => undefined);
+    this.redis.disconnect();
+  }
+
+  private jobOptions(): JobsOptions {
+    return {
+      attempts: this.options.retry.attempts,
+      backoff: { type: "exponential", delay: this.options.retry.backoffMs },
+      removeOnComplete: { age: this.options.keepCompletedSeconds ?? 7 * 24 * 3600 },
+      removeOnFail: { age: this.options.keepFailedSeconds ?? 30 * 24 * 3600 },
+    };
+  }
+
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new QueueUnavailableError("the job queue is shutting down");
+    if (this.redis.status !== "ready") throw new QueueUnavailableError(`Redis is not reachable (connection ${this.redis.status})`);
+    try {
+      return await operation();
+    } catch (error) {
+      throw new QueueUnavailableError(`the job queue (Redis) failed: ${describeError(error)}`, {}, { cause: error });
+    }
+  }
+}
+
+/** BullMQ job ids must not contain ":" (its key separator) nor look like integers. */
+export function safeJobId(deliveryId: string): string {
+  const cleaned = deliveryId.replace(/[^A-Za-z0-9._-]/g, "_");
+  return /^\d+$/.test(cleaned) ? `delivery-${cleaned}` : cleaned;
+}

@@ -1,0 +1,87 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Logger } from "probot";
+import { describeError } from "../core/errors.js";
+import { runIssue, type IssueRunOutcome } from "../core/issue/run-issue.js";
+import { knownSecrets, type ModelEndpoint } from "../core/model/endpoint.js";
+import type { RequestLimiter } from "../core/model/request-limiter.js";
+import { cloneRepository } from "../core/workspace/git-remote.js";
+import type { OpenRepository } from "./installation-access.js";
+import type { JobOutcome } from "./job.js";
+import type { JobContext, JobProcessor } from "./job-queue.js";
+import { connectModel } from "./model-connection.js";
+
+export interface JobRunnerDeps {
+  openRepository: OpenRepository;
+  endpoint: ModelEndpoint;
+  limiterFor: (requestsPerMinute: number) => RequestLimiter;
+  /** CODEGEN_MODEL: the model for roles without one in the repository's config. */
+  model?: string;
+  /** Secret values (API keys) the run must keep out of sandboxes, logs and reports. */
+  secrets: string[];
+  log: Logger;
+  /** Where job clones go (default the OS temp folder). */
+  tempDir?: string;
+}
+
+/**
+ * A job, start to end: a token for the installation, a fresh clone over HTTPS, the shared issue runner
+ * (permission check, status comment, crew, push, one PR per issue, stats comment), and the clone removed.
+ * Failures around the run (token, clone, reading the issue) are thrown for the queue's retry policy;
+ * the run's own failures are already on the issue as a finished status comment.
+ */
+export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
+  return async (job, context) => {
+    const log = deps.log.child({ jobId: context.jobId, deliveryId: job.deliveryId, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber, attempt: context.attempt });
+    if (context.signal.aborted) return cancelled("cancelled before it started");
+    const access = await deps.openRepository(job.installationId, job.owner, job.repo);
+    const remote = { url: access.cloneUrl, token: access.token };
+    const workDir = await mkdtemp(path.join(deps.tempDir ?? os.tmpdir(), "codegen-crew-job-"));
+    try {
+      const repoDir = path.join(workDir, "repo");
+      log.info(`cloning ${access.cloneUrl}`);
+      await cloneRepository(remote, repoDir);
+      if (context.signal.aborted) return cancelled("cancelled before the crew started");
+      const outcome = await runIssue(
+        { issueNumber: job.issueNumber, sender: job.sender },
+        {
+          forge: access.forge,
+          repoDir,
+          remote,
+          connect: connectModel(deps.endpoint, deps.limiterFor, context.progress),
+          ...(deps.model ? { model: deps.model } : {}),
+          secrets: [...new Set([...deps.secrets, access.token])],
+          log: { info: (message) => log.info(message), warn: (message) => log.warn(message) },
+          // The queue already allows one job per issue: a "running" status comment with no job behind it
+          // is a run that died with its process, and the new job takes over instead of waiting an hour.
+          staleAfterMs: 0,
+          signal: context.signal,
+        },
+      );
+      return toJobOutcome(outcome, context);
+    } finally {
+      await rm(workDir, { recursive: true, force: true, maxRetries: 3 }).catch((error: unknown) => log.warn(`could not remove ${workDir}: ${describeError(error)}`));
+    }
+  };
+}
+
+/** The secrets of the app's environment: model keys and any GitHub token set in it. */
+export function appSecrets(env: NodeJS.ProcessEnv, endpoint: ModelEndpoint): string[] {
+  return knownSecrets(env, [endpoint.apiKey, env.WEBHOOK_SECRET]);
+}
+
+function toJobOutcome(outcome: IssueRunOutcome, context: JobContext): JobOutcome {
+  const totals = outcome.report?.totals;
+  return {
+    result: context.signal.aborted ? "cancelled" : outcome.result,
+    message: outcome.message,
+    ...(outcome.pullRequest ? { pullRequestUrl: outcome.pullRequest.htmlUrl } : {}),
+    tokens: totals ? totals.promptTokens + totals.completionTokens : 0,
+    costUsd: totals?.costUsd ?? 0,
+  };
+}
+
+function cancelled(message: string): JobOutcome {
+  return { result: "cancelled", message, tokens: 0, costUsd: 0 };
+}

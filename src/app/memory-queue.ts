@@ -1,0 +1,161 @@
+import { randomUUID } from "node:crypto";
+import { CancelledError } from "../core/errors.js";
+import { issueKey, type CodegenJob, type JobProgress } from "./job.js";
+import type { CancelResult, EnqueueResult, JobCounts, JobProcessor, JobQueue } from "./job-queue.js";
+import { QueueEvents } from "./queue-events.js";
+import { backoffFor, isTransient, type RetryPolicy } from "./retry-policy.js";
+
+/**
+ * The embedded queue: jobs run in this process, at most `concurrency` at a time, first in first out. It
+ * needs no other service; what it holds is lost with the process, which is why the app reconciles with
+ * GitHub on startup (a labelled issue without a finished status comment is enqueued again).
+ */
+export interface MemoryQueueOptions {
+  concurrency: number;
+  processor: JobProcessor;
+  retry: RetryPolicy;
+  /** How many delivery ids are remembered for deduplication. */
+  rememberDeliveries?: number;
+}
+
+interface Entry {
+  id: string;
+  key: string;
+  job: CodegenJob;
+  attempt: number;
+  controller: AbortController;
+  progress?: JobProgress;
+  state: "queued" | "running" | "waiting-retry";
+  retryTimer?: NodeJS.Timeout;
+}
+
+export class MemoryJobQueue implements JobQueue {
+  readonly mode = "memory" as const;
+  readonly events = new QueueEvents();
+  private readonly pending: Entry[] = [];
+  private readonly byKey = new Map<string, Entry>();
+  private readonly running = new Set<Promise<void>>();
+  private readonly deliveries = new Map<string, string>();
+  private readonly totals = { completed: 0, failed: 0 };
+  private closing = false;
+
+  constructor(private readonly options: MemoryQueueOptions) {
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${options.concurrency}`);
+  }
+
+  async enqueue(job: CodegenJob): Promise<EnqueueResult> {
+    const seen = this.deliveries.get(job.deliveryId);
+    if (seen) return { status: "duplicate-delivery", jobId: seen };
+    const key = issueKey(job);
+    const active = this.byKey.get(key);
+    if (active) return { status: "already-active", jobId: active.id };
+    const entry: Entry = { id: randomUUID(), key, job, attempt: 1, controller: new AbortController(), state: "queued" };
+    this.remember(job.deliveryId, entry.id);
+    this.byKey.set(key, entry);
+    this.pending.push(entry);
+    this.pump();
+    return { status: "queued", jobId: entry.id };
+  }
+
+  async cancel(key: string, reason: string): Promise<CancelResult> {
+    const entry = this.byKey.get(key);
+    if (!entry) return { status: "none" };
+    if (entry.state === "running") {
+      entry.controller.abort(new CancelledError(reason));
+      return { status: "signalled", jobId: entry.id };
+    }
+    const index = this.pending.indexOf(entry);
+    if (index >= 0) this.pending.splice(index, 1);
+    if (entry.retryTimer) clearTimeout(entry.retryTimer);
+    this.byKey.delete(key);
+    this.events.emit({ type: "cancelled", jobId: entry.id, job: entry.job });
+    return { status: "removed", jobId: entry.id };
+  }
+
+  async activeJob(key: string): Promise<string | undefined> {
+    return this.byKey.get(key)?.id;
+  }
+
+  async ready(): Promise<boolean> {
+    return !this.closing;
+  }
+
+  async counts(): Promise<JobCounts> {
+    const running = [...this.byKey.values()].filter((entry) => entry.state === "running").length;
+    return { queued: this.byKey.size - running, running, ...this.totals };
+  }
+
+  /** The progress last reported by a running job (for operators and tests). */
+  progressOf(jobId: string): JobProgress | undefined {
+    return [...this.byKey.values()].find((entry) => entry.id === jobId)?.progress;
+  }
+
+  async close(deadlineMs: number): Promise<void> {
+    this.closing = true;
+    for (const entry of this.byKey.values()) if (entry.retryTimer) clearTimeout(entry.retryTimer);
+    // Queued jobs are dropped on purpose: GitHub still shows their label, so reconciliation re-creates them.
+    this.pending.length = 0;
+    if (this.running.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, deadlineMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.allSettled([...this.running]), deadline]);
+    clearTimeout(timer);
+  }
+
+  private remember(deliveryId: string, jobId: string): void {
+    this.deliveries.set(deliveryId, jobId);
+    const limit = this.options.rememberDeliveries ?? 10_000;
+    // Maps iterate in insertion order: the first key is the oldest.
+    while (this.deliveries.size > limit) this.deliveries.delete(this.deliveries.keys().next().value!);
+  }
+
+  private pump(): void {
+    while (!this.closing && this.running.size < this.options.concurrency && this.pending.length > 0) {
+      const entry = this.pending.shift()!;
+      const run = this.run(entry).finally(() => {
+        this.running.delete(run);
+        this.pump();
+      });
+      this.running.add(run);
+    }
+  }
+
+  private async run(entry: Entry): Promise<void> {
+    entry.state = "running";
+    const started = Date.now();
+    this.events.emit({ type: "started", jobId: entry.id, job: entry.job, attempt: entry.attempt });
+    try {
+      const outcome = await this.options.processor(entry.job, {
+        jobId: entry.id,
+        attempt: entry.attempt,
+        signal: entry.controller.signal,
+        progress: (progress) => {
+          entry.progress = progress;
+        },
+      });
+      this.byKey.delete(entry.key);
+      this.totals.completed++;
+      this.events.emit({ type: "finished", jobId: entry.id, job: entry.job, outcome, durationMs: Date.now() - started });
+    } catch (error) {
+      const willRetry = !this.closing && !entry.controller.signal.aborted && entry.attempt < this.options.retry.attempts && isTransient(error);
+      this.events.emit({ type: "failed", jobId: entry.id, job: entry.job, error, willRetry, durationMs: Date.now() - started });
+      if (!willRetry) {
+        this.byKey.delete(entry.key);
+        this.totals.failed++;
+        return;
+      }
+      entry.state = "waiting-retry";
+      entry.retryTimer = setTimeout(() => {
+        entry.retryTimer = undefined;
+        entry.attempt++;
+        entry.state = "queued";
+        this.pending.push(entry);
+        this.pump();
+      }, backoffFor(this.options.retry, entry.attempt));
+      entry.retryTimer.unref();
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import type { Logger } from "probot";
+import { ConfigError } from "../core/errors.js";
+import { resolveEndpoint } from "../core/model/endpoint.js";
+import { startBullWorker, type RunningWorker } from "./bullmq-worker.js";
+import { installationAccess } from "./installation-access.js";
+import { logJobEvents } from "./job-log.js";
+import { appSecrets, createJobRunner } from "./job-runner.js";
+import { createLimiterPool } from "./model-connection.js";
+import { createAppProbot } from "./probot-factory.js";
+import { readAppSettings, type AppSettings } from "./settings.js";
+
+/**
+ * `codegen-crew worker`: runs jobs from the BullMQ queue at REDIS_URL, CODEGEN_CONCURRENCY at a time.
+ * It needs the app's identity (APP_ID, private key) to act as each installation, and the model settings;
+ * it needs no webhook secret and opens no port.
+ */
+export interface StartWorkerOptions {
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+  tempDir?: string;
+}
+
+export interface StartedWorker extends RunningWorker {
+  settings: AppSettings;
+  log: Logger;
+}
+
+export async function startWorker(options: StartWorkerOptions = {}): Promise<StartedWorker> {
+  const env = options.env ?? process.env;
+  const settings = readAppSettings(env);
+  if (!settings.redisUrl) throw new ConfigError("REDIS_URL is not set: workers take their jobs from Redis (without it, `codegen-crew app` runs jobs itself)", { key: "REDIS_URL" });
+  const endpoint = resolveEndpoint(env);
+  const probot = createAppProbot({ env, githubThrottle: settings.githubThrottle, ...(options.log ? { log: options.log } : {}) });
+  await probot.ready();
+  const log = probot.log.child({ name: "codegen-crew-worker" });
+  const worker = await startBullWorker({
+    redisUrl: settings.redisUrl,
+    queueName: settings.queueName,
+    concurrency: settings.concurrency,
+    log,
+    processor: createJobRunner({
+      openRepository: installationAccess(probot),
+      endpoint,
+      limiterFor: createLimiterPool(),
+      ...(settings.model ? { model: settings.model } : {}),
+      secrets: appSecrets(env, endpoint),
+      log,
+      ...(options.tempDir ? { tempDir: options.tempDir } : {}),
+    }),
+  });
+  logJobEvents(worker.events, log);
+  return { ...worker, events: worker.events, close: (deadlineMs) => worker.close(deadlineMs), settings, log };
+}
