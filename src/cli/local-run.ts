@@ -9,6 +9,7 @@ import type { ProgressListener } from "../core/progress.js";
 import { renderReportMarkdown } from "../core/report/render-markdown.js";
 import type { RunReport, UsageTotals } from "../core/report/run-report.js";
 import type { Task } from "../core/task.js";
+import { findGitCredentials } from "../core/checks/git-credentials.js";
 import { Git } from "../core/workspace/git.js";
 
 export const OUTPUT_DIR = ".codegen-crew";
@@ -42,6 +43,13 @@ export interface LocalRunResult {
 export async function runOnLocalRepository(options: LocalRunOptions): Promise<LocalRunResult> {
   const repo = await Git.open(options.repoDir);
   const repoDir = (await repo.raw(["rev-parse", "--show-toplevel"])).trim();
+  // Your repository's config is yours: the CLI does not edit it, but says when checks could read a credential in it.
+  const credentials = await findGitCredentials(repoDir).catch(() => []);
+  if (credentials.length) {
+    process.stderr.write(
+      `warning: ${repoDir}'s git config holds credentials (${credentials.map((c) => c.key).join(", ")}); the checks run code from the change in a worktree of it and could read them\n`,
+    );
+  }
   const slug = taskSlug(options.task);
   const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${slug}`;
   const outDir = path.join(repoDir, OUTPUT_DIR, "runs", runId);
