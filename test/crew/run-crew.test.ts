@@ -150,6 +150,35 @@ describe("runCrew on a real repository", () => {
     model.assertComplete();
   });
 
+  it("refuses hostile paths in a model answer, reports why, writes nothing outside, and goes on with the rest", async () => {
+    const { model, repo } = await setup();
+    scriptDemoStory(model, ["developer"]);
+    const honest = demoAnswers.developer[0] as { summary: string; files: { path: string; content: string }[] };
+    model.on(
+      "developer",
+      toolAnswer("developer", {
+        ...honest,
+        files: [
+          ...honest.files,
+          { path: "../escaped.js", content: "pwned" },
+          { path: ".github/workflows/evil.yml", content: "on: push" },
+          { path: ".git/hooks/pre-commit", content: "#!/bin/sh\nexit 1" },
+          { path: "/tmp/codegen-crew-absolute.js", content: "pwned" },
+        ],
+      }),
+    );
+
+    const { report, branch } = await runAgainst(model, repo.dir, repo.task);
+
+    expect(report.result).toBe("ready");
+    expect(report.refused.map((r) => r.path).sort()).toEqual([".git/hooks/pre-commit", ".github/workflows/evil.yml", "../escaped.js", "/tmp/codegen-crew-absolute.js"].sort());
+    for (const refusal of report.refused) expect(refusal.reason.length).toBeGreaterThan(10);
+    expect(report.checks.find((c) => c.kind === "policy")!.notes.join("\n")).toContain("evil.yml");
+    await expect(readFile(path.join(repo.dir, "..", "escaped.js"), "utf8")).rejects.toThrow();
+    await expect(readFile("/tmp/codegen-crew-absolute.js", "utf8")).rejects.toThrow();
+    expect(await git(repo.dir, "diff", "--name-only", `main..${branch}`)).not.toMatch(/workflows|escaped/);
+  });
+
   it("stops before the call that would exceed the token budget and keeps the change as a draft", async () => {
     // Enough for the architect and developer, not for the later calls (each prompt carries the context).
     const { model, repo } = await setup("budget:\n  tokens: 9000\n");
