@@ -291,3 +291,23 @@ describe("renderReportText", () => {
     expect(text).not.toContain("\u001b");
   });
 });
+
+describe("check notes and pre-existing failures", () => {
+  it("lists each check's notes and the failures the base commit already had", () => {
+    const report = runReportSchema.parse({
+      ...JSON.parse(JSON.stringify(readyReportForNotes())),
+    });
+    const md = renderReportMarkdown(report);
+    expect(md).toContain("**Notes**");
+    expect(md).toContain("- test: network: isolated (unshare)");
+    expect(md).toMatch(/- test: already failing on the base commit \(not caused by this change\): legacy parser handles CRLF/);
+  });
+});
+
+function readyReportForNotes(): RunReport {
+  const report = readyReport();
+  const test = report.checks.find((c) => c.kind === "test")!;
+  test.notes = ["network: isolated (unshare)"];
+  test.preExistingFailures = ["legacy parser handles CRLF"];
+  return report;
+}

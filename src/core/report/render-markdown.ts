@@ -100,6 +100,11 @@ function checksSection(report: RunReport, maxLines: number): string {
     cell(c.name), c.command ? code(c.command) : "—", CHECK_BADGES[c.status], c.exitCode === null ? "—" : String(c.exitCode), duration(c.durationMs),
   ]);
   const parts = [`### Checks\n\n${table(["Check", "Command", "Status", "Exit code", "Duration"], rows, [false, false, false, true, true])}`];
+  const facts = report.checks.flatMap((c) => [
+    ...c.notes.map((note) => `- ${cell(c.name)}: ${inline(note)}`),
+    ...(c.preExistingFailures.length ? [`- ${cell(c.name)}: already failing on the base commit (not caused by this change): ${c.preExistingFailures.map(inline).join(" · ")}`] : []),
+  ]);
+  if (facts.length) parts.push(`**Notes**\n\n${[...new Set(facts)].join("\n")}`);
   for (const check of report.checks.filter((c) => c.status === "fail" || c.status === "timeout")) parts.push(outputDetails(check, maxLines));
   return parts.join("\n\n");
 }
