@@ -2,8 +2,7 @@ import * as core from "@actions/core";
 import { describeError } from "../core/errors.js";
 import { runIssue, type IssueRunOutcome } from "../core/issue/run-issue.js";
 import { knownSecrets, resolveEndpoint } from "../core/model/endpoint.js";
-import { createOpenAIModelClient } from "../core/model/openai-model-client.js";
-import { createRequestLimiter } from "../core/model/request-limiter.js";
+import { connectEndpoint } from "../core/model/connect-endpoint.js";
 import { renderReportMarkdown } from "../core/report/render-markdown.js";
 import { createGitHubOctokit, createOctokitForge } from "../github/octokit-forge.js";
 import { prepareClone } from "./checkout.js";
@@ -43,15 +42,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
           ...(inputs.model ? { model: inputs.model } : {}),
           secrets: knownSecrets(env, [inputs.githubToken, endpoint.apiKey]),
           log,
-          connect: (budget, config) =>
-            createOpenAIModelClient({
-              baseURL: endpoint.baseURL,
-              apiKey: endpoint.apiKey,
-              timeoutMs: config.model_timeout_seconds * 1000,
-              limiter: createRequestLimiter(config.requests_per_minute),
-              deadline: () => budget.deadline(),
-              ...(endpoint.azure ? { azure: endpoint.azure } : {}),
-            }),
+          connect: connectEndpoint(endpoint),
         },
       );
     } finally {

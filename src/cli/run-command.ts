@@ -4,8 +4,7 @@ import { createInterface } from "node:readline/promises";
 import { ConfigError } from "../core/errors.js";
 import { createCliTask } from "../core/intake.js";
 import { knownSecrets, resolveEndpoint } from "../core/model/endpoint.js";
-import { createOpenAIModelClient } from "../core/model/openai-model-client.js";
-import { createRequestLimiter } from "../core/model/request-limiter.js";
+import { connectEndpoint } from "../core/model/connect-endpoint.js";
 import { renderReportText } from "../core/report/render-markdown.js";
 import { runOnLocalRepository, type LocalRunResult } from "./local-run.js";
 import { createProgressPrinter } from "./progress-printer.js";
@@ -37,15 +36,7 @@ export async function runRunCommand(opts: RunCommandOptions, env: NodeJS.Process
       sequential: opts.sequential,
       secrets: knownSecrets(env, [endpoint.apiKey]),
       ...(opts.cache ? { cacheDir: path.resolve(opts.cache) } : {}),
-      connect: (budget, config) =>
-        createOpenAIModelClient({
-          baseURL: endpoint.baseURL,
-          apiKey: endpoint.apiKey,
-          timeoutMs: config.model_timeout_seconds * 1000,
-          limiter: createRequestLimiter(config.requests_per_minute),
-          deadline: () => budget.deadline(),
-          ...(endpoint.azure ? { azure: endpoint.azure } : {}),
-        }),
+      connect: connectEndpoint(endpoint),
       onProgress: printer.onProgress,
       onUsage: printer.onUsage,
     });

@@ -1,6 +1,7 @@
-import { access, readdir, readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { runProcess } from "./process-runner.js";
+import { pathExists } from "./path-exists.js";
 
 /**
  * Finds how a repository checks itself. The configuration always wins; otherwise the repository's own
@@ -55,8 +56,8 @@ async function packageScripts(dir: string): Promise<Record<string, string>> {
 async function detectTestCommand(dir: string): Promise<DetectedCommand | null> {
   const python = await detectPython(dir);
   if (python) return python;
-  if (await exists(path.join(dir, "go.mod"))) return { command: "go test ./...", source: "go.mod" };
-  if (await exists(path.join(dir, "Cargo.toml"))) return { command: "cargo test", source: "Cargo.toml" };
+  if (await pathExists(path.join(dir, "go.mod"))) return { command: "go test ./...", source: "go.mod" };
+  if (await pathExists(path.join(dir, "Cargo.toml"))) return { command: "cargo test", source: "Cargo.toml" };
   return null;
 }
 
@@ -77,7 +78,7 @@ async function unittestCommand(dir: string, files: string[]): Promise<string> {
   const base = "python3 -m unittest discover -v";
   if (files.some((file) => !file.includes("/"))) return base;
   const folder = files[0]!.split("/")[0]!;
-  if (await exists(path.join(dir, folder, "__init__.py"))) return base;
+  if (await pathExists(path.join(dir, folder, "__init__.py"))) return base;
   return `${base} -s ${folder}`;
 }
 
@@ -109,11 +110,3 @@ function describeFiles(files: string[]): string {
   return files.length === 1 ? files[0]! : `${files[0]} and ${files.length - 1} more`;
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,7 +1,8 @@
-import { access, readFile, realpath } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import type { CheckResult } from "../report/run-report.js";
 import { maskSecrets, runProcess } from "./process-runner.js";
+import { pathExists } from "./path-exists.js";
 
 /**
  * Installs the repository's dependencies once per run, before the checks need them, and only when the
@@ -51,7 +52,7 @@ async function install(dir: string, opts: InstallOptions): Promise<CheckResult |
     const npm = await npmPlan(dir);
     if ("command" in npm) commands.push(npm.command);
     else if (npm.skip) skippedBecause.push(npm.skip);
-    if (opts.pythonRequirements && (await exists(path.join(dir, "requirements.txt")))) commands.push(PIP_INSTALL);
+    if (opts.pythonRequirements && (await pathExists(path.join(dir, "requirements.txt")))) commands.push(PIP_INSTALL);
   }
   if (commands.length === 0) {
     return skippedBecause.length ? result("skipped", null, 0, "", skippedBecause.join("\n"), [], opts) : null;
@@ -92,10 +93,10 @@ async function npmPlan(dir: string): Promise<NpmPlan> {
   }
   const declared = Object.keys(manifest.dependencies ?? {}).length + Object.keys(manifest.devDependencies ?? {}).length;
   if (declared === 0) return { skip: null };
-  if (await exists(path.join(dir, "node_modules"))) return { skip: "node_modules already exists; dependencies were not reinstalled." };
-  for (const lock of NPM_LOCKS) if (await exists(path.join(dir, lock))) return { command: NPM_CI };
+  if (await pathExists(path.join(dir, "node_modules"))) return { skip: "node_modules already exists; dependencies were not reinstalled." };
+  for (const lock of NPM_LOCKS) if (await pathExists(path.join(dir, lock))) return { command: NPM_CI };
   for (const [lock, manager] of Object.entries(OTHER_LOCKS)) {
-    if (await exists(path.join(dir, lock))) return { skip: `${lock} found: ${manager} installs are not run automatically; configure an install command.` };
+    if (await pathExists(path.join(dir, lock))) return { skip: `${lock} found: ${manager} installs are not run automatically; configure an install command.` };
   }
   return { skip: "package.json declares dependencies but there is no lock file, so nothing reproducible can be installed; configure an install command." };
 }
@@ -125,11 +126,3 @@ function result(
   };
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}

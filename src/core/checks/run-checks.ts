@@ -1,4 +1,4 @@
-import { access, realpath } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import path from "node:path";
 import { CancelledError, errorMessage } from "../errors.js";
 import type { CheckResult } from "../report/run-report.js";
@@ -9,6 +9,7 @@ import { maskSecrets, runProcess } from "./process-runner.js";
 import { checkSyntax } from "./syntax-check.js";
 import { prepareTestDiscovery } from "./test-discovery.js";
 import { runTypecheck } from "./typescript-check.js";
+import { pathExists } from "./path-exists.js";
 
 export { extractFailures } from "./failures.js";
 
@@ -57,7 +58,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
     results.push(blocked ? skipped("typecheck", "lint", maskSecrets(command.command, secrets), SYNTAX_FIRST) : await runCommandCheck("typecheck", command, opts));
   } else if (opts.typecheck !== false) {
     if (blocked) {
-      if (await exists(path.join(opts.dir, "tsconfig.json"))) results.push(skipped("typecheck", "lint", "tsc --noEmit -p .", SYNTAX_FIRST));
+      if (await pathExists(path.join(opts.dir, "tsconfig.json"))) results.push(skipped("typecheck", "lint", "tsc --noEmit -p .", SYNTAX_FIRST));
     } else {
       const typecheck = await runTypecheck(opts.dir, { timeoutMs: opts.timeoutMs, secrets, ...(opts.signal ? { signal: opts.signal } : {}) });
       if (typecheck) results.push(typecheck);
@@ -196,11 +197,3 @@ function formatSeconds(ms: number): string {
   return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -4,6 +4,7 @@ import { access, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { errorMessage } from "../errors.js";
+import { pathExists } from "./path-exists.js";
 
 /**
  * What the sandbox adds around a repository command besides the scrubbed environment (process-runner.ts):
@@ -147,15 +148,6 @@ const TOOLCHAIN_ROOTS: { name: string; dir: string; credentialFiles: string[] }[
   { name: "VOLTA_HOME", dir: ".volta", credentialFiles: [] },
 ];
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A fresh, empty HOME for one command; removed by the caller after the command ends. */
 export async function createSandboxHome(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), "codegen-crew-home-"));
@@ -185,8 +177,8 @@ export async function sandboxEnvironment(scrubbed: NodeJS.ProcessEnv, home: stri
     for (const root of TOOLCHAIN_ROOTS) {
       if (env[root.name] !== undefined) continue;
       const dir = path.join(realHome, root.dir);
-      if (!(await exists(dir))) continue;
-      const holdsCredentials = await Promise.all(root.credentialFiles.map((file) => exists(path.join(dir, file))));
+      if (!(await pathExists(dir))) continue;
+      const holdsCredentials = await Promise.all(root.credentialFiles.map((file) => pathExists(path.join(dir, file))));
       if (!holdsCredentials.includes(true)) env[root.name] = dir;
     }
   }

@@ -1,8 +1,8 @@
-import { access } from "node:fs/promises";
 import path from "node:path";
 import { stripAnsi } from "./failures.js";
 import { runProcess } from "./process-runner.js";
 import { resolveTestCommand, shellQuote, type TestRunner } from "./test-command.js";
+import { pathExists } from "./path-exists.js";
 
 /**
  * Did the test command run the tester's new test files? A change whose new tests never ran is not
@@ -64,7 +64,7 @@ interface FileEvidence {
 export async function prepareTestDiscovery(opts: TestDiscoveryOptions): Promise<TestDiscovery | null> {
   const candidates: string[] = [];
   for (const file of [...new Set(opts.newTestFiles)]) {
-    if ((JS_TEST.test(file) || PY_TEST.test(file)) && (await exists(path.join(opts.dir, file)))) candidates.push(file);
+    if ((JS_TEST.test(file) || PY_TEST.test(file)) && (await pathExists(path.join(opts.dir, file)))) candidates.push(file);
   }
   if (candidates.length === 0) return null;
   const resolved = await resolveTestCommand(opts.dir, opts.command);
@@ -227,11 +227,3 @@ function unescapeTap(name: string): string {
   return name.replace(/\\([#\\])/g, "$1");
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,10 +1,11 @@
-import { access, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as TS from "typescript";
 import type { CheckResult } from "../report/run-report.js";
 import { maskSecrets, runProcess } from "./process-runner.js";
+import { pathExists } from "./path-exists.js";
 
 /**
  * TypeScript, twice: a parse of each changed file through the compiler API (part of the syntax check),
@@ -76,25 +77,16 @@ const MAX_REPORTED = 20;
 const TSC_DIAGNOSTIC = /^(.+?)\((\d+),\d+\): error (TS\d+): (.*)$/;
 const TSC_GLOBAL = /^error (TS\d+): (.*)$/;
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * `tsc --noEmit -p .` with the repository's own TypeScript, as check "typecheck". Returns null when the
  * repository is not a TypeScript project (no tsconfig.json); "skipped" with the reason when it is but
  * its TypeScript is not installed, because a type check that did not run must never read as passed.
  */
 export async function runTypecheck(dir: string, opts: TypecheckOptions): Promise<CheckResult | null> {
-  if (!(await exists(path.join(dir, "tsconfig.json")))) return null;
+  if (!(await pathExists(path.join(dir, "tsconfig.json")))) return null;
   const tsc = path.join(dir, "node_modules", "typescript", "bin", "tsc");
   const shown = "tsc --noEmit -p . --pretty false";
-  if (!(await exists(tsc))) {
+  if (!(await pathExists(tsc))) {
     return {
       name: "typecheck",
       kind: "lint",
