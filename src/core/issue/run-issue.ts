@@ -1,7 +1,7 @@
 import type { CrewConfig } from "../config.js";
 import { runCrewInRepository } from "../crew/run-in-repository.js";
 import { ConfigError, describeError } from "../errors.js";
-import { ForgeError, hasWriteAccess, type ForgeClient, type PullRequestInfo } from "../forge/forge-client.js";
+import { ForgeError, hasWriteAccess, type ForgeClient, type IssueInfo, type PullRequestInfo } from "../forge/forge-client.js";
 import type { ModelClient } from "../model/model-client.js";
 import type { RunBudget } from "../model/run-budget.js";
 import type { RunReport, RunResult } from "../report/run-report.js";
@@ -75,7 +75,7 @@ export async function runIssue(request: IssueRunRequest, deps: IssueRunDeps): Pr
   const status = await StatusComment.open(forge, n, { ...(request.runUrl ? { runUrl: request.runUrl } : {}), ...(previous ? { existingId: previous.id } : {}) });
 
   try {
-    const outcome = await work(request, deps, status, comments);
+    const outcome = await work(request, deps, status, issue, comments);
     await status.finish(outcome.result, footer(outcome));
     return outcome;
   } catch (error) {
@@ -85,10 +85,15 @@ export async function runIssue(request: IssueRunRequest, deps: IssueRunDeps): Pr
   }
 }
 
-async function work(request: IssueRunRequest, deps: IssueRunDeps, status: StatusComment, comments: { id: number; author: string; body: string }[]): Promise<IssueRunOutcome> {
+async function work(
+  request: IssueRunRequest,
+  deps: IssueRunDeps,
+  status: StatusComment,
+  issue: IssueInfo,
+  comments: { id: number; author: string; body: string }[],
+): Promise<IssueRunOutcome> {
   const { forge } = deps;
   const n = request.issueNumber;
-  const issue = await forge.getIssue(n);
   const task = await buildIssueTask(forge, issue, comments.filter((c) => !c.body.includes(STATUS_MARKER) && !c.body.includes(STATS_MARKER)));
 
   const remoteBranch = `codegen-crew/issue-${n}`;
