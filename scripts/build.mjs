@@ -7,7 +7,8 @@ const banner = {
 };
 
 await build({
-  entryPoints: { cli: "src/cli/index.ts", index: "src/action/index.ts" },
+  // app.js is the GitHub App server (`node dist/app.js`); the CLI's `app` and `worker` commands load the same code.
+  entryPoints: { cli: "src/cli/index.ts", index: "src/action/index.ts", app: "src/app/main.ts" },
   outdir: "dist",
   bundle: true,
   platform: "node",

@@ -37,6 +37,9 @@ const OPERATIONS = [
   "GET /repos/{owner}/{repo}/branches/{branch}",
   "POST /app/installations/{installation_id}/access_tokens",
   "GET /repos/{owner}/{repo}/installation",
+  "GET /app/installations",
+  "GET /installation/repositories",
+  "GET /repos/{owner}/{repo}/issues/{issue_number}/events",
 ];
 
 /** Keys that only carry prose or tooling metadata; nothing a validator reads. */

@@ -21,6 +21,8 @@ export interface BullQueueOptions {
   queueName?: string;
   retry: RetryPolicy;
   log: Logger;
+  /** Called when Redis answers again after an outage (the app reconciles then: deliveries refused meanwhile). */
+  onRecovered?: () => void;
   /** Finished jobs are kept this long: completed ones answer "duplicate delivery", failed ones are the dead letters. */
   keepCompletedSeconds?: number;
   keepFailedSeconds?: number;
@@ -43,15 +45,18 @@ export class BullJobQueue implements JobQueue {
     this.name = options.queueName ?? DEFAULT_QUEUE_NAME;
     this.redis = producerConnection(options.redisUrl);
     this.queue = new Queue<CodegenJob>(this.name, { connection: this.redis });
-    // Without a listener an 'error' event would throw; one line per outage, not one per reconnect attempt.
-    this.queue.on("error", (error) => {
-      if (this.reportedDown) return;
+    // Without a listener an 'error' event would throw. The outage itself is logged once, from the connection.
+    this.queue.on("error", () => undefined);
+    this.redis.on("close", () => {
+      if (this.reportedDown || this.closing) return;
       this.reportedDown = true;
-      options.log.error(`Redis for the job queue is unreachable: ${describeError(error)}; webhooks answer 503 until it is back`);
+      options.log.error("lost the connection to Redis (the job queue); webhooks answer 503 until it is back");
     });
     this.redis.on("ready", () => {
-      if (this.reportedDown) options.log.info("Redis for the job queue is reachable again");
+      if (!this.reportedDown) return;
       this.reportedDown = false;
+      options.log.info("Redis for the job queue is reachable again");
+      options.onRecovered?.();
     });
   }
 
@@ -91,6 +96,7 @@ export class BullJobQueue implements JobQueue {
           // A worker took it meanwhile (it is locked): signal it like a running one.
         }
       }
+      if ((await job.getState()) !== "active") return { status: "none" };
       await this.redis.set(cancelKey(this.name, jobId), reason, "EX", 24 * 3600);
       return { status: "signalled", jobId };
     });

@@ -20,34 +20,43 @@ export type OpenRepository = (installationId: number, owner: string, repo: strin
 export function installationAccess(probot: Probot): OpenRepository {
   return async (installationId, owner, repo) => {
     const octokit = await probot.auth(installationId);
-    const { token } = await installationToken(octokit, installationId);
     let cloneUrl: string;
     try {
       cloneUrl = (await octokit.rest.repos.get({ owner, repo })).data.clone_url;
     } catch (error) {
-      const status = (error as { status?: unknown }).status;
+      const status = statusOf(error);
       // The installation does not cover the repository (or it is gone): retrying will not change that.
       if (status === 404 || status === 403) {
         throw new PermanentJobError(`the app's installation ${installationId} cannot access ${owner}/${repo} (HTTP ${status}); check the installation's repository access`);
       }
       throw error;
     }
+    const token = await gitToken(await probot.auth(), installationId, repo);
     // Probot's client has the same REST surface (rest endpoint methods, retry, throttling) as ours.
     const forge = createOctokitForge(octokit as unknown as GitHubOctokit, owner, repo);
     return { forge, cloneUrl, token };
   };
 }
 
-async function installationToken(octokit: ProbotOctokit, installationId: number): Promise<{ token: string }> {
+/**
+ * A token for git only, minted for this job: limited to this one repository and to its contents, since
+ * it lives in the environment of git commands next to code the crew runs. (Asked of the API through the
+ * app's client, which knows the GitHub Enterprise base URL; `octokit.auth()` would not.)
+ */
+async function gitToken(asApp: ProbotOctokit, installationId: number, repo: string): Promise<string> {
   try {
-    const auth = (await octokit.auth({ type: "installation" })) as { token?: unknown };
-    if (typeof auth.token !== "string") throw new Error("no token in the installation authentication");
-    return { token: auth.token };
+    const { data } = await asApp.rest.apps.createInstallationAccessToken({ installation_id: installationId, repositories: [repo], permissions: { contents: "write" } });
+    return data.token;
   } catch (error) {
-    const status = (error as { status?: unknown }).status;
-    if (status === 404 || status === 401 || status === 403) {
-      throw new PermanentJobError(`cannot get a token for installation ${installationId} (HTTP ${status}): ${errorMessage(error)}; is the app still installed?`);
+    const status = statusOf(error);
+    if (status === 404 || status === 401 || status === 403 || status === 422) {
+      throw new PermanentJobError(`cannot get a token for ${repo} from installation ${installationId} (HTTP ${status}): ${errorMessage(error)}; is the app still installed on it?`);
     }
     throw error;
   }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === "number" ? status : undefined;
 }

@@ -5,17 +5,15 @@ import type { Logger } from "probot";
 import { describeError } from "../core/errors.js";
 import { runIssue, type IssueRunOutcome } from "../core/issue/run-issue.js";
 import { knownSecrets, type ModelEndpoint } from "../core/model/endpoint.js";
-import type { RequestLimiter } from "../core/model/request-limiter.js";
 import { cloneRepository } from "../core/workspace/git-remote.js";
 import type { OpenRepository } from "./installation-access.js";
 import type { JobOutcome } from "./job.js";
 import type { JobContext, JobProcessor } from "./job-queue.js";
-import { connectModel } from "./model-connection.js";
+import { connectWithProgress } from "./model-connection.js";
 
 export interface JobRunnerDeps {
   openRepository: OpenRepository;
   endpoint: ModelEndpoint;
-  limiterFor: (requestsPerMinute: number) => RequestLimiter;
   /** CODEGEN_MODEL: the model for roles without one in the repository's config. */
   model?: string;
   /** Secret values (API keys) the run must keep out of sandboxes, logs and reports. */
@@ -49,7 +47,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
           forge: access.forge,
           repoDir,
           remote,
-          connect: connectModel(deps.endpoint, deps.limiterFor, context.progress),
+          connect: connectWithProgress(deps.endpoint, context.progress),
           ...(deps.model ? { model: deps.model } : {}),
           secrets: [...new Set([...deps.secrets, access.token])],
           log: { info: (message) => log.info(message), warn: (message) => log.warn(message) },
@@ -66,9 +64,21 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
   };
 }
 
-/** The secrets of the app's environment: model keys and any GitHub token set in it. */
+/**
+ * The secret values of the app's environment — model keys, GitHub tokens, the app's private key, the webhook
+ * secret, a Redis password — which the run keeps out of check processes, outputs and reports.
+ */
 export function appSecrets(env: NodeJS.ProcessEnv, endpoint: ModelEndpoint): string[] {
-  return knownSecrets(env, [endpoint.apiKey, env.WEBHOOK_SECRET]);
+  return knownSecrets(env, [endpoint.apiKey, env.WEBHOOK_SECRET, env.PRIVATE_KEY, redisPassword(env.REDIS_URL)]);
+}
+
+function redisPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function toJobOutcome(outcome: IssueRunOutcome, context: JobContext): JobOutcome {

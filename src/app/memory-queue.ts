@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CancelledError } from "../core/errors.js";
 import { issueKey, type CodegenJob, type JobProgress } from "./job.js";
-import type { CancelResult, EnqueueResult, JobCounts, JobProcessor, JobQueue } from "./job-queue.js";
+import { QueueUnavailableError, type CancelResult, type EnqueueResult, type JobCounts, type JobProcessor, type JobQueue } from "./job-queue.js";
 import { QueueEvents } from "./queue-events.js";
 import { backoffFor, isTransient, type RetryPolicy } from "./retry-policy.js";
 
@@ -44,6 +44,7 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   async enqueue(job: CodegenJob): Promise<EnqueueResult> {
+    if (this.closing) throw new QueueUnavailableError("the app is shutting down; the label stays on the issue and the next start picks it up");
     const seen = this.deliveries.get(job.deliveryId);
     if (seen) return { status: "duplicate-delivery", jobId: seen };
     const key = issueKey(job);

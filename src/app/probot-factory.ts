@@ -42,7 +42,8 @@ export function createAppProbot(options: ProbotFactoryOptions): Probot {
   }));
   try {
     return createProbot({
-      env: { ...env, REDIS_URL: "" },
+      // createProbot's default level is "warn", which would hide the per-job lines operators rely on.
+      env: { LOG_LEVEL: "info", ...env, REDIS_URL: "" },
       overrides: { Octokit, ...(options.log ? { log: options.log } : {}) },
     });
   } catch (error) {

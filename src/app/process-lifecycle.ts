@@ -9,12 +9,22 @@ import { startWorker } from "./start-worker.js";
  */
 export async function runAppProcess(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const app = await startApp({ env });
+  forgetCredentials(env);
   onShutdown(app.log, app.settings.shutdownTimeoutMs, (deadlineMs) => app.close(deadlineMs));
 }
 
 export async function runWorkerProcess(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const worker = await startWorker({ env });
+  forgetCredentials(env);
   onShutdown(worker.log, worker.settings.shutdownTimeoutMs, (deadlineMs) => worker.close(deadlineMs));
+}
+
+/**
+ * Once read, the app's own credentials leave the environment, so the processes a run starts (git, the
+ * repository's checks) do not inherit them even by a name the check sandbox does not know.
+ */
+function forgetCredentials(env: NodeJS.ProcessEnv): void {
+  for (const name of ["PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "REDIS_URL"]) delete env[name];
 }
 
 function onShutdown(log: { info(message: string): void; error(message: string): void }, deadlineMs: number, close: (deadlineMs: number) => Promise<void>): void {
@@ -30,7 +40,9 @@ function onShutdown(log: { info(message: string): void; error(message: string): 
       .catch((error: unknown) => log.error(`shutdown: ${describeError(error)}`))
       .finally(() => {
         log.info("stopped");
-        process.exit(0);
+        // Jobs past the deadline would keep the process alive, so it exits; a moment first lets the
+        // (asynchronous) log stream write the last lines.
+        setTimeout(() => process.exit(0), 200);
       });
   };
   process.on("SIGTERM", stop);

@@ -11,7 +11,6 @@ import { logJobEvents } from "./job-log.js";
 import type { JobQueue } from "./job-queue.js";
 import { appSecrets, createJobRunner } from "./job-runner.js";
 import { MemoryJobQueue } from "./memory-queue.js";
-import { createLimiterPool } from "./model-connection.js";
 import { createAppProbot } from "./probot-factory.js";
 import type { QueueEvents } from "./queue-events.js";
 import { reconcile, startReconciler, type ReconcileSummary } from "./reconcile.js";
@@ -56,8 +55,10 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
 
   let queue: JobQueue;
   let jobEvents: QueueEvents | undefined;
+  let reconcileNow: () => void = () => undefined;
   if (settings.redisUrl) {
-    const bull = new BullJobQueue({ redisUrl: settings.redisUrl, queueName: settings.queueName, retry: settings.retry, log });
+    // Deliveries refused while Redis was down are GitHub's to redeliver, but reconciling at once does not wait for anyone.
+    const bull = new BullJobQueue({ redisUrl: settings.redisUrl, queueName: settings.queueName, retry: settings.retry, log, onRecovered: () => reconcileNow() });
     if (!(await bull.waitUntilReachable(5_000))) log.error("Redis is not reachable: webhooks answer 503 and /ready fails until it is");
     queue = bull;
   } else {
@@ -69,7 +70,6 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
       processor: createJobRunner({
         openRepository: installationAccess(probot),
         endpoint,
-        limiterFor: createLimiterPool(),
         ...(settings.model ? { model: settings.model } : {}),
         secrets: appSecrets(env, endpoint),
         log,
@@ -90,7 +90,8 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
   log.info({ url, queue: queue.mode, concurrency: settings.concurrency }, `codegen-crew app listening on ${url} (${queue.mode} queue)`);
 
   const reconciler = startReconciler(() => reconcile(probot, queue, log), settings.reconcileIntervalMs, log);
-  void reconciler.runNow();
+  reconcileNow = () => void reconciler.runNow();
+  reconcileNow();
 
   return {
     url,

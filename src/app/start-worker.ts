@@ -5,7 +5,6 @@ import { startBullWorker, type RunningWorker } from "./bullmq-worker.js";
 import { installationAccess } from "./installation-access.js";
 import { logJobEvents } from "./job-log.js";
 import { appSecrets, createJobRunner } from "./job-runner.js";
-import { createLimiterPool } from "./model-connection.js";
 import { createAppProbot } from "./probot-factory.js";
 import { readAppSettings, type AppSettings } from "./settings.js";
 
@@ -41,7 +40,6 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Sta
     processor: createJobRunner({
       openRepository: installationAccess(probot),
       endpoint,
-      limiterFor: createLimiterPool(),
       ...(settings.model ? { model: settings.model } : {}),
       secrets: appSecrets(env, endpoint),
       log,

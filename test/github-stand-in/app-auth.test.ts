@@ -67,4 +67,32 @@ describe("GitHub stand-in: GitHub App authentication", () => {
     const api = getOctokit(appJwt(appKey.privateKey), { baseUrl: github.apiUrl });
     await expect(api.rest.issues.createComment({ owner: "acme", repo: "widgets", issue_number: 1, body: "x" })).rejects.toMatchObject({ status: 403 });
   });
+
+  it("lists the app's installations (JWT), an installation's repositories (its token) and who labelled an issue", async () => {
+    await github.addRepo("acme", "gears");
+    await github.addRepo("other", "elsewhere", { installationId: 78 });
+    await github.addIssue("acme", "gears", { number: 1, title: "Spin", labels: ["codegen"], labeledBy: "alice" });
+    github.labelIssue("acme", "gears", 1, "bug", "bob");
+    github.unlabelIssue("acme", "gears", 1, "codegen", "carol");
+
+    const asApp = getOctokit(appJwt(appKey.privateKey), { baseUrl: github.apiUrl });
+    const installations = await asApp.rest.apps.listInstallations();
+    expect(installations.data.map((installation) => installation.id).sort()).toEqual([INSTALLATION_ID, 78]);
+
+    const minted = await exchange(appJwt(appKey.privateKey));
+    const asInstallation = getOctokit(minted.data.token, { baseUrl: github.apiUrl });
+    const repos = await asInstallation.rest.apps.listReposAccessibleToInstallation();
+    expect(repos.data.total_count).toBe(2);
+    expect(repos.data.repositories.map((repo) => repo.full_name).sort()).toEqual(["acme/gears", "acme/widgets"]);
+    await expect(getOctokit("ghp_allowed", { baseUrl: github.apiUrl }).rest.apps.listReposAccessibleToInstallation()).rejects.toMatchObject({ status: 403 });
+
+    const events = await asInstallation.rest.issues.listEvents({ owner: "acme", repo: "gears", issue_number: 1 });
+    expect(events.data.map((event) => [event.event, event.actor?.login, "label" in event ? event.label.name : undefined])).toEqual([
+      ["labeled", "alice", "codegen"],
+      ["labeled", "bob", "bug"],
+      ["unlabeled", "carol", "codegen"],
+    ]);
+    expect(github.violations).toEqual([]);
+    expect(github.responseViolations).toEqual([]);
+  });
 });

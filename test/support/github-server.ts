@@ -48,6 +48,8 @@ export interface AddIssueOptions {
   title: string;
   body?: string | null;
   labels?: string[];
+  /** Who applied `labels` (their "labeled" events); default the issue's author. */
+  labeledBy?: string;
   user?: string;
   locked?: boolean;
   state?: "open" | "closed";
@@ -71,6 +73,10 @@ export interface GitHubServer {
   addIssue(owner: string, repo: string, options: AddIssueOptions): Promise<IssueState>;
   addComment(owner: string, repo: string, issueNumber: number, comment: { body: string; user?: string }): CommentState;
   issue(owner: string, repo: string, number: number): IssueState;
+  /** A person adds a label in the UI (state and the "labeled" event; send the webhook yourself). */
+  labelIssue(owner: string, repo: string, issueNumber: number, label: string, actor: string): void;
+  /** A person removes a label in the UI (state and the "unlabeled" event). */
+  unlabelIssue(owner: string, repo: string, issueNumber: number, label: string, actor: string): void;
   comments(owner: string, repo: string, issueNumber: number): CommentState[];
   pullRequests(owner: string, repo: string): IssueState[];
   /** `failNext("POST", "/repos/{owner}/{repo}/pulls", 502, { performFirst: true })`. */
@@ -232,6 +238,12 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       return state.addComment(repo, issueOrThrow(owner, name, issueNumber), comment.body, comment.user ?? owner);
     },
     issue: issueOrThrow,
+    labelIssue(owner, name, issueNumber, label, actor) {
+      state.addLabels(repoOrThrow(owner, name), issueOrThrow(owner, name, issueNumber), [label], actor);
+    },
+    unlabelIssue(owner, name, issueNumber, label, actor) {
+      state.removeLabel(issueOrThrow(owner, name, issueNumber), label, actor);
+    },
     comments: (owner, name, issueNumber) => state.commentsOf(repoOrThrow(owner, name), issueNumber),
     pullRequests: (owner, name) => [...repoOrThrow(owner, name).issues.values()].filter((issue) => issue.pullRequest !== undefined),
     failNext: (method, pathPattern, status, faultOptions) => faults.add(method, pathPattern, status, faultOptions),

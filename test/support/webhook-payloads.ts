@@ -1,5 +1,5 @@
 import examples from "@octokit/webhooks-examples" with { type: "json" };
-import type { IssueCommentCreatedEvent, IssuesLabeledEvent, WorkflowDispatchEvent } from "@octokit/webhooks-types";
+import type { IssueCommentCreatedEvent, IssuesLabeledEvent, IssuesUnlabeledEvent, WorkflowDispatchEvent } from "@octokit/webhooks-types";
 
 /**
  * Webhook event payloads for end-to-end tests, each starting from GitHub's real example payload
@@ -53,6 +53,20 @@ export function issuesLabeledPayload(input: RepoTarget & { issue: PayloadIssue; 
   const template = { user: payload.sender, label: payload.label as NonNullable<IssuesLabeledEvent["label"]> };
   const labels = input.issue.labels ?? [];
   const names = labels.some((name) => name.toLowerCase() === input.label.toLowerCase()) ? labels : [...labels, input.label];
+  payload.repository = retargetRepository(payload.repository, from, input);
+  payload.issue = retargetIssue(payload.issue, from, input, template, names);
+  payload.label = labelLike(template.label, input, input.label);
+  payload.sender = userLike(template.user, input.sender);
+  withInstallation(payload, input.installationId);
+  return rewriteHosts(payload, input);
+}
+
+/** The label was removed: `issue.labels` are the labels left (the removed one is dropped when listed). */
+export function issuesUnlabeledPayload(input: RepoTarget & { issue: PayloadIssue; label: string }): IssuesUnlabeledEvent {
+  const payload = example<IssuesUnlabeledEvent>("issues", "unlabeled", (candidate) => candidate.label !== undefined);
+  const from = payload.repository.full_name;
+  const template = { user: payload.sender, label: payload.label as NonNullable<IssuesUnlabeledEvent["label"]> };
+  const names = (input.issue.labels ?? []).filter((name) => name.toLowerCase() !== input.label.toLowerCase());
   payload.repository = retargetRepository(payload.repository, from, input);
   payload.issue = retargetIssue(payload.issue, from, input, template, names);
   payload.label = labelLike(template.label, input, input.label);

@@ -22,7 +22,8 @@ export interface AppSpec {
   installationId?: number;
 }
 
-export type Identity = { kind: "token"; login: string; readOnly: boolean } | { kind: "app"; appId: number };
+/** `installationId` is set for installation tokens the stand-in minted (the apps/installation routes need it). */
+export type Identity = { kind: "token"; login: string; readOnly: boolean; installationId?: number } | { kind: "app"; appId: number };
 
 export type AuthOutcome = { ok: true; identity: Identity } | { ok: false; status: 401 | 403; message: string };
 
@@ -67,7 +68,11 @@ export class TokenRegistry {
   identify(token: string): Identity | undefined {
     if (token === "") return undefined;
     const minted = this.minted.find((candidate) => candidate.token === token);
-    if (minted) return Date.parse(minted.expiresAt) > Date.now() ? { kind: "token", login: this.mintedLogins.get(token) ?? this.defaultLogin, readOnly: false } : undefined;
+    if (minted) {
+      return Date.parse(minted.expiresAt) > Date.now()
+        ? { kind: "token", login: this.mintedLogins.get(token) ?? this.defaultLogin, readOnly: false, installationId: minted.installationId }
+        : undefined;
+    }
     if (!this.allowed) return { kind: "token", login: this.defaultLogin, readOnly: false };
     const spec = this.allowed.get(token);
     return spec ? { kind: "token", login: spec.login ?? this.defaultLogin, readOnly: spec.readOnly ?? false } : undefined;

@@ -1,6 +1,6 @@
 import type { CommitInfo, TreeEntry } from "./git-backend.js";
 import { branchJson, commitJson, contentJson, type RepoUrls } from "./git-json.js";
-import type { CommentState, GitHubState, IssueState, LabelState, Permission, ReactionState, RepoState } from "./state.js";
+import type { CommentState, GitHubState, IssueEventState, IssueState, LabelState, Permission, ReactionState, RepoState } from "./state.js";
 
 /**
  * GitHub's JSON for the stand-in's state: every field GitHub's OpenAPI description marks as required,
@@ -332,6 +332,23 @@ export class Representations {
       single_file_name: null,
       suspended_by: null,
       suspended_at: null,
+    };
+  }
+
+  /** A labeled/unlabeled entry of GET /repos/{owner}/{repo}/issues/{issue_number}/events. */
+  issueEvent(repo: RepoState, event: IssueEventState): Json {
+    const label = this.state.label(repo, event.label);
+    return {
+      id: event.id,
+      node_id: event.nodeId,
+      url: `${this.repoApi(repo)}/issues/events/${event.id}`,
+      actor: this.user(event.actor),
+      event: event.event,
+      commit_id: null,
+      commit_url: null,
+      created_at: event.createdAt,
+      performed_via_github_app: null,
+      label: { name: label.name, color: label.color },
     };
   }
 

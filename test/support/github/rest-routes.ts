@@ -84,6 +84,40 @@ export function createRoutes(deps: RouteDependencies): Map<string, Route> {
       "apps/get-repo-installation",
       app(false, async (context) => ({ status: 200, body: views.installation(repoOf(context), { id: deps.app?.id ?? 0, slug: deps.app?.slug ?? "app" }) })),
     ],
+    [
+      "apps/list-installations",
+      app(false, async (context) => {
+        // One installation per id; the stand-in's installations are the ones its repositories report.
+        const firstRepoOf = new Map<number, RepoState>();
+        for (const repo of state.repos.values()) if (!firstRepoOf.has(repo.installationId)) firstRepoOf.set(repo.installationId, repo);
+        const spec = { id: deps.app?.id ?? 0, slug: deps.app?.slug ?? "app" };
+        // This operation's schema inlines `account` as allOf[simple-user, enterprise] (where the single-installation
+        // one says anyOf), so the account also carries the enterprise fields to satisfy both.
+        return paginate(context, [...firstRepoOf.values()], (repo) => {
+          const installation = views.installation(repo, spec);
+          const account = installation.account as Record<string, unknown>;
+          return { ...installation, account: { ...account, name: account.login, slug: String(account.login).toLowerCase(), created_at: repo.createdAt, updated_at: repo.createdAt } };
+        });
+      }),
+    ],
+    [
+      "apps/list-repos-accessible-to-installation",
+      read(async (context) => {
+        const installationId = context.identity.kind === "token" ? context.identity.installationId : undefined;
+        if (installationId === undefined) throw new HttpError(403, "This endpoint requires an installation access token");
+        const repos = [...state.repos.values()].filter((repo) => repo.installationId === installationId);
+        const page = paginate(context, repos, (repo) => views.repository(repo));
+        return { ...page, body: { total_count: repos.length, repositories: page.body, repository_selection: "selected" } };
+      }),
+    ],
+    [
+      "issues/list-events",
+      read(async (context) => {
+        const repo = repoOf(context);
+        const issue = issueOf(repo, context.params.issue_number);
+        return paginate(context, issue.events, (event) => views.issueEvent(repo, event));
+      }),
+    ],
     ["repos/get", read(async (context) => ({ status: 200, body: views.repository(repoOf(context)) }))],
     [
       "repos/get-branch",
@@ -183,7 +217,7 @@ export function createRoutes(deps: RouteDependencies): Map<string, Route> {
         const repo = repoOf(context);
         const issue = issueOf(repo, context.params.issue_number);
         const requested = (body(context).labels ?? []) as Array<string | { name: string }>;
-        state.addLabels(repo, issue, requested.map((label) => (typeof label === "string" ? label : label.name)));
+        state.addLabels(repo, issue, requested.map((label) => (typeof label === "string" ? label : label.name)), login(context));
         return { status: 200, body: issue.labels.map((name) => views.label(repo, state.label(repo, name))) };
       }),
     ],
@@ -192,7 +226,7 @@ export function createRoutes(deps: RouteDependencies): Map<string, Route> {
       write(async (context) => {
         const repo = repoOf(context);
         const issue = issueOf(repo, context.params.issue_number);
-        if (!state.removeLabel(issue, context.params.name ?? "")) throw new HttpError(404, "Label does not exist");
+        if (!state.removeLabel(issue, context.params.name ?? "", login(context))) throw new HttpError(404, "Label does not exist");
         return { status: 200, body: issue.labels.map((name) => views.label(repo, state.label(repo, name))) };
       }),
     ],

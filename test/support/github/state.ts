@@ -41,6 +41,16 @@ export interface ReactionState {
   createdAt: string;
 }
 
+/** A labeled/unlabeled entry of an issue's timeline: who applied or removed which label. */
+export interface IssueEventState {
+  id: number;
+  nodeId: string;
+  event: "labeled" | "unlabeled";
+  actor: string;
+  label: string;
+  createdAt: string;
+}
+
 export interface PullRequestState {
   id: number;
   nodeId: string;
@@ -68,6 +78,8 @@ export interface IssueState {
   updatedAt: string;
   closedAt: string | null;
   reactions: ReactionState[];
+  /** Label events, oldest first (GET /repos/{owner}/{repo}/issues/{issue_number}/events). */
+  events: IssueEventState[];
   /** Set when this "issue" is a pull request. */
   pullRequest: PullRequestState | undefined;
 }
@@ -96,7 +108,7 @@ export interface UserState {
   type: "User" | "Bot";
 }
 
-const NODE_PREFIX = { repo: "R_kgDO", issue: "I_kwDO", pull: "PR_kwDO", comment: "IC_kwDO", label: "LA_kwDO", reaction: "REA_lADO", user: "U_kgDO" };
+const NODE_PREFIX = { event: "LE_lADO", repo: "R_kgDO", issue: "I_kwDO", pull: "PR_kwDO", comment: "IC_kwDO", label: "LA_kwDO", reaction: "REA_lADO", user: "U_kgDO" };
 
 export function timestamp(date = new Date()): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -161,7 +173,7 @@ export class GitHubState {
 
   addIssue(
     repo: RepoState,
-    input: { number?: number; title: string; body?: string | null; user: string; labels?: string[]; locked?: boolean; state?: "open" | "closed" },
+    input: { number?: number; title: string; body?: string | null; user: string; labels?: string[]; labeledBy?: string; locked?: boolean; state?: "open" | "closed" },
   ): IssueState {
     const number = input.number ?? repo.nextNumber;
     if (repo.issues.has(number)) throw new Error(`GitHub stand-in: ${repo.owner}/${repo.name}#${number} already exists`);
@@ -181,8 +193,10 @@ export class GitHubState {
       updatedAt: now,
       closedAt: input.state === "closed" ? now : null,
       reactions: [],
+      events: [],
       pullRequest: undefined,
     };
+    for (const label of issue.labels) this.recordLabelEvent(issue, "labeled", label, input.labeledBy ?? input.user);
     repo.issues.set(number, issue);
     return issue;
   }
@@ -207,21 +221,30 @@ export class GitHubState {
     return [...repo.comments.values()].filter((comment) => comment.issueNumber === issueNumber).sort((a, b) => a.id - b.id);
   }
 
-  addLabels(repo: RepoState, issue: IssueState, names: string[]): void {
+  /** `actor` is who applied the labels (recorded as "labeled" events; GitHub records none for a label already there). */
+  addLabels(repo: RepoState, issue: IssueState, names: string[], actor?: string): void {
     for (const name of names) {
       const label = this.label(repo, name);
-      if (!issue.labels.some((existing) => existing.toLowerCase() === label.name.toLowerCase())) issue.labels.push(label.name);
+      if (issue.labels.some((existing) => existing.toLowerCase() === label.name.toLowerCase())) continue;
+      issue.labels.push(label.name);
+      if (actor) this.recordLabelEvent(issue, "labeled", label.name, actor);
     }
     issue.updatedAt = timestamp();
   }
 
   /** False when the issue does not carry the label. */
-  removeLabel(issue: IssueState, name: string): boolean {
+  removeLabel(issue: IssueState, name: string, actor?: string): boolean {
     const index = issue.labels.findIndex((existing) => existing.toLowerCase() === name.toLowerCase());
     if (index < 0) return false;
-    issue.labels.splice(index, 1);
+    const [removed] = issue.labels.splice(index, 1);
+    if (actor && removed) this.recordLabelEvent(issue, "unlabeled", removed, actor);
     issue.updatedAt = timestamp();
     return true;
+  }
+
+  private recordLabelEvent(issue: IssueState, event: IssueEventState["event"], label: string, actor: string): void {
+    this.user(actor);
+    issue.events.push({ ...this.newId("event"), event, actor, label, createdAt: timestamp() });
   }
 
   /** Returns the reaction and whether it is new: GitHub answers 200 instead of 201 for a repeat. */

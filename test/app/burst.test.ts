@@ -1,0 +1,74 @@
+import { afterAll, describe, expect, it } from "vitest";
+import type { QueueEvent } from "../../src/app/queue-events.js";
+import type { RunningApp } from "../../src/app/start-app.js";
+import { promptText } from "../crew/crew-fixture.js";
+import { addLabelledIssue, addRepo, deliver, labeled, maxOverlap, OWNER, startTestApp, startWorld, waitFor, type AppWorld, type Delivery } from "./app-fixture.js";
+
+let world: AppWorld | undefined;
+let app: RunningApp | undefined;
+afterAll(async () => {
+  await app?.close(5_000);
+  await world?.close();
+});
+
+const REPOS = ["alpha", "bravo", "charlie", "delta", "echo"];
+const ISSUES = [1, 2];
+
+describe("a burst of deliveries (in-process queue, CODEGEN_CONCURRENCY=2)", () => {
+  it("acknowledges 20 deliveries across 5 repositories at once, runs at most 2 jobs at a time, and loses none", async () => {
+    world = await startWorld();
+    for (const repo of REPOS) {
+      await addRepo(world, repo);
+      for (const number of ISSUES) await addLabelledIssue(world, repo, number);
+    }
+    ({ app } = await startTestApp(world, { CODEGEN_CONCURRENCY: "2" }));
+    const events: QueueEvent[] = [];
+    let running = 0;
+    let mostRunning = 0;
+    app.jobEvents!.subscribe((event) => {
+      events.push(event);
+      if (event.type === "started") mostRunning = Math.max(mostRunning, ++running);
+      if (event.type === "finished" || event.type === "failed") running--;
+    });
+
+    // Each issue is delivered twice: half as GitHub's redelivery (same delivery id), half as a second label event.
+    const sends: Array<Promise<Delivery>> = [];
+    for (const repo of REPOS) {
+      for (const number of ISSUES) {
+        const payload = labeled(world, repo, number);
+        const deliveryId = `burst-${repo}-${number}`;
+        sends.push(deliver(app.url, "issues", payload, { deliveryId }));
+        sends.push(deliver(app.url, "issues", payload, number === 1 ? { deliveryId } : {}));
+      }
+    }
+    const answers = await Promise.all(sends);
+    const countsAtAck = await app.queue.counts();
+
+    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+    // The webhooks did not wait for the runs: when the last one was answered, jobs were still waiting their turn.
+    expect(countsAtAck.queued).toBeGreaterThan(0);
+
+    const jobs = REPOS.length * ISSUES.length;
+    await waitFor("every job to finish", () => events.filter((event) => event.type === "finished").length === jobs, 80_000);
+    expect(events.filter((event) => event.type === "started")).toHaveLength(jobs);
+    expect(mostRunning).toBe(2);
+    for (const event of events) if (event.type === "finished") expect(event.outcome.result).toBe("ready");
+
+    // Nothing lost: one PR per issue, from its own branch.
+    for (const repo of REPOS) {
+      const heads = world.github.pullRequests(OWNER, repo).map((pr) => pr.pullRequest!.headRef).sort();
+      expect(heads).toEqual(ISSUES.map((number) => `codegen-crew/issue-${number}`));
+    }
+
+    // Seen from the model: the calls of each job (its issue title is in every prompt) never overlap more than 2 jobs.
+    const spans = REPOS.flatMap((repo) =>
+      ISSUES.map((number) => {
+        const requests = world!.model.requests.filter((request) => promptText(request.body).includes(`(${repo} #${number})`));
+        expect(requests.length).toBeGreaterThan(0);
+        return { start: Math.min(...requests.map((r) => r.startedAt)), end: Math.max(...requests.map((r) => r.endedAt ?? Date.now())) };
+      }),
+    );
+    expect(maxOverlap(spans)).toBeLessThanOrEqual(2);
+    expect(world.github.violations).toEqual([]);
+  });
+});
