@@ -102,5 +102,6 @@ await contextScaling();
 await prefixShare();
 await bundle("dist/cli.js", ["--help"]);
 await bundle("dist/index.js", []);
+await bundle("dist/app.js", ["--help"]);
 console.log("| measure | value |\n|---|---|");
 for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
