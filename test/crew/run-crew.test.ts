@@ -150,6 +150,23 @@ describe("runCrew on a real repository", () => {
     model.assertComplete();
   });
 
+  it("stops the repair loop early when the debugger changes nothing, and ends as a draft", async () => {
+    const { model, repo } = await setup();
+    scriptDemoStory(model, ["debugger", "reviewer"]);
+    // The debugger hands back the developer's buggy file unchanged: rounds 2 and 3 would only burn money.
+    model.on("debugger", toolAnswer("debugger", demoAnswers.developer[0]!));
+    model.on("reviewer", toolAnswer("reviewer", demoAnswers.reviewer[0]!));
+
+    const { report } = await runAgainst(model, repo.dir, repo.task);
+
+    expect(report.result).toBe("draft");
+    expect(report.reason).toMatch(/round 1 changed nothing, so the repair loop stopped early/);
+    expect(model.requestsFor("debugger")).toHaveLength(1);
+    expect(report.rounds.map((r) => r.round)).toEqual([0, 1]);
+    expect(report.checks.find((c) => c.kind === "test")!.status).toBe("fail");
+    model.assertComplete();
+  });
+
   it("refuses hostile paths in a model answer, reports why, writes nothing outside, and goes on with the rest", async () => {
     const { model, repo } = await setup();
     scriptDemoStory(model, ["developer"]);
