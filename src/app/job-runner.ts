@@ -4,9 +4,9 @@ import path from "node:path";
 import type { Logger } from "probot";
 import { describeError } from "../core/errors.js";
 import { runIssue, type IssueRunOutcome } from "../core/issue/run-issue.js";
-import { knownSecrets, type ModelEndpoint } from "../core/model/endpoint.js";
+import { knownSecrets, resolveEndpoint, type ModelEndpoint } from "../core/model/endpoint.js";
 import { cloneRepository } from "../core/workspace/git-remote.js";
-import type { OpenRepository } from "./installation-access.js";
+import { installationAccess, type OpenRepository } from "./installation-access.js";
 import type { JobOutcome } from "./job.js";
 import type { JobContext, JobProcessor } from "./job-queue.js";
 import { connectWithProgress } from "./model-connection.js";
@@ -68,6 +68,26 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
  * The secret values of the app's environment — model keys, GitHub tokens, the app's private key, the webhook
  * secret, a Redis password — which the run keeps out of check processes, outputs and reports.
  */
+/** The job processor both `app` (in-process queue) and `worker` (BullMQ) run, from the process's env. */
+export function jobProcessorFor(
+  probot: Parameters<typeof installationAccess>[0],
+  env: NodeJS.ProcessEnv,
+  settings: { model?: string | undefined },
+  log: Logger,
+  tempDir: string | undefined,
+): JobProcessor {
+  // The key is checked when the process starts, not at its first job: a misconfigured app should not start.
+  const endpoint = resolveEndpoint(env);
+  return createJobRunner({
+    openRepository: installationAccess(probot),
+    endpoint,
+    ...(settings.model ? { model: settings.model } : {}),
+    secrets: appSecrets(env, endpoint),
+    log,
+    ...(tempDir ? { tempDir } : {}),
+  });
+}
+
 export function appSecrets(env: NodeJS.ProcessEnv, endpoint: ModelEndpoint): string[] {
   return knownSecrets(env, [endpoint.apiKey, env.WEBHOOK_SECRET, env.PRIVATE_KEY, redisPassword(env.REDIS_URL)]);
 }

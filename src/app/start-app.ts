@@ -3,13 +3,11 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createNodeMiddleware, type Logger, type Probot } from "probot";
 import { ConfigError } from "../core/errors.js";
-import { resolveEndpoint } from "../core/model/endpoint.js";
 import { BullJobQueue } from "./bullmq-queue.js";
 import { createAppServer } from "./http-server.js";
-import { installationAccess } from "./installation-access.js";
 import { logJobEvents } from "./job-log.js";
 import type { JobQueue } from "./job-queue.js";
-import { appSecrets, createJobRunner } from "./job-runner.js";
+import { jobProcessorFor } from "./job-runner.js";
 import { MemoryJobQueue } from "./memory-queue.js";
 import { createAppProbot } from "./probot-factory.js";
 import type { QueueEvents } from "./queue-events.js";
@@ -62,19 +60,10 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     if (!(await bull.waitUntilReachable(5_000))) log.error("Redis is not reachable: webhooks answer 503 and /ready fails until it is");
     queue = bull;
   } else {
-    // The key is checked at startup, not at the first job: a misconfigured app should not start.
-    const endpoint = resolveEndpoint(env);
     const memory = new MemoryJobQueue({
       concurrency: settings.concurrency,
       retry: settings.retry,
-      processor: createJobRunner({
-        openRepository: installationAccess(probot),
-        endpoint,
-        ...(settings.model ? { model: settings.model } : {}),
-        secrets: appSecrets(env, endpoint),
-        log,
-        ...(options.tempDir ? { tempDir: options.tempDir } : {}),
-      }),
+      processor: jobProcessorFor(probot, env, settings, log, options.tempDir),
     });
     logJobEvents(memory.events, log);
     jobEvents = memory.events;

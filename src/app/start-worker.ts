@@ -2,9 +2,8 @@ import type { Logger } from "probot";
 import { ConfigError } from "../core/errors.js";
 import { resolveEndpoint } from "../core/model/endpoint.js";
 import { startBullWorker, type RunningWorker } from "./bullmq-worker.js";
-import { installationAccess } from "./installation-access.js";
 import { logJobEvents } from "./job-log.js";
-import { appSecrets, createJobRunner } from "./job-runner.js";
+import { jobProcessorFor } from "./job-runner.js";
 import { createAppProbot } from "./probot-factory.js";
 import { readAppSettings, type AppSettings } from "./settings.js";
 
@@ -28,7 +27,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Sta
   const env = options.env ?? process.env;
   const settings = readAppSettings(env);
   if (!settings.redisUrl) throw new ConfigError("REDIS_URL is not set: workers take their jobs from Redis (without it, `codegen-crew app` runs jobs itself)", { key: "REDIS_URL" });
-  const endpoint = resolveEndpoint(env);
+  resolveEndpoint(env); // fail at start, before Redis or GitHub are touched, when no key is set
   const probot = createAppProbot({ env, githubThrottle: settings.githubThrottle, ...(options.log ? { log: options.log } : {}) });
   await probot.ready();
   const log = probot.log.child({ name: "codegen-crew-worker" });
@@ -37,14 +36,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Sta
     queueName: settings.queueName,
     concurrency: settings.concurrency,
     log,
-    processor: createJobRunner({
-      openRepository: installationAccess(probot),
-      endpoint,
-      ...(settings.model ? { model: settings.model } : {}),
-      secrets: appSecrets(env, endpoint),
-      log,
-      ...(options.tempDir ? { tempDir: options.tempDir } : {}),
-    }),
+    processor: jobProcessorFor(probot, env, settings, log, options.tempDir),
   });
   logJobEvents(worker.events, log);
   return { ...worker, events: worker.events, close: (deadlineMs) => worker.close(deadlineMs), settings, log };
