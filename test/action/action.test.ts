@@ -5,7 +5,9 @@ import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { STATS_MARKER } from "../../src/core/issue/publish.js";
 import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
+import { demoAnswers } from "../../src/demo/demo-answers.js";
 import { scriptDemoStory } from "../crew/crew-fixture.js";
+import { toolAnswer } from "../support/scripted-model.js";
 import { API_KEY, dispatchEvent, labeledEvent, OWNER, REPO, runAction, scriptShoutStory, startWorld, TOKEN, type ActionWorld } from "./action-fixture.js";
 
 const exec = promisify(execFile);
@@ -133,6 +135,29 @@ describe("the GitHub Action (dist/index.js, no node_modules)", () => {
     expect(world.github.comments(OWNER, REPO, 1).filter((c) => c.body.includes(STATUS_MARKER))).toHaveLength(1);
     expect(world.github.comments(OWNER, REPO, Number(first.outputs["pull-request-number"])).filter((c) => c.body.includes(STATS_MARKER))).toHaveLength(1);
     expect(world.github.violations).toEqual([]);
+  });
+
+  it("a draft PR from a first run, then a ready run: the PR is updated and the status says it is still a draft", async () => {
+    world = await startWorld();
+    await world.github.commitFiles(OWNER, REPO, "main", { ".github/codegen-crew.yml": "max_rounds: 0\n" }, "no repair rounds");
+    scriptDemoStory(world.model, ["debugger", "reviewer"]);
+    world.model.on("reviewer", toolAnswer("reviewer", demoAnswers.reviewer[0]!));
+    const first = await runAction(world, labeledEvent(world));
+    expect(first.outputs.result).toBe("draft");
+    expect(world.github.pullRequests(OWNER, REPO)[0]!.pullRequest!.draft).toBe(true);
+
+    // The second run starts from the bot's branch, whose slugify test still fails: the baseline knows that
+    // failure was there before, so it is not held against this change.
+    const strings = (await world.github.readFile(OWNER, REPO, "codegen-crew/issue-1", "src/strings.js"))!;
+    scriptShoutStory(world.model, strings);
+    const second = await runAction(world, labeledEvent(world));
+
+    expect(second.outputs.result, second.stdout).toBe("ready");
+    expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(1);
+    const status = world.github.comments(OWNER, REPO, 1).find((c) => c.body.includes(STATUS_MARKER))!;
+    expect(status.body).toMatch(/still marked as a draft from an earlier run/);
+    const stats = world.github.comments(OWNER, REPO, Number(second.outputs["pull-request-number"])).find((c) => c.body.includes(STATS_MARKER))!;
+    expect(stats.body).toMatch(/already failing on the base commit/);
   });
 
   it("a 502 after GitHub created the PR still leaves exactly one PR", async () => {

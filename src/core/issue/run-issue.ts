@@ -130,7 +130,9 @@ async function work(
 function footer(outcome: IssueRunOutcome): string {
   if (outcome.pullRequest) {
     const kind = outcome.result === "ready" ? "Pull request" : "Draft pull request";
-    return `**${kind}:** ${outcome.pullRequest.htmlUrl} — ${outcome.message}`;
+    // GitHub's REST API cannot take a PR out of draft; say so rather than leave a ready run looking unfinished.
+    const stillDraft = outcome.result === "ready" && outcome.pullRequest.draft ? "\n\nThe PR is still marked as a draft from an earlier run: mark it ready for review when you are." : "";
+    return `**${kind}:** ${outcome.pullRequest.htmlUrl} — ${outcome.message}${stillDraft}`;
   }
   return `**What failed:** ${outcome.message}\n\nFix the cause (the run's log has details) and add the label again to retry.`;
 }
