@@ -7,7 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { buildRepoContext, renderRepoContext } from "../src/core/context/repo-context.js";
 import { createCliTask } from "../src/core/intake.js";
-import { countTokens } from "../src/core/model/token-count.js";
+import { countTokens, loadTokenizer } from "../src/core/model/token-count.js";
 import { readTranscript } from "../src/core/model/transcript.js";
 import { demoTranscriptPath } from "../src/demo/offline-model.js";
 import { git, writeFiles } from "../test/support/temp-repo.js";
@@ -98,6 +98,7 @@ async function bundle(file: string, args: string[]): Promise<void> {
   if (node24) row(`${what}, Node 24`, `${(await median(node24)).toFixed(1)}×`);
 }
 
+await loadTokenizer();
 await contextScaling();
 await prefixShare();
 await bundle("dist/cli.js", ["--help"]);

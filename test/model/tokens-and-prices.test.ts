@@ -1,6 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { estimateCostUsd, findPrice, isPriced, mergePrices } from "../../src/core/model/pricing.js";
-import { countMessageTokens, countTokens } from "../../src/core/model/token-count.js";
+import { countMessageTokens, countTokens, loadTokenizer } from "../../src/core/model/token-count.js";
+
+beforeAll(() => loadTokenizer());
 
 describe("token counting", () => {
   it("counts text, including special-token lookalikes from untrusted input", () => {

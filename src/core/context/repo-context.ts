@@ -1,5 +1,5 @@
 import { sanitizeUntrustedText, truncateWithMarker } from "../intake.js";
-import { countTokens } from "../model/token-count.js";
+import { countTokens, loadTokenizer } from "../model/token-count.js";
 import type { Task } from "../task.js";
 import { ContentReader } from "./content-reader.js";
 import { classifyPath, isManifest, isReadme, MANIFEST_FILES, type Exclusion } from "./file-classifier.js";
@@ -56,6 +56,7 @@ const MIN_USEFUL_TOKENS = 150;
 const RELEVANCE_FLOOR = 0.25;
 
 export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<RepoContext> {
+  await loadTokenizer();
   const budget = Math.max(0, Math.floor(opts.tokenBudget));
   const maxFileTokens = Math.max(1, Math.floor(opts.maxFileTokens ?? Math.max(300, budget * 0.25)));
   const root = await realRepoRoot(opts.dir);

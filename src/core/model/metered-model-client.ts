@@ -3,7 +3,7 @@ import { ModelError, errorMessage } from "../errors.js";
 import type { ModelClient, ModelRequest, ModelResponse, TokenUsage } from "./model-client.js";
 import { estimateCostUsd, isPriced } from "./pricing.js";
 import type { RunBudget } from "./run-budget.js";
-import { countMessageTokens, countTokens } from "./token-count.js";
+import { countMessageTokens, countTokens, loadTokenizer } from "./token-count.js";
 import type { UsageLedger } from "./usage-ledger.js";
 
 export interface MeteredOptions {
@@ -28,6 +28,7 @@ export class MeteredModelClient implements ModelClient {
   ) {}
 
   async complete(request: ModelRequest): Promise<ModelResponse> {
+    await loadTokenizer();
     const { budget, ledger } = this.options;
     const context = { phase: request.phase, agent: request.agent };
     const model = request.body.model;

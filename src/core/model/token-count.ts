@@ -1,5 +1,26 @@
-import { countTokens as countO200k } from "gpt-tokenizer/encoding/o200k_base";
+import { CrewError } from "../errors.js";
 import type { ChatMessage } from "./model-client.js";
+
+type Encoding = typeof import("gpt-tokenizer/encoding/o200k_base");
+let encoding: Encoding | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Loads the tokenizer's tables (about 70 MB once built). Loaded on first need rather than at start-up, so
+ * `--help`, skipped Action runs and the app's webhook server do not pay for it. Every path that counts tokens
+ * (the model stack, the context builder) awaits this first.
+ */
+export function loadTokenizer(): Promise<void> {
+  loading ??= import("gpt-tokenizer/encoding/o200k_base").then((module) => {
+    encoding = module;
+  });
+  return loading;
+}
+
+function countO200k(text: string, options: { disallowedSpecial: Set<string> }): number {
+  if (!encoding) throw new CrewError("token counting before loadTokenizer(): a caller skipped the await");
+  return encoding.countTokens(text, options);
+}
 
 /**
  * Token counts are estimates: they use OpenAI's o200k_base encoding, and other providers (DeepSeek,
