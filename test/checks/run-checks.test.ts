@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { policyCheck } from "../../src/core/checks/policy-check.js";
 import { extractFailures, runChecks } from "../../src/core/checks/run-checks.js";
+import { writeFiles } from "../support/temp-repo.js";
 
 let dir: string;
 
@@ -16,13 +17,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function write(files: Record<string, string>): Promise<string[]> {
-  for (const [relative, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, relative)), { recursive: true });
-    await writeFile(path.join(dir, relative), content);
-  }
-  return Object.keys(files);
-}
+/** Writes files under the test's folder; returns their paths, as the checks take them. */
+const write = (files: Record<string, string>): Promise<string[]> => writeFiles(dir, files).then(() => Object.keys(files));
 
 const MATH = "export const add = (a, b) => a + b;\nexport const sub = (a, b) => a - b;\n";
 const testFile = (expectedSub: number) => `import test from "node:test";

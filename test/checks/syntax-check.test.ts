@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkSyntax } from "../../src/core/checks/syntax-check.js";
+import { writeFiles } from "../support/temp-repo.js";
 
 let dir: string;
 
@@ -14,13 +15,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function write(files: Record<string, string>): Promise<string[]> {
-  for (const [relative, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, relative)), { recursive: true });
-    await writeFile(path.join(dir, relative), content);
-  }
-  return Object.keys(files);
-}
+/** Writes files under the test's folder; returns their paths, as the checks take them. */
+const write = (files: Record<string, string>): Promise<string[]> => writeFiles(dir, files).then(() => Object.keys(files));
 
 describe("checkSyntax", () => {
   it("passes well-formed files of every supported language", async () => {

@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runChecks } from "../../src/core/checks/run-checks.js";
 import { checkSyntax } from "../../src/core/checks/syntax-check.js";
 import { runTypecheck } from "../../src/core/checks/typescript-check.js";
+import { writeFiles } from "../support/temp-repo.js";
 
 const OUR_TYPESCRIPT = path.resolve("node_modules/typescript");
 let dir: string;
@@ -17,13 +18,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function write(files: Record<string, string>): Promise<string[]> {
-  for (const [relative, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, relative)), { recursive: true });
-    await writeFile(path.join(dir, relative), content);
-  }
-  return Object.keys(files);
-}
+/** Writes files under the test's folder; returns their paths, as the checks take them. */
+const write = (files: Record<string, string>): Promise<string[]> => writeFiles(dir, files).then(() => Object.keys(files));
 
 /** A TypeScript project with typescript "installed" (linked from ours: no network). */
 async function typescriptProject(source: string): Promise<string[]> {
