@@ -45,11 +45,7 @@ export class MeteredModelClient implements ModelClient {
       response = await this.inner.complete(request);
     } catch (error) {
       ledger.record({
-        agent: request.agent,
-        phase: request.phase,
-        round: request.round,
-        model,
-        startedAt: startedAt.toISOString(),
+        ...callIdentity(request, startedAt),
         latencyMs: Date.now() - startedAt.getTime(),
         promptTokens: 0,
         completionTokens: 0,
@@ -70,11 +66,7 @@ export class MeteredModelClient implements ModelClient {
     const costUsd = this.cost(isPriced(model, this.options.prices) ? model : response.model, usage);
     budget.add(usage.promptTokens + usage.completionTokens, costUsd);
     ledger.record({
-      agent: request.agent,
-      phase: request.phase,
-      round: request.round,
-      model,
-      startedAt: startedAt.toISOString(),
+      ...callIdentity(request, startedAt),
       latencyMs: response.latencyMs,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
@@ -89,6 +81,11 @@ export class MeteredModelClient implements ModelClient {
   private cost(model: string, usage: TokenUsage): number {
     return estimateCostUsd(model, usage, this.options.prices);
   }
+}
+
+/** The fields that say which call a ledger record is about, the same whether it succeeded or failed. */
+function callIdentity(request: ModelRequest, startedAt: Date) {
+  return { agent: request.agent, phase: request.phase, round: request.round, model: request.body.model, startedAt: startedAt.toISOString() };
 }
 
 /** Messages plus the tool and schema definitions, which providers bill as prompt tokens too. */
