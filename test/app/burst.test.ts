@@ -11,11 +11,14 @@ afterAll(async () => {
   await world?.close();
 });
 
-const REPOS = ["alpha", "bravo", "charlie", "delta", "echo"];
-const ISSUES = [1, 2];
+const REPOS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett"];
+const ISSUES = [1];
+/** Each issue is delivered this often: GitHub redeliveries (same delivery id) and repeated label events (new ids). */
+const DELIVERIES_PER_ISSUE = 5;
+const DELIVERIES = REPOS.length * ISSUES.length * DELIVERIES_PER_ISSUE;
 
 describe("a burst of deliveries (in-process queue, CODEGEN_CONCURRENCY=2)", () => {
-  it("acknowledges 20 deliveries across 5 repositories at once, runs at most 2 jobs at a time, and loses none", async () => {
+  it("acknowledges 50 deliveries across 10 repositories at once, runs at most 2 jobs at a time, and loses none", async () => {
     world = await startWorld();
     for (const repo of REPOS) {
       await addRepo(world, repo);
@@ -31,20 +34,21 @@ describe("a burst of deliveries (in-process queue, CODEGEN_CONCURRENCY=2)", () =
       if (event.type === "finished" || event.type === "failed") running--;
     });
 
-    // Each issue is delivered twice: half as GitHub's redelivery (same delivery id), half as a second label event.
+    // Each issue is delivered five times: twice with one delivery id (GitHub's redelivery), three times as new
+    // label events; all fifty at once.
     const sends: Array<Promise<Delivery>> = [];
     for (const repo of REPOS) {
       for (const number of ISSUES) {
         const payload = labeled(world, repo, number);
         const deliveryId = `burst-${repo}-${number}`;
-        sends.push(deliver(app.url, "issues", payload, { deliveryId }));
-        sends.push(deliver(app.url, "issues", payload, number === 1 ? { deliveryId } : {}));
+        for (let i = 0; i < DELIVERIES_PER_ISSUE; i++) sends.push(deliver(app.url, "issues", payload, i < 2 ? { deliveryId } : {}));
       }
     }
+    expect(sends).toHaveLength(50);
     const answers = await Promise.all(sends);
     const countsAtAck = await app.queue.counts();
 
-    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(DELIVERIES).fill(200));
     // The webhooks did not wait for the runs: when the last one was answered, jobs were still waiting their turn.
     expect(countsAtAck.queued).toBeGreaterThan(0);
 
