@@ -130,9 +130,10 @@ export async function addLabelledIssue(world: AppWorld, repo: string, number: nu
   world.github.labelIssue(OWNER, repo, number, options.label ?? "codegen", options.sender ?? "alice");
 }
 
-export function labeled(world: AppWorld, repo: string, number: number, options: { label?: string; sender?: string } = {}) {
+/** What both label payloads are built from: the issue as the stand-in has it, sent by `sender`. */
+function labelEventInput(world: AppWorld, repo: string, number: number, options: { label?: string; sender?: string }) {
   const issue = world.github.issue(OWNER, repo, number);
-  return issuesLabeledPayload({
+  return {
     owner: OWNER,
     repo,
     sender: options.sender ?? "alice",
@@ -141,21 +142,15 @@ export function labeled(world: AppWorld, repo: string, number: number, options: 
     issue: { number, title: issue.title, body: issue.body, user: issue.user, labels: issue.labels },
     apiUrl: world.github.apiUrl,
     serverUrl: world.github.serverUrl,
-  });
+  };
+}
+
+export function labeled(world: AppWorld, repo: string, number: number, options: { label?: string; sender?: string } = {}) {
+  return issuesLabeledPayload(labelEventInput(world, repo, number, options));
 }
 
 export function unlabeled(world: AppWorld, repo: string, number: number, options: { label?: string; sender?: string } = {}) {
-  const issue = world.github.issue(OWNER, repo, number);
-  return issuesUnlabeledPayload({
-    owner: OWNER,
-    repo,
-    sender: options.sender ?? "alice",
-    label: options.label ?? "codegen",
-    installationId: INSTALLATION_ID,
-    issue: { number, title: issue.title, body: issue.body, user: issue.user, labels: issue.labels },
-    apiUrl: world.github.apiUrl,
-    serverUrl: world.github.serverUrl,
-  });
+  return issuesUnlabeledPayload(labelEventInput(world, repo, number, options));
 }
 
 export function sign(body: string, secret = WEBHOOK_SECRET): string {

@@ -9,6 +9,7 @@ import { UsageLedger } from "../../src/core/model/usage-ledger.js";
 import type { CallRecord, UsageTotals } from "../../src/core/report/run-report.js";
 import type { RoleName } from "../../src/core/roles/role-names.js";
 import { fault, startScriptedModel, textAnswer, type ScriptedModel } from "../support/scripted-model.js";
+import { failure } from "../support/expect-failure.js";
 
 let model: ScriptedModel | undefined;
 afterEach(async () => {
@@ -36,15 +37,6 @@ function setup(baseURL: string, limits: { tokens: number; costUsd: number; minut
   const inner = createOpenAIModelClient({ baseURL, apiKey: "sk-test", timeoutMs: 5_000, maxRetries: 2, backoff: { baseMs: 5, maxMs: 10 } });
   const metered = new MeteredModelClient(inner, { budget, ledger, prices: mergePrices({ "local/free": { input: 0, output: 0 } }) });
   return { budget, ledger, metered };
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("metered model client", () => {

@@ -4,6 +4,7 @@ import type { ModelRequest } from "../../src/core/model/model-client.js";
 import { createOpenAIModelClient, parseRetryAfter, type OpenAIClientOptions } from "../../src/core/model/openai-model-client.js";
 import { startChatCompletionsServer, type ChatCompletionsServer, type Reply } from "../../src/demo/chat-completions-server.js";
 import { fault, startScriptedModel, textAnswer, toolAnswer, type ScriptedModel } from "../support/scripted-model.js";
+import { failure } from "../support/expect-failure.js";
 
 const API_KEY = "sk-test-SECRET-0123456789abcdef";
 const FAST = { baseMs: 5, maxMs: 20 };
@@ -35,15 +36,6 @@ function request(overrides: Partial<ModelRequest> = {}): ModelRequest {
 
 function client(baseURL: string, overrides: Partial<OpenAIClientOptions> = {}) {
   return createOpenAIModelClient({ baseURL, apiKey: API_KEY, timeoutMs: 5_000, backoff: FAST, ...overrides });
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("OpenAI model client", () => {
