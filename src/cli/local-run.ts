@@ -1,10 +1,8 @@
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { CrewConfig } from "../core/config.js";
 import { runCrewInRepository } from "../core/crew/run-in-repository.js";
 import { taskSlug } from "../core/intake.js";
-import type { ModelClient } from "../core/model/model-client.js";
-import type { RunBudget } from "../core/model/run-budget.js";
+import type { ConnectModel } from "../core/model/model-client.js";
 import type { ProgressListener } from "../core/progress.js";
 import { renderReportMarkdown } from "../core/report/render-markdown.js";
 import type { RunReport, UsageTotals } from "../core/report/run-report.js";
@@ -17,7 +15,7 @@ export const OUTPUT_DIR = ".codegen-crew";
 export interface LocalRunOptions {
   repoDir: string;
   task: Task;
-  connect: (budget: RunBudget, config: CrewConfig) => ModelClient;
+  connect: ConnectModel;
   /** Model named by the user (flag or env); per-role config still wins. */
   model?: string;
   baseRef?: string;

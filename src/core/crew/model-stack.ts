@@ -1,6 +1,6 @@
 import type { CrewConfig } from "../config.js";
 import { MeteredModelClient } from "../model/metered-model-client.js";
-import type { ModelClient } from "../model/model-client.js";
+import type { ConnectModel, ModelClient } from "../model/model-client.js";
 import { mergePrices } from "../model/pricing.js";
 import { CachingModelClient } from "../model/response-cache.js";
 import { RunBudget } from "../model/run-budget.js";
@@ -21,7 +21,7 @@ export interface ModelStack {
  */
 export async function createModelStack(options: {
   config: CrewConfig;
-  connect: (budget: RunBudget, config: CrewConfig) => ModelClient;
+  connect: ConnectModel;
   transcript?: { file: string; meta: Record<string, unknown> };
   cacheDir?: string;
   onUsage?: LedgerListener;

@@ -1,7 +1,6 @@
 import path from "node:path";
 import { DEFAULT_CONFIG_PATH, parseConfigText, type CrewConfig } from "../config.js";
-import type { ModelClient } from "../model/model-client.js";
-import type { RunBudget } from "../model/run-budget.js";
+import type { ConnectModel } from "../model/model-client.js";
 import type { ProgressListener } from "../progress.js";
 import type { RunReport, UsageTotals } from "../report/run-report.js";
 import type { Task } from "../task.js";
@@ -21,7 +20,7 @@ export interface RepositoryRunOptions {
   baseRef?: string;
   /** Where the config is read from, at the base commit. */
   configPath?: string;
-  connect: (budget: RunBudget, config: CrewConfig) => ModelClient;
+  connect: ConnectModel;
   model?: string;
   sequential?: boolean;
   secrets?: string[];

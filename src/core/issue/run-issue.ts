@@ -1,9 +1,7 @@
-import type { CrewConfig } from "../config.js";
 import { runCrewInRepository } from "../crew/run-in-repository.js";
 import { ConfigError, describeError } from "../errors.js";
 import { ForgeError, hasWriteAccess, type ForgeClient, type IssueInfo, type PullRequestInfo } from "../forge/forge-client.js";
-import type { ModelClient } from "../model/model-client.js";
-import type { RunBudget } from "../model/run-budget.js";
+import type { ConnectModel } from "../model/model-client.js";
 import type { RunReport, RunResult } from "../report/run-report.js";
 import { fetchBranch, pushBranch, type RemoteAccess } from "../workspace/git-remote.js";
 import { buildIssueTask } from "./issue-task.js";
@@ -23,7 +21,7 @@ export interface IssueRunDeps {
   /** A local clone of the repository; runs work in a worktree of it. */
   repoDir: string;
   remote: RemoteAccess;
-  connect: (budget: RunBudget, config: CrewConfig) => ModelClient;
+  connect: ConnectModel;
   model?: string;
   secrets: string[];
   log: { info(message: string): void; warn(message: string): void };

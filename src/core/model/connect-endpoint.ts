@@ -1,11 +1,9 @@
-import type { CrewConfig } from "../config.js";
 import type { ModelEndpoint } from "./endpoint.js";
-import type { ModelClient } from "./model-client.js";
+import type { ConnectModel } from "./model-client.js";
 import { createOpenAIModelClient } from "./openai-model-client.js";
 import { createRequestLimiter, type RequestLimiter } from "./request-limiter.js";
-import type { RunBudget } from "./run-budget.js";
 
-export type ConnectModel = (budget: RunBudget, config: CrewConfig) => ModelClient;
+export type { ConnectModel } from "./model-client.js";
 
 /**
  * One request limiter per rate for the whole process: concurrent runs against one provider must stay under

@@ -1,5 +1,7 @@
+import type { CrewConfig } from "../config.js";
 import type { Phase } from "../errors.js";
 import type { RoleName } from "../roles/role-names.js";
+import type { RunBudget } from "./run-budget.js";
 
 /**
  * The model seam. The core speaks Chat Completions shapes (so transcripts are the wire format), but only
@@ -70,3 +72,6 @@ export interface ModelResponse {
 export interface ModelClient {
   complete(request: ModelRequest): Promise<ModelResponse>;
 }
+
+/** How an entry point gives a run its model: the run's config sets timeout and rate, its budget the deadline. */
+export type ConnectModel = (budget: RunBudget, config: CrewConfig) => ModelClient;
