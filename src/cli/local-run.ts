@@ -1,32 +1,16 @@
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { runCrewInRepository } from "../core/crew/run-in-repository.js";
+import { runCrewInRepository, type RepositoryRunOptions } from "../core/crew/run-in-repository.js";
 import { taskSlug } from "../core/intake.js";
-import type { ConnectModel } from "../core/model/model-client.js";
-import type { ProgressListener } from "../core/progress.js";
 import { renderReportMarkdown } from "../core/report/render-markdown.js";
-import type { RunReport, UsageTotals } from "../core/report/run-report.js";
-import type { Task } from "../core/task.js";
+import type { RunReport } from "../core/report/run-report.js";
 import { findGitCredentials } from "../core/checks/git-credentials.js";
 import { Git } from "../core/workspace/git.js";
 
 export const OUTPUT_DIR = ".codegen-crew";
 
-export interface LocalRunOptions {
-  repoDir: string;
-  task: Task;
-  connect: ConnectModel;
-  /** Model named by the user (flag or env); per-role config still wins. */
-  model?: string;
-  baseRef?: string;
-  sequential?: boolean;
-  secrets?: string[];
-  cacheDir?: string;
-  onProgress?: ProgressListener;
-  onUsage?: (totals: UsageTotals) => void;
-  /** Extra transcript header fields. */
-  meta?: Record<string, unknown>;
-}
+/** A repository run as the CLI starts it: the branch and the transcript's place are the CLI's to choose. */
+export type LocalRunOptions = Omit<RepositoryRunOptions, "branch" | "transcriptFile">;
 
 export interface LocalRunResult {
   report: RunReport;
