@@ -1,51 +1,14 @@
 import { buildRepoContext, renderRepoContext } from "../context/repo-context.js";
 import { renderTaskForPrompt } from "../intake.js";
-import type { CheckResult } from "../report/run-report.js";
-import type { ArchitectAnswer } from "../roles/architect.js";
 import { roles } from "../roles/index.js";
-import type { ReviewerAnswer } from "../roles/reviewer.js";
-import type { SummarizerAnswer } from "../roles/summarizer.js";
 import type { CrewRun } from "./crew-run.js";
-import type { RevisionResponse } from "./revision.js";
 import { runDocumenter, runSummarizer } from "./finishing.js";
-import type { AnyPhaseNode, NodeId, PhaseInput, PhaseNode } from "./phase-graph.js";
+import type { CrewOutputs } from "./crew-outputs.js";
+import type { NodeId, PhaseInput, PhaseNode } from "./phase-graph.js";
 import { renderFiles, renderPlan } from "./prompt-text.js";
-import { runRepairLoop, type RepairResult } from "./repair-loop.js";
+import { runRepairLoop } from "./repair-loop.js";
 import { reviewChange } from "./review.js";
-import { prepareValidation, type Validation } from "./validation.js";
-
-/** The change an authoring phase made, and what it says the rest of the crew must still do. */
-export interface AuthoredChange {
-  startedAt: number;
-  /** Files written or deleted. */
-  files: string[];
-  /** Whether the tester should write tests for it (always for a new change; a revision decides). */
-  needsTests: boolean;
-  /** Whether the documenter should document it (always for a new change; a revision decides). */
-  needsDocs: boolean;
-  /** A revision's reply to each request item. */
-  responses?: RevisionResponse[];
-}
-
-/** Every phase output a workflow can produce, by node id. A workflow uses some of these nodes. */
-export interface CrewOutputs {
-  intake: string;
-  /** The shared system message of every agent: preamble, repository context, task. */
-  context: string;
-  prepare: Validation;
-  plan: ArchitectAnswer;
-  change: AuthoredChange;
-  tester: void;
-  reviewer: ReviewerAnswer;
-  "static-checks": CheckResult;
-  tests: CheckResult[];
-  repair: RepairResult;
-  documenter: RepairResult;
-  /** Null when the summary was not rewritten (a revision that changed nothing keeps the PR's text). */
-  summarizer: SummarizerAnswer | null;
-}
-
-export type CrewNode = AnyPhaseNode<CrewOutputs>;
+import { prepareValidation } from "./validation.js";
 
 const CREW_PREAMBLE = `You are one member of codegen-crew, a crew of software agents that turns a task into a tested change to the
 repository below. Each member has one role and answers by calling its function with structured arguments.

@@ -5,36 +5,11 @@ import { debuggerRole } from "../roles/debugger.js";
 import { fileChangeAnswerSchema, type RoleSpec } from "../roles/role-spec.js";
 import type { CrewRun } from "./crew-run.js";
 import type { PhaseNode } from "./phase-graph.js";
-import type { AuthoredChange, CrewOutputs } from "./phases.js";
+import type { AuthoredChange, CrewOutputs } from "./crew-outputs.js";
 import { fenced, renderFiles, renderPlan } from "./prompt-text.js";
+import type { RevisionRequest } from "./revision-request.js";
 
-/** One thing a person asked for: a review's body, one inline comment, a `/codegen` instruction, the issue itself. */
-export interface RevisionItem {
-  /** Shown to the model; its responses refer to it. */
-  id: number;
-  kind: "task" | "review" | "inline" | "command";
-  author: string;
-  /** Untrusted text: fenced as data in the prompt. */
-  body: string;
-  path?: string;
-  line?: number;
-  diffHunk?: string;
-  /** Earlier comments of the thread, by people with write access. */
-  thread?: { author: string; body: string }[];
-}
-
-export interface RevisionRequest {
-  /** One line for people and the prompt, e.g. "review by @alice (changes requested)". */
-  summary: string;
-  items: RevisionItem[];
-  /** The plan of the run that wrote the change, from its snapshot; absent when unknown. */
-  plan?: ArchitectAnswer;
-}
-
-export interface RevisionResponse {
-  item: number;
-  reply: string;
-}
+export type { RevisionItem, RevisionRequest, RevisionResponse } from "./revision-request.js";
 
 const MAX_REPLY = 1_500;
 

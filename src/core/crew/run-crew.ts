@@ -8,7 +8,7 @@ import type { CrewSnapshot } from "./crew-snapshot.js";
 import { decideOutcome } from "./outcome.js";
 import { runPhaseGraph, type GraphResult } from "./phase-graph.js";
 import { PhaseTimeline } from "./phase-timeline.js";
-import type { CrewOutputs } from "./phases.js";
+import type { CrewOutputs } from "./crew-outputs.js";
 import type { RoundState } from "./repair-loop.js";
 import type { RevisionRequest } from "./revision.js";
 import { buildWorkflow, type CrewWorkflow } from "./workflows.js";

@@ -1,5 +1,6 @@
 import type { CrewRun } from "./crew-run.js";
-import { phases, type CrewNode } from "./phases.js";
+import type { CrewNode } from "./crew-outputs.js";
+import { phases } from "./phases.js";
 import { revisionPhases, type RevisionRequest } from "./revision.js";
 
 /**
