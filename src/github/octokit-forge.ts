@@ -3,7 +3,7 @@ import { retry } from "@octokit/plugin-retry";
 import { restEndpointMethods, type RestEndpointMethodTypes } from "@octokit/plugin-rest-endpoint-methods";
 import { throttling, type ThrottlingOptions } from "@octokit/plugin-throttling";
 import { errorMessage } from "../core/errors.js";
-import { ForgeError, type ForgeClient, type IssueInfo, type Permission, type PullRequestInfo } from "../core/forge/forge-client.js";
+import { ForgeError, type ForgeClient, type IssueComment, type IssueInfo, type Permission, type PullRequestInfo } from "../core/forge/forge-client.js";
 
 const RetryingOctokit = Octokit.plugin(restEndpointMethods, retry, throttling);
 export type GitHubOctokit = InstanceType<typeof RetryingOctokit>;
@@ -97,8 +97,23 @@ async function call<T>(operation: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Comments are read 100 at a time, up to this many pages (the bot's status comment can be far down). */
+const MAX_COMMENT_PAGES = 30;
+const COMMENT_ATTEMPTS = 3;
+
 export function createOctokitForge(octokit: GitHubOctokit, owner: string, repo: string): ForgeClient {
   const rest = octokit.rest;
+
+  async function listIssueComments(issue: number): Promise<IssueComment[]> {
+    const comments: IssueComment[] = [];
+    for (let page = 1; page <= MAX_COMMENT_PAGES; page++) {
+      const { data } = await call(`list comments of #${issue}`, () => rest.issues.listComments({ owner, repo, issue_number: issue, per_page: 100, page }));
+      comments.push(...data.map((c) => ({ id: c.id, author: c.user?.login ?? "ghost", body: c.body ?? "" })));
+      if (data.length < 100) break;
+    }
+    return comments;
+  }
+
   return {
     owner,
     repo,
@@ -117,10 +132,7 @@ export function createOctokitForge(octokit: GitHubOctokit, owner: string, repo: 
       };
       return info;
     },
-    async listIssueComments(issue) {
-      const { data } = await call(`list comments of #${issue}`, () => rest.issues.listComments({ owner, repo, issue_number: issue, per_page: 100 }));
-      return data.map((c) => ({ id: c.id, author: c.user?.login ?? "ghost", body: c.body ?? "" }));
-    },
+    listIssueComments,
     async getPermission(user) {
       try {
         const { data } = await rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: user });
@@ -136,8 +148,19 @@ export function createOctokitForge(octokit: GitHubOctokit, owner: string, repo: 
       await call(`react to #${issue}`, () => rest.reactions.createForIssue({ owner, repo, issue_number: issue, content }));
     },
     async createComment(issue, body) {
-      const { data } = await call(`comment on #${issue}`, () => rest.issues.createComment({ owner, repo, issue_number: issue, body }));
-      return data.id;
+      // A comment POST is not idempotent: a 5xx can come after GitHub stored the comment, and the retry
+      // plugin would post it twice. So a 5xx is followed by a look for the very same body before posting again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const { data } = await rest.issues.createComment({ owner, repo, issue_number: issue, body, request: { retries: 0 } });
+          return data.id;
+        } catch (error) {
+          const status = statusOf(error);
+          if (status === undefined || status < 500 || attempt >= COMMENT_ATTEMPTS) throw new ForgeError(`comment on #${issue}`, errorMessage(error), status, { cause: error });
+          const stored = (await listIssueComments(issue)).filter((c) => c.body === body).pop();
+          if (stored) return stored.id;
+        }
+      }
     },
     async updateComment(commentId, body) {
       await call(`edit comment ${commentId}`, () => rest.issues.updateComment({ owner, repo, comment_id: commentId, body }));
