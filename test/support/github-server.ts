@@ -79,7 +79,10 @@ export interface GitHubServer {
   unlabelIssue(owner: string, repo: string, issueNumber: number, label: string, actor: string): void;
   comments(owner: string, repo: string, issueNumber: number): CommentState[];
   pullRequests(owner: string, repo: string): IssueState[];
-  /** `failNext("POST", "/repos/{owner}/{repo}/pulls", 502, { performFirst: true })`. */
+  /**
+   * `failNext("POST", "/repos/{owner}/{repo}/pulls", 502, { performFirst: true })`; git requests match their
+   * path, `failNext("POST", /\/git-receive-pack$/, 502)` (performFirst is API-only).
+   */
   failNext(method: string, pathPattern: string | RegExp, status: number, options?: FaultOptions | number): void;
   pendingFaults(): Fault[];
   /** `http://127.0.0.1:P/owner/repo.git`, with `x-access-token:<token>@` when a token is given. */
@@ -162,6 +165,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     if (basic && !identity) return refuse(401, "Invalid username or token. Password authentication is not supported for Git operations.");
     if (!identity && (push || repo.private)) return refuse(401, "Authentication required");
     if (push && identity?.kind === "token" && identity.readOnly) return refuse(403, `Permission to ${repo.owner}/${repo.name}.git denied to ${identity.login}.`);
+    // Faults match the git path (`/owner/repo.git/git-receive-pack`); git sees only the status, as behind a proxy.
+    const fault = faults.take(request.method ?? "GET", url.pathname);
+    if (fault) return refuse(fault.status, typeof fault.body === "string" ? fault.body : `injected ${fault.status}`);
     const remoteUser = identity?.kind === "token" ? identity.login : undefined;
     const result = await serveGitHttp(request, response, {
       projectRoot: gitRoot,
