@@ -74,7 +74,8 @@ export async function runIssue(request: IssueRunRequest, deps: IssueRunDeps): Pr
 
   try {
     const outcome = await work(request, deps, status, issue, comments);
-    await status.finish(outcome.result, footer(outcome));
+    // The outcome stands even when its comment cannot be written (the issue deleted, GitHub down).
+    await status.finish(outcome.result, footer(outcome)).catch((e: unknown) => deps.log.warn(`could not update the status comment: ${describeError(e)}`));
     return outcome;
   } catch (error) {
     const message = failureMessage(error);
@@ -120,9 +121,23 @@ async function work(
     return { result: "failed", message: report.reason, report };
   }
 
+  // The crew takes minutes; the issue may have been deleted meanwhile, and a PR that closes nothing helps nobody.
+  if (!(await issueStillExists(forge, n))) {
+    return { result: "failed", message: `issue #${n} was deleted during the run; nothing was pushed and no pull request was opened`, report };
+  }
   await pushBranch(deps.repoDir, deps.remote, run.branch, remoteBranch);
   const pullRequest = await publishPullRequest(forge, { issue: n, branch: remoteBranch, report, runUrl: request.runUrl, log: deps.log });
   return { result: report.result, message: report.reason, branch: remoteBranch, pullRequest, report };
+}
+
+async function issueStillExists(forge: ForgeClient, issue: number): Promise<boolean> {
+  try {
+    await forge.getIssue(issue);
+    return true;
+  } catch (error) {
+    if (error instanceof ForgeError && (error.status === 404 || error.status === 410)) return false;
+    throw error;
+  }
 }
 
 function footer(outcome: IssueRunOutcome): string {
