@@ -8,6 +8,7 @@ import { createOpenAIModelClient } from "../../src/core/model/openai-model-clien
 import { cloneRepository, type RemoteAccess } from "../../src/core/workspace/git-remote.js";
 import { SAMPLE_FILES, SAMPLE_TASK } from "../../src/demo/sample-repo.js";
 import { createGitHubOctokit, createOctokitForge } from "../../src/github/octokit-forge.js";
+import type { ReceivedRequest, Reply } from "../../src/demo/chat-completions-server.js";
 import { startGitHubServer, type GitHubServer } from "../support/github-server.js";
 import { startScriptedModel, toolAnswer, type ScriptedModel } from "../support/scripted-model.js";
 
@@ -108,15 +109,20 @@ export async function listTree(dir: string): Promise<string[]> {
  * A short green story: the developer adds `name(text)` to src/strings.js (built on `base`, the file as the
  * run will find it), the tester a passing test, the reviewer approves. No repair round.
  */
-export function scriptHelperStory(model: ScriptedModel, base: string, name: string): void {
+export function scriptHelperStory(model: ScriptedModel, base: string, name: string, before: Partial<Record<string, () => Promise<void> | void>> = {}): void {
   const strings = `${base.replace(/\n+$/, "")}\n\nexport function ${name}(text) {\n  if (typeof text !== "string") throw new TypeError("${name} expects a string");\n  return text.toUpperCase() + "!";\n}\n`;
   const test = `import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { ${name} } from "../src/strings.js";\n\ntest("${name} upper-cases and adds a bang", () => {\n  assert.equal(${name}("hi"), "HI!");\n});\n`;
-  model.on("architect", toolAnswer("architect", { summary: `Add ${name}`, steps: [`add ${name}`], files: [{ path: "src/strings.js", action: "modify", purpose: name }], test_plan: "node --test" }));
-  model.on("developer", toolAnswer("developer", { summary: `Add ${name}(text)`, files: [{ path: "src/strings.js", content: strings }] }));
-  model.on("tester", toolAnswer("tester", { summary: `Test ${name}`, files: [{ path: `test/${name}.test.js`, content: test }] }));
-  model.on("reviewer", toolAnswer("reviewer", { verdict: "approve", comments: [] }));
-  model.on("documenter", toolAnswer("documenter", { summary: "Nothing to document", files: [] }));
-  model.on("summarizer", toolAnswer("summarizer", { title: `Add ${name}(text)`, body: `Adds \`${name}\`.` }));
+  const on = (role: string, args: object) => {
+    const answer = toolAnswer(role, args) as (request: ReceivedRequest) => Reply;
+    const hook = before[role];
+    model.on(role, hook ? async (request) => (await hook(), answer(request)) : answer);
+  };
+  on("architect", { summary: `Add ${name}`, steps: [`add ${name}`], files: [{ path: "src/strings.js", action: "modify", purpose: name }], test_plan: "node --test" });
+  on("developer", { summary: `Add ${name}(text)`, files: [{ path: "src/strings.js", content: strings }] });
+  on("tester", { summary: `Test ${name}`, files: [{ path: `test/${name}.test.js`, content: test }] });
+  on("reviewer", { verdict: "approve", comments: [] });
+  on("documenter", { summary: "Nothing to document", files: [] });
+  on("summarizer", { title: `Add ${name}(text)`, body: `Adds \`${name}\`.` });
 }
 
 /** src/strings.js as the next run will find it: on the bot's branch when it exists, else on main. */

@@ -65,6 +65,44 @@ describe("faults on the publish path", () => {
     expect(statusComments(world)).toHaveLength(1);
   });
 
+  it("the issue locked and the default branch renamed while the crew works: the PR targets the new default", async () => {
+    world = await startIssueWorld();
+    scriptHelperStory(world.model, await currentStrings(world), "shout", {
+      reviewer: async () => {
+        world.github.issue(OWNER, REPO, 1).locked = true;
+        await world.github.renameBranch(OWNER, REPO, "main", "trunk");
+      },
+    });
+
+    const outcome = await world.run();
+
+    // People with write access (the bot included) can still comment on a locked issue, so the run finishes.
+    expect(outcome.result, outcome.message).toBe("ready");
+    const prs = world.github.pullRequests(OWNER, REPO);
+    expect(prs).toHaveLength(1);
+    expect(prs[0]!.pullRequest!.baseRef).toBe("trunk");
+    expect(statusComments(world)[0]!.body).toMatch(/state=ready/);
+    expect(world.github.violations).toEqual([]);
+  });
+
+  it("the issue deleted while the crew works: no PR for an issue that is gone, and the run says so", async () => {
+    world = await startIssueWorld();
+    scriptHelperStory(world.model, await currentStrings(world), "shout", {
+      reviewer: () => {
+        const repo = world.github.state.repo(OWNER, REPO)!;
+        repo.issues.delete(1);
+        for (const [id, comment] of repo.comments) if (comment.issueNumber === 1) repo.comments.delete(id);
+      },
+    });
+
+    const outcome = await world.run();
+
+    expect(outcome.result).toBe("failed");
+    expect(outcome.message).toMatch(/#1/);
+    expect(outcome.message).toMatch(/not found|deleted|no longer exists/i);
+    expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(0);
+  });
+
   it("the issue deleted, or locked, before the run: a clear refusal and no write", async () => {
     world = await startIssueWorld();
     await world.github.addIssue(OWNER, REPO, { number: 2, title: "locked", user: "alice", locked: true });

@@ -7,7 +7,7 @@ import { createOpenApiValidator, type OpenApiValidator } from "./openapi-validat
 import { handleApiRequest, type RecordedRequest, type Violation } from "./github/api-endpoint.js";
 import { parseAuthorization, parseBasic, redactAuthorization, TokenRegistry, type AppSpec, type MintedToken, type TokenSpec } from "./github/auth.js";
 import { FaultInjector, type Fault, type FaultOptions } from "./github/faults.js";
-import { commitFiles, createBareRepo, readLog, readPath, resolveRef, serveGitHttp, type CommitInfo } from "./github/git-backend.js";
+import { commitFiles, createBareRepo, readLog, readPath, resolveRef, runGit, serveGitHttp, type CommitInfo } from "./github/git-backend.js";
 import { errorBody, sendJson } from "./github/http-util.js";
 import { Representations } from "./github/representations.js";
 import { createRoutes } from "./github/rest-routes.js";
@@ -92,6 +92,8 @@ export interface GitHubServer {
   readFile(owner: string, repo: string, ref: string, filePath: string): Promise<string | undefined>;
   /** Commits files onto a branch of the bare repository (a push by someone else). */
   commitFiles(owner: string, repo: string, branch: string, files: Record<string, string>, message?: string): Promise<string>;
+  /** A person renames a branch in the UI: the default branch and open PRs' bases follow, as on GitHub. */
+  renameBranch(owner: string, repo: string, from: string, to: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -267,6 +269,19 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     commitFiles: (owner, name, branch, files, message = "Update files") => {
       const repo = repoOrThrow(owner, name);
       return commitFiles(gitDirOf(repo), { branch, files, message, from: repo.defaultBranch });
+    },
+    async renameBranch(owner, name, from, to) {
+      const repo = repoOrThrow(owner, name);
+      const gitDir = gitDirOf(repo);
+      await runGit(gitDir, ["branch", "-m", from, to]);
+      if (repo.defaultBranch === from) {
+        repo.defaultBranch = to;
+        await runGit(gitDir, ["symbolic-ref", "HEAD", `refs/heads/${to}`]);
+      }
+      for (const issue of repo.issues.values()) {
+        if (issue.pullRequest?.baseRef === from && issue.state === "open") issue.pullRequest.baseRef = to;
+        if (issue.pullRequest?.headRef === from) issue.pullRequest.headRef = to;
+      }
     },
     async close() {
       server.closeAllConnections();
