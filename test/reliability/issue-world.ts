@@ -129,3 +129,10 @@ export function scriptHelperStory(model: ScriptedModel, base: string, name: stri
 export async function currentStrings(world: IssueWorld): Promise<string> {
   return (await world.github.readFile(OWNER, REPO, BRANCH, "src/strings.js")) ?? (await world.github.readFile(OWNER, REPO, "main", "src/strings.js"))!;
 }
+
+/** A person pushes refspecs to the repository (`from:to`, `:branch` deletes), e.g. GitHub's merge button. */
+export async function pushAsPerson(world: IssueWorld, ...refspecs: string[]): Promise<void> {
+  const dir = await mkdtemp(path.join(world.temp, "person-"));
+  await exec("git", ["clone", "-q", world.github.cloneUrl(OWNER, REPO, TOKEN), dir]);
+  await exec("git", ["-C", dir, "push", "-q", "origin", ...refspecs]);
+}

@@ -103,8 +103,8 @@ describe("faults on the publish path", () => {
     expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(0);
   });
 
-  it("the issue deleted, or locked, before the run: a clear refusal and no write", async () => {
-    world = await startIssueWorld();
+  it("the issue deleted, or locked, before the run: a clear refusal and no write; a busy issue's status comment is found again", async () => {
+    world = await startIssueWorld({ files: { ".github/codegen-crew.yml": "max_rounds: many\n" } });
     await world.github.addIssue(OWNER, REPO, { number: 2, title: "locked", user: "alice", locked: true });
     const locked = await world.run({ issue: 2 });
     expect(locked).toMatchObject({ result: "failed", message: expect.stringMatching(/issue #2 is locked/) });
@@ -112,5 +112,15 @@ describe("faults on the publish path", () => {
     expect(missing).toMatchObject({ result: "failed", message: expect.stringMatching(/issue #7 was not found/) });
     expect(world.github.requests.filter((r) => r.kind === "api" && r.method !== "GET")).toEqual([]);
     expect(world.model.requests).toHaveLength(0);
+
+    // A busy issue: the earlier run's status comment is far past the first page of 100 comments, and is edited, not repeated.
+    await world.github.addIssue(OWNER, REPO, { number: 3, title: "busy", user: "alice" });
+    for (let i = 0; i < 130; i++) world.github.addComment(OWNER, REPO, 3, { body: `comment ${i}`, user: "bob" });
+    const earlier = world.github.addComment(OWNER, REPO, 3, { body: `${STATUS_MARKER}\n<!-- codegen-crew:state=failed started=1 -->\nearlier`, user: "github-actions[bot]" });
+    const busy = await world.run({ issue: 3 });
+    expect(busy).toMatchObject({ result: "failed", message: expect.stringMatching(/configuration is invalid/) });
+    const statuses = world.github.comments(OWNER, REPO, 3).filter((c) => c.body.includes(STATUS_MARKER));
+    expect(statuses.map((c) => c.id)).toEqual([earlier.id]);
+    expect(statuses[0]!.body).toMatch(/state=failed started=(?!1 )/);
   });
 });
