@@ -1,4 +1,7 @@
-import type { RepoContext, RepoContextFile } from "./repo-context.js";
+import type { RepoContext, RepoContextFile } from "./context-types.js";
+import { displayPath } from "./display-path.js";
+
+export { displayPath };
 
 /**
  * The repository context as prompt text. Pure and order-preserving: identical contexts give identical
@@ -38,11 +41,6 @@ function languageOf(path: string): string {
   const dot = base.lastIndexOf(".");
   const extension = dot > 0 ? base.slice(dot + 1).toLowerCase() : "";
   return /^[a-z0-9]{1,10}$/.test(extension) ? extension : "";
-}
-
-/** File names may hold newlines or control characters; shown escaped so they cannot fake structure. */
-export function displayPath(path: string): string {
-  return /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(path) ? JSON.stringify(path) : path;
 }
 
 export type { RepoContext, RepoContextFile };

@@ -2,6 +2,7 @@ import { sanitizeUntrustedText, truncateWithMarker } from "../intake.js";
 import { countTokens, loadTokenizer } from "../model/token-count.js";
 import type { Task } from "../task.js";
 import { ContentReader } from "./content-reader.js";
+import type { RepoContext, RepoContextFile, ContextReason } from "./context-types.js";
 import { classifyPath, isManifest, isReadme, MANIFEST_FILES, type Exclusion } from "./file-classifier.js";
 import { listRepoFiles } from "./list-files.js";
 import { extractTaskTerms, findNamedFiles, rankRelevantFiles } from "./relevance.js";
@@ -10,29 +11,12 @@ import { realRepoRoot } from "./safe-read.js";
 import { createTreeRenderer } from "./tree.js";
 
 export { renderRepoContext } from "./render-context.js";
+export type { ContextReason, RepoContext, RepoContextFile } from "./context-types.js";
 
 /**
  * What the agents see of the repository before they explore: a bounded tree, then the manifests, the
  * files the task names, the files most relevant to it and the README, all within a token budget.
  */
-export type ContextReason = "manifest" | "named-in-task" | "relevant" | "readme";
-
-export interface RepoContextFile {
-  path: string;
-  content: string;
-  tokens: number;
-  reason: ContextReason;
-}
-
-export interface RepoContext {
-  tree: string;
-  files: RepoContextFile[];
-  omitted: { path: string; reason: string }[];
-  fileCount: number;
-  /** Tokens of `renderRepoContext(this)`; never above the budget asked for. */
-  totalTokens: number;
-}
-
 export interface BuildRepoContextOptions {
   dir: string;
   task: Task;
