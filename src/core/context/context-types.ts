@@ -2,7 +2,8 @@
  * The shape of the repository context, shared by the module that builds it (repo-context.ts) and the one
  * that renders it (render-context.ts), so neither imports the other for its types.
  */
-export type ContextReason = "manifest" | "named-in-task" | "relevant" | "readme";
+/** "instructions": the repository's own instruction files (AGENTS.md, CLAUDE.md, …), rendered in their own section. */
+export type ContextReason = "instructions" | "manifest" | "named-in-task" | "relevant" | "readme";
 
 export interface RepoContextFile {
   path: string;
