@@ -22,19 +22,17 @@ export interface EvalTask {
 }
 
 /** SWE-bench stores the test lists either as JSON arrays or as JSON-encoded strings of arrays. */
-const testList = z.union([
-  z.array(z.string().min(1)),
-  z.string().transform((text, ctx) => {
+const testList = z.preprocess(
+  (value) => {
+    if (typeof value !== "string") return value;
     try {
-      const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed) && parsed.every((item) => typeof item === "string" && item.length > 0)) return parsed as string[];
+      return JSON.parse(value) as unknown;
     } catch {
-      // reported below
+      return value;
     }
-    ctx.addIssue({ code: "custom", message: "expected a JSON array of test names (or a string holding one)" });
-    return z.NEVER;
-  }),
-]);
+  },
+  z.array(z.string().min(1), { error: "expected a JSON array of test names (or a string holding one)" }),
+);
 
 const nonEmpty = z.string().trim().min(1, "must not be empty");
 
@@ -78,7 +76,7 @@ export function parseTaskLine(
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.map(String).join(".") || "(line)";
-    const message = issue.code === "invalid_type" && record[field] === undefined ? "is missing" : issue.message;
+    const message = issue.path.length === 1 && withDefaults[field as keyof typeof withDefaults] === undefined ? "is missing" : issue.message;
     throw new SuiteError(`${where.file}:${where.line}: field "${field}" ${message}`, { ...where, key: field });
   }
   const line = parsed.data;
