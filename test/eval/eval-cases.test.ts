@@ -34,7 +34,7 @@ describe("a fresh repository at base_commit", () => {
     const bundle = task("js-median").repo;
     // The bundle's main: base → fix → tests. The fix must not reach the crew.
     const clone = path.join(scratch, "full");
-    await exec("git", ["clone", "-q", bundle, clone]);
+    await exec("git", ["clone", "-q", "--bare", bundle, clone]);
     const [testsCommit, fixCommit, base] = (await gitIn(clone, "rev-list", "main")).split("\n");
     expect(base).toBe(task("js-median").base_commit);
     const fixedStats = await gitIn(clone, "rev-parse", `${fixCommit}:src/stats.js`);
