@@ -11,7 +11,7 @@ import { renderFileBlock, renderRepoContext } from "./render-context.js";
 import { realRepoRoot } from "./safe-read.js";
 import { createTreeRenderer } from "./tree.js";
 
-export { renderRepoContext } from "./render-context.js";
+export { describeRepoContext, renderRepoContext } from "./render-context.js";
 export type { ContextReason, RepoContext, RepoContextFile } from "./context-types.js";
 
 /**
