@@ -76,7 +76,17 @@ function throwConfig(message: string, file: string, key?: string): never {
   throw new ConfigError(message, { file, ...(key ? { key } : {}) });
 }
 
+/**
+ * A real config is a few hundred bytes. The cap comes before YAML parsing, whose cost grows with the text:
+ * a 10 MB list of path patterns keeps the process busy for about a minute.
+ */
+export const MAX_CONFIG_BYTES = 64 * 1024;
+
 export function parseConfigText(text: string, source: string): CrewConfig {
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_CONFIG_BYTES) {
+    throw new ConfigError(`${source}: the file is ${Math.ceil(bytes / 1024)} KiB; a config file may be at most ${MAX_CONFIG_BYTES / 1024} KiB`, { file: source });
+  }
   let raw: unknown;
   try {
     raw = parseYaml(text);

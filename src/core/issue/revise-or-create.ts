@@ -92,6 +92,10 @@ export async function reviseOrCreate(ctx: WorkContext, deps: WorkRunDeps): Promi
   const newCommits = report.repository.headCommit !== builtOn;
   if (report.result === "failed" || (!revising && !newCommits)) return { result: "failed", mode: start.mode, message: report.reason, report };
 
+  // The crew takes minutes; the issue may have been deleted meanwhile, and a PR that closes nothing helps nobody.
+  if (!(await issueStillExists(forge, n))) {
+    return { result: "failed", mode: start.mode, message: `issue #${n} was deleted during the run; nothing was pushed and no pull request was opened`, report };
+  }
   let head = report.repository.headCommit ?? builtOn;
   if (newCommits) {
     const local = retry && start.branchHead ? await replaceContentOnTop(deps.repoDir, run.branch, start.branchHead, n) : run.branch;
@@ -190,6 +194,16 @@ async function syncDraftState(forge: ForgeClient, number: number, report: RunRep
     log.warn(`could not change #${number}'s draft state: ${String(error)}`);
   }
   return undefined;
+}
+
+async function issueStillExists(forge: ForgeClient, issue: number): Promise<boolean> {
+  try {
+    await forge.getIssue(issue);
+    return true;
+  } catch (error) {
+    if (error instanceof ForgeError && (error.status === 404 || error.status === 410)) return false;
+    throw error;
+  }
 }
 
 /** Write access per login, looked up once per run. */

@@ -93,7 +93,8 @@ export async function runWorkItem(request: WorkRunRequest, deps: WorkRunDeps): P
     });
     try {
       const outcome = await reviseOrCreate({ item, issue, pr, comments, status, configPath: request.configPath, runUrl: request.runUrl }, deps);
-      await status.finish(outcome.result, footer(outcome), outcome.mode);
+      // The outcome stands even when its comment cannot be written (the issue deleted, GitHub down).
+      await status.finish(outcome.result, footer(outcome), outcome.mode).catch((e: unknown) => deps.log.warn(`could not update the status comment: ${describeError(e)}`));
       return outcome;
     } catch (error) {
       const message = failureMessage(error);
