@@ -16,6 +16,11 @@ export interface OctokitOptions {
   /** Waits are capped so a run never hangs on a rate limit; tests pass small values. */
   maxRateLimitWaitSeconds?: number;
   log?: { warn(message: string): void };
+  /**
+   * Octokit's client-side pacing of writes (1 s between writes, 3 s between comments), as GitHub asks of
+   * integrations; default on. Turning it off also turns off the rate-limit retries (tests against a local stand-in).
+   */
+  throttle?: boolean;
 }
 
 /**
@@ -30,6 +35,7 @@ export function createGitHubOctokit(options: OctokitOptions): GitHubOctokit {
     userAgent: options.userAgent ?? "codegen-crew",
     retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451] },
     throttle: {
+      enabled: options.throttle ?? true,
       onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
         options.log?.warn(`GitHub rate limit on ${request.method} ${request.url}; retry in ${retryAfter}s`);
         return retryCount < 2 && retryAfter <= maxWait;

@@ -20,7 +20,8 @@ beforeEach(async () => {
     permissions: { alice: "write", mallory: "read" },
   });
   await github.addIssue(OWNER, REPO, { number: 7, title: "Pad strings", body: "Add pad().", labels: ["codegen"], user: "alice" });
-  forge = createOctokitForge(createGitHubOctokit({ baseUrl: github.apiUrl, token: "ghs_writer" }), OWNER, REPO);
+  // Without Octokit's write pacing (1 s per write, 3 s per comment): the stand-in has no abuse limits to respect.
+  forge = createOctokitForge(createGitHubOctokit({ baseUrl: github.apiUrl, token: "ghs_writer", throttle: false }), OWNER, REPO);
 });
 
 afterEach(async () => {
@@ -73,6 +74,28 @@ describe("Octokit forge against the GitHub stand-in: comments", () => {
     expect(comment).toMatchObject({ id: commentId, author: "github-actions[bot]", authorType: "Bot", htmlUrl: expect.stringContaining(`/pull/${pr.number}#issuecomment-`) });
     expect(github.comments(OWNER, REPO, pr.number)[0]?.reactions.map((reaction) => reaction.content)).toEqual(["eyes"]);
     expect((await forge.getIssue(pr.number)).isPullRequest).toBe(true);
+  });
+});
+
+describe("Octokit forge against the GitHub stand-in: what the app's reconciler reads", () => {
+  it("lists the open issues carrying a label (pull requests flagged) and who applied it", async () => {
+    await github.addIssue(OWNER, REPO, { number: 9, title: "Closed one", labels: ["codegen"], state: "closed" });
+    await github.addIssue(OWNER, REPO, { number: 10, title: "Other label", labels: ["bug"] });
+    const pr = await openBotPullRequest();
+    await forge.addLabels(pr.number, ["Codegen"]);
+    github.unlabelIssue(OWNER, REPO, 7, "codegen", "bob");
+    github.labelIssue(OWNER, REPO, 7, "codegen", "carol");
+
+    const open = await forge.listOpenIssuesWithLabel("codegen");
+    expect(open.map((issue) => [issue.number, issue.isPullRequest]).sort(([a], [b]) => Number(a) - Number(b))).toEqual([
+      [7, false],
+      [pr.number, true],
+    ]);
+    expect(await forge.listLabelEvents(7)).toEqual([
+      { event: "labeled", label: "codegen", actor: "alice" },
+      { event: "unlabeled", label: "codegen", actor: "bob" },
+      { event: "labeled", label: "codegen", actor: "carol" },
+    ]);
   });
 });
 
