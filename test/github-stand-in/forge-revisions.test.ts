@@ -133,8 +133,9 @@ describe("Octokit forge against the GitHub stand-in: reviews", () => {
     const [first, second] = inline;
     if (!first || !second) throw new Error("two inline comments expected");
     const replyId = await forge.replyToReviewComment(pr.number, first.id, "Done in abc1234: empty strings return the padding.");
-    // A reply to a reply joins the same thread (GitHub does not nest).
-    await forge.replyToReviewComment(pr.number, replyId, "And a test covers it.");
+    await forge.replyToReviewComment(pr.number, first.id, "And a test covers it.");
+    // GitHub does not support replies to replies: a thread is answered through its top comment.
+    await expect(forge.replyToReviewComment(pr.number, replyId, "nested")).rejects.toMatchObject({ status: 422 });
     await forge.addReviewCommentReaction(second.id, "+1");
     await forge.requestReviewers(pr.number, ["alice"]);
 
@@ -154,6 +155,8 @@ describe("Octokit forge against the GitHub stand-in: reviews", () => {
       ["github-actions[bot]", "COMMENTED"],
       ["github-actions[bot]", "COMMENTED"],
     ]);
+    const botReply = github.reviews(OWNER, REPO, pr.number)[1];
+    expect(github.reviewSubmittedPayload(OWNER, REPO, botReply?.id ?? 0)).toMatchObject({ sender: { login: "github-actions[bot]", type: "Bot" }, review: { state: "commented", body: null } });
 
     // Submitting a review takes the reviewer off the requested list.
     await github.submitReview(OWNER, REPO, pr.number, { user: "alice", event: "APPROVE" });
