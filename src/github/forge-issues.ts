@@ -10,6 +10,9 @@ type IssueCalls = Pick<
 type CommentData = RestEndpointMethodTypes["issues"]["listComments"]["response"]["data"][number];
 type IssueData = RestEndpointMethodTypes["issues"]["get"]["response"]["data"] | RestEndpointMethodTypes["issues"]["listForRepo"]["response"]["data"][number];
 
+/** Attempts at posting one comment when GitHub answers 5xx (each after checking it was not stored). */
+const COMMENT_ATTEMPTS = 3;
+
 const ROLES: readonly string[] = ["admin", "maintain", "write", "triage", "read"];
 
 function issueInfo(data: IssueData): IssueInfo {
@@ -40,6 +43,10 @@ function comment(data: CommentData): IssueComment {
 /** Issues (and pull requests, which are issues too): comments, reactions, labels, who may write. */
 export function issueCalls(octokit: GitHubOctokit, owner: string, repo: string): IssueCalls {
   const rest = octokit.rest;
+  const listIssueComments = async (issue: number): Promise<IssueComment[]> => {
+    const all = await readAllPages(`list comments of #${issue}`, (page) => rest.issues.listComments({ owner, repo, issue_number: issue, ...page }));
+    return all.map(comment);
+  };
   return {
     async getIssue(issue) {
       const { data } = await call(`GET issue #${issue}`, () => rest.issues.get({ owner, repo, issue_number: issue }));
@@ -59,10 +66,7 @@ export function issueCalls(octokit: GitHubOctokit, owner: string, repo: string):
       }
       return events;
     },
-    async listIssueComments(issue) {
-      const all = await readAllPages(`list comments of #${issue}`, (page) => rest.issues.listComments({ owner, repo, issue_number: issue, ...page }));
-      return all.map(comment);
-    },
+    listIssueComments,
     async getPermission(user) {
       try {
         const { data } = await rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: user });
@@ -81,8 +85,19 @@ export function issueCalls(octokit: GitHubOctokit, owner: string, repo: string):
       await call(`react to comment ${commentId}`, () => rest.reactions.createForIssueComment({ owner, repo, comment_id: commentId, content }));
     },
     async createComment(issue, body) {
-      const { data } = await call(`comment on #${issue}`, () => rest.issues.createComment({ owner, repo, issue_number: issue, body }));
-      return data.id;
+      // A comment POST is not idempotent: a 5xx can come after GitHub stored the comment, and the retry
+      // plugin would post it twice. So a 5xx is followed by a look for the very same body before posting again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const { data } = await rest.issues.createComment({ owner, repo, issue_number: issue, body, request: { retries: 0 } });
+          return data.id;
+        } catch (error) {
+          const status = statusOf(error);
+          if (status === undefined || status < 500 || attempt >= COMMENT_ATTEMPTS) throw new ForgeError(`comment on #${issue}`, errorMessage(error), status, { cause: error });
+          const stored = (await listIssueComments(issue)).filter((c) => c.body === body).pop();
+          if (stored) return stored.id;
+        }
+      }
     },
     async updateComment(commentId, body) {
       await call(`edit comment ${commentId}`, () => rest.issues.updateComment({ owner, repo, comment_id: commentId, body }));

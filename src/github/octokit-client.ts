@@ -1,7 +1,7 @@
 import { Octokit } from "@octokit/core";
 import { retry } from "@octokit/plugin-retry";
 import { restEndpointMethods } from "@octokit/plugin-rest-endpoint-methods";
-import { throttling } from "@octokit/plugin-throttling";
+import { throttling, type ThrottlingOptions } from "@octokit/plugin-throttling";
 import { errorMessage } from "../core/errors.js";
 import { ForgeError } from "../core/forge/forge-client.js";
 
@@ -17,10 +17,11 @@ export interface OctokitOptions {
   maxRateLimitWaitSeconds?: number;
   log?: { warn(message: string): void };
   /**
-   * Octokit's client-side pacing of writes (1 s between writes, 3 s between comments), as GitHub asks of
-   * integrations; default on. Turning it off also turns off the rate-limit retries (tests against a local stand-in).
+   * How long the plugins wait, in milliseconds: `retryUnitMs` per second of a retry-after (and per unit of
+   * the 5xx back-off), `writeIntervalMs` between two writes. GitHub's pacing (1000 and 1000) when unset;
+   * tests shrink both so fault cases do not spend their time asleep.
    */
-  throttle?: boolean;
+  pacing?: { retryUnitMs: number; writeIntervalMs: number };
 }
 
 /**
@@ -29,13 +30,16 @@ export interface OctokitOptions {
  */
 export function createGitHubOctokit(options: OctokitOptions): GitHubOctokit {
   const maxWait = options.maxRateLimitWaitSeconds ?? 120;
+  const { pacing } = options;
   return new RetryingOctokit({
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
     userAgent: options.userAgent ?? "codegen-crew",
-    retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451] },
+    retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451], ...(pacing ? { retryAfterBaseValue: pacing.retryUnitMs } : {}) },
     throttle: {
-      enabled: options.throttle ?? true,
+      // The plugin's write and notification groups are shared by every client in the process (1 s and 3 s
+      // apart); a paced client gets its own, spaced by writeIntervalMs.
+      ...(pacing ? { retryAfterBaseValue: pacing.retryUnitMs, write: spacedGroup(pacing.writeIntervalMs), notifications: spacedGroup(pacing.writeIntervalMs) } : {}),
       onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
         options.log?.warn(`GitHub rate limit on ${request.method} ${request.url}; retry in ${retryAfter}s`);
         return retryCount < 2 && retryAfter <= maxWait;
@@ -46,6 +50,32 @@ export function createGitHubOctokit(options: OctokitOptions): GitHubOctokit {
       },
     },
   });
+}
+
+/**
+ * The slice of a Bottleneck group the throttling plugin uses (`group.key(id).schedule(options, task)`):
+ * tasks start one at a time, at least `minTimeMs` apart.
+ */
+type ThrottleGroup = NonNullable<Exclude<ThrottlingOptions, { enabled: false }>["write"]>;
+
+function spacedGroup(minTimeMs: number): ThrottleGroup {
+  let next = Promise.resolve();
+  const limiter = {
+    schedule<T>(_options: unknown, task: () => Promise<T>): Promise<T> {
+      const turn = next.then(() => task());
+      next = turn.then(
+        () => sleep(minTimeMs),
+        () => sleep(minTimeMs),
+      );
+      return turn;
+    },
+  };
+  // Only key() and schedule() are ever called on a group (plugin-throttling's wrap-request.js).
+  return { key: () => limiter } as unknown as ThrottleGroup;
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
 export function statusOf(error: unknown): number | undefined {

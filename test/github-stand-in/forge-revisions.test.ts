@@ -20,8 +20,8 @@ beforeEach(async () => {
     permissions: { alice: "write", mallory: "read" },
   });
   await github.addIssue(OWNER, REPO, { number: 7, title: "Pad strings", body: "Add pad().", labels: ["codegen"], user: "alice" });
-  // Without Octokit's write pacing (1 s per write, 3 s per comment): the stand-in has no abuse limits to respect.
-  forge = createOctokitForge(createGitHubOctokit({ baseUrl: github.apiUrl, token: "ghs_writer", throttle: false }), OWNER, REPO);
+  // Octokit's write pacing shrunk (1 s per write, 3 s per comment in production): the stand-in has no abuse limits.
+  forge = createOctokitForge(createGitHubOctokit({ baseUrl: github.apiUrl, token: "ghs_writer", pacing: { retryUnitMs: 5, writeIntervalMs: 0 } }), OWNER, REPO);
 });
 
 afterEach(async () => {

@@ -7,7 +7,7 @@ import { createOpenApiValidator, type OpenApiValidator } from "./openapi-validat
 import { handleApiRequest, type RecordedRequest, type Violation } from "./github/api-endpoint.js";
 import { parseAuthorization, parseBasic, redactAuthorization, TokenRegistry, type AppSpec, type MintedToken, type TokenSpec } from "./github/auth.js";
 import { FaultInjector, type Fault, type FaultOptions } from "./github/faults.js";
-import { commitFiles, createBareRepo, readLog, readPath, resolveRef, serveGitHttp, type CommitInfo } from "./github/git-backend.js";
+import { commitFiles, createBareRepo, readLog, readPath, resolveRef, runGit, serveGitHttp, type CommitInfo } from "./github/git-backend.js";
 import { diffHunk } from "./github/git-refs.js";
 import { handleGraphqlRequest, type DraftMutation } from "./github/graphql-endpoint.js";
 import { errorBody, sendJson } from "./github/http-util.js";
@@ -112,7 +112,10 @@ export interface GitHubServer {
   /** Every inline comment of the PR (replies included), oldest first. */
   reviewComments(owner: string, repo: string, pullNumber: number): ReviewCommentState[];
   pullRequests(owner: string, repo: string): IssueState[];
-  /** `failNext("POST", "/repos/{owner}/{repo}/pulls", 502, { performFirst: true })`. */
+  /**
+   * `failNext("POST", "/repos/{owner}/{repo}/pulls", 502, { performFirst: true })`; git requests match their
+   * path, `failNext("POST", /\/git-receive-pack$/, 502)` (performFirst is API-only).
+   */
   failNext(method: string, pathPattern: string | RegExp, status: number, options?: FaultOptions | number): void;
   pendingFaults(): Fault[];
   /** `http://127.0.0.1:P/owner/repo.git`, with `x-access-token:<token>@` when a token is given. */
@@ -122,6 +125,8 @@ export interface GitHubServer {
   readFile(owner: string, repo: string, ref: string, filePath: string): Promise<string | undefined>;
   /** Commits files onto a branch of the bare repository (a push by someone else). */
   commitFiles(owner: string, repo: string, branch: string, files: Record<string, string>, message?: string): Promise<string>;
+  /** A person renames a branch in the UI: the default branch and open PRs' bases follow, as on GitHub. */
+  renameBranch(owner: string, repo: string, from: string, to: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -202,6 +207,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     if (basic && !identity) return refuse(401, "Invalid username or token. Password authentication is not supported for Git operations.");
     if (!identity && (push || repo.private)) return refuse(401, "Authentication required");
     if (push && identity?.kind === "token" && identity.readOnly) return refuse(403, `Permission to ${repo.owner}/${repo.name}.git denied to ${identity.login}.`);
+    // Faults match the git path (`/owner/repo.git/git-receive-pack`); git sees only the status, as behind a proxy.
+    const fault = faults.take(request.method ?? "GET", url.pathname);
+    if (fault) return refuse(fault.status, typeof fault.body === "string" ? fault.body : `injected ${fault.status}`);
     const remoteUser = identity?.kind === "token" ? identity.login : undefined;
     const result = await serveGitHttp(request, response, {
       projectRoot: gitRoot,
@@ -359,6 +367,19 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     commitFiles: (owner, name, branch, files, message = "Update files") => {
       const repo = repoOrThrow(owner, name);
       return commitFiles(gitDirOf(repo), { branch, files, message, from: repo.defaultBranch });
+    },
+    async renameBranch(owner, name, from, to) {
+      const repo = repoOrThrow(owner, name);
+      const gitDir = gitDirOf(repo);
+      await runGit(gitDir, ["branch", "-m", from, to]);
+      if (repo.defaultBranch === from) {
+        repo.defaultBranch = to;
+        await runGit(gitDir, ["symbolic-ref", "HEAD", `refs/heads/${to}`]);
+      }
+      for (const issue of repo.issues.values()) {
+        if (issue.pullRequest?.baseRef === from && issue.state === "open") issue.pullRequest.baseRef = to;
+        if (issue.pullRequest?.headRef === from) issue.pullRequest.headRef = to;
+      }
     },
     async close() {
       server.closeAllConnections();

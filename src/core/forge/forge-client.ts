@@ -104,7 +104,8 @@ export interface ForgeClient {
   getDefaultBranch(): Promise<string>;
   findOpenPullRequest(head: string): Promise<PullRequestInfo | null>;
   createPullRequest(pr: { title: string; body: string; head: string; base: string; draft: boolean }): Promise<PullRequestInfo>;
-  updatePullRequest(pr: number, fields: { title: string; body: string }): Promise<PullRequestInfo>;
+  /** Edits the fields given; `state: "open"` reopens a PR a person closed. */
+  updatePullRequest(pr: number, fields: { title?: string; body?: string; state?: "open" }): Promise<PullRequestInfo>;
   addLabels(issue: number, labels: string[]): Promise<void>;
   /** Open issues (and pull requests: check `isPullRequest`) carrying `label`, all pages. */
   listOpenIssuesWithLabel(label: string): Promise<IssueInfo[]>;
