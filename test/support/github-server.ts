@@ -15,8 +15,8 @@ import { Representations } from "./github/representations.js";
 import { createRoutes } from "./github/rest-routes.js";
 import { ReviewRepresentations } from "./github/review-representations.js";
 import { Reviews, type ReviewInput } from "./github/review-state.js";
+import { reviewSubmittedWebhook } from "./github/review-webhooks.js";
 import { GitHubState, type CommentState, type IssueState, type Permission, type RepoState, type ReviewCommentState, type ReviewState, type UserState } from "./github/state.js";
-import { pullRequestReviewSubmittedPayload } from "./webhook-payloads.js";
 import type { PullRequestReviewSubmittedEvent } from "@octokit/webhooks-types";
 
 export type { RecordedRequest, Violation } from "./github/api-endpoint.js";
@@ -241,45 +241,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     if (!repo) throw new Error(`GitHub stand-in: no repository ${owner}/${name} (addRepo first)`);
     return repo;
   };
-  /** The pull_request_review (submitted) webhook for a stored review, with the PR as it is now. */
-  const reviewPayload = (repo: RepoState, review: ReviewState): PullRequestReviewSubmittedEvent => {
-    const issue = repo.issues.get(review.pullNumber);
-    const pull = issue?.pullRequest;
-    if (!issue || !pull) throw new Error(`GitHub stand-in: review ${review.id} is not on a pull request`);
-    return pullRequestReviewSubmittedPayload({
-      owner: repo.owner,
-      repo: repo.name,
-      sender: review.user,
-      senderType: state.user(review.user).type,
-      installationId: repo.installationId,
-      defaultBranch: repo.defaultBranch,
-      apiUrl: links.api,
-      serverUrl: links.web,
-      pullRequest: {
-        number: issue.number,
-        title: issue.title,
-        body: issue.body,
-        head: { ref: pull.headRef, sha: pull.headSha },
-        base: { ref: pull.baseRef, sha: pull.baseSha },
-        draft: pull.draft,
-        labels: issue.labels,
-        user: issue.user,
-        id: pull.id,
-        nodeId: pull.nodeId,
-        requestedReviewers: pull.requestedReviewers,
-        state: issue.state,
-      },
-      review: {
-        id: review.id,
-        nodeId: review.nodeId,
-        state: review.state.toLowerCase() as "approved" | "changes_requested" | "commented",
-        body: review.body || null,
-        user: review.user,
-        commitId: review.commitId,
-        submittedAt: review.submittedAt ?? undefined,
-      },
-    });
-  };
+  const reviewPayload = (repo: RepoState, review: ReviewState) => reviewSubmittedWebhook(state, links, repo, review);
   const issueOrThrow = (owner: string, name: string, number: number): IssueState => {
     const issue = repoOrThrow(owner, name).issues.get(number);
     if (!issue) throw new Error(`GitHub stand-in: no issue ${owner}/${name}#${number}`);
