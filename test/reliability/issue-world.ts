@@ -4,6 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { runIssue, type IssueRunOutcome } from "../../src/core/issue/run-issue.js";
+import { runWorkItem, type WorkRunOutcome } from "../../src/core/issue/run-work-item.js";
+import type { ConnectModel } from "../../src/core/model/model-client.js";
+import type { WorkItem } from "../../src/core/work/work-item.js";
 import { createOpenAIModelClient } from "../../src/core/model/openai-model-client.js";
 import { cloneRepository, type RemoteAccess } from "../../src/core/workspace/git-remote.js";
 import { SAMPLE_FILES, SAMPLE_TASK } from "../../src/demo/sample-repo.js";
@@ -32,6 +35,8 @@ export interface IssueWorld {
   logs: string[];
   /** A fresh clone and one runIssue on issue `issue` (default 1) by `sender` (default alice). */
   run(options?: { issue?: number; sender?: string; signal?: AbortSignal; staleAfterMs?: number }): Promise<IssueRunOutcome>;
+  /** A fresh clone and one runWorkItem, as the Action runs it (holder "workflow run …"). */
+  runItem(item: WorkItem, options?: { signal?: AbortSignal; holder?: string }): Promise<WorkRunOutcome>;
   close(): Promise<void>;
 }
 
@@ -46,6 +51,21 @@ export async function startIssueWorld(options: { files?: Record<string, string>;
   const log = { info: (m: string) => logs.push(`info: ${m}`), warn: (m: string) => logs.push(`warn: ${m}`) };
   const remote: RemoteAccess = { url: `${github.serverUrl}/${OWNER}/${REPO}.git`, token: TOKEN };
   let runs = 0;
+  const deps = async (signal?: AbortSignal) => {
+    const repoDir = path.join(temp, `clone-${++runs}`);
+    await cloneRepository(remote, repoDir);
+    const octokit = createGitHubOctokit({ baseUrl: github.apiUrl, token: TOKEN, log, maxRateLimitWaitSeconds: 5, pacing: { retryUnitMs: 5, writeIntervalMs: 0 } });
+    return {
+      forge: createOctokitForge(octokit, OWNER, REPO),
+      repoDir,
+      remote,
+      secrets: [TOKEN, API_KEY],
+      log,
+      connect: ((budget) =>
+        createOpenAIModelClient({ baseURL: model.baseURL, apiKey: API_KEY, timeoutMs: 10_000, maxRetries: 1, backoff: { baseMs: 5, maxMs: 20 }, deadline: () => budget.deadline() })) as ConnectModel,
+      ...(signal ? { signal } : {}),
+    };
+  };
   return {
     github,
     model,
@@ -69,6 +89,9 @@ export async function startIssueWorld(options: { files?: Record<string, string>;
           ...(runOptions.staleAfterMs !== undefined ? { staleAfterMs: runOptions.staleAfterMs } : {}),
         },
       );
+    },
+    async runItem(item, options = {}) {
+      return runWorkItem({ item, holder: { run: options.holder ?? "workflow run https://example.invalid/runs/1", owner: "action" }, runUrl: "https://example.invalid/runs/1" }, await deps(options.signal));
     },
     async close() {
       await model.close();
@@ -123,6 +146,19 @@ export function scriptHelperStory(model: ScriptedModel, base: string, name: stri
   on("reviewer", { verdict: "approve", comments: [] });
   on("documenter", { summary: "Nothing to document", files: [] });
   on("summarizer", { title: `Add ${name}(text)`, body: `Adds \`${name}\`.` });
+}
+
+/**
+ * The same green story as a revision of the bot's branch: the debugger adds `name(text)` and asks for tests,
+ * the tester writes a passing one, the reviewer approves, the summarizer rewrites the PR text.
+ */
+export function scriptRevisionStory(model: ScriptedModel, base: string, name: string): void {
+  const strings = `${base.replace(/\n+$/, "")}\n\nexport function ${name}(text) {\n  return text.toUpperCase() + "!";\n}\n`;
+  const test = `import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { ${name} } from "../src/strings.js";\n\ntest("${name}", () => {\n  assert.equal(${name}("hi"), "HI!");\n});\n`;
+  model.on("debugger", toolAnswer("debugger", { summary: `Add ${name}(text)`, files: [{ path: "src/strings.js", content: strings }], tests_needed: true, responses: [{ item: 1, reply: `Added ${name}.` }] }));
+  model.on("tester", toolAnswer("tester", { summary: `Test ${name}`, files: [{ path: `test/${name}.test.js`, content: test }] }));
+  model.on("reviewer", toolAnswer("reviewer", { verdict: "approve", comments: [] }));
+  model.on("summarizer", toolAnswer("summarizer", { title: `Add ${name}(text)`, body: `Adds \`${name}\`.` }));
 }
 
 /** src/strings.js as the next run will find it: on the bot's branch when it exists, else on main. */
