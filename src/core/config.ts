@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
@@ -76,19 +74,6 @@ export function parseConfig(raw: unknown, source = DEFAULT_CONFIG_PATH): CrewCon
 
 function throwConfig(message: string, file: string, key?: string): never {
   throw new ConfigError(message, { file, ...(key ? { key } : {}) });
-}
-
-/** Reads the config file from a repository checkout; a missing file means defaults. */
-export async function loadRepoConfig(repoDir: string, relativePath = DEFAULT_CONFIG_PATH): Promise<CrewConfig> {
-  const file = path.join(repoDir, relativePath);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return defaultConfig();
-    throw new ConfigError(`${relativePath}: cannot read: ${(error as Error).message}`, { file: relativePath });
-  }
-  return parseConfigText(text, relativePath);
 }
 
 /**

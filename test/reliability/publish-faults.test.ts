@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { STATS_MARKER } from "../../src/core/issue/publish.js";
+import { STATS_MARKER } from "../../src/core/issue/stats-comment.js";
 import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
 import { BRANCH, currentStrings, everythingPublished, expectNoSecretsIn, OWNER, REPO, scriptHelperStory, startIssueWorld, type IssueWorld } from "./issue-world.js";
 

@@ -207,7 +207,7 @@ export class Representations {
       updated_at: comment.updatedAt,
       author_association: this.association(repo, comment.user),
       performed_via_github_app: null,
-      reactions: this.reactionRollup(`${this.repoApi(repo)}/issues/comments/${comment.id}/reactions`, []),
+      reactions: this.reactionRollup(`${this.repoApi(repo)}/issues/comments/${comment.id}/reactions`, comment.reactions),
     };
   }
 
@@ -253,7 +253,7 @@ export class Representations {
       merge_commit_sha: null,
       assignee: null,
       assignees: [],
-      requested_reviewers: [],
+      requested_reviewers: pull.requestedReviewers.map((login) => this.user(login)),
       requested_teams: [],
       head: side(pull.headRef, pull.headSha),
       base: side(pull.baseRef, pull.baseSha),
@@ -282,7 +282,7 @@ export class Representations {
       mergeable_state: "unknown",
       merged_by: null,
       comments: this.state.commentsOf(repo, issue.number).length,
-      review_comments: 0,
+      review_comments: [...repo.reviewComments.values()].filter((comment) => comment.pullNumber === issue.number).length,
       maintainer_can_modify: pull.maintainerCanModify,
       commits: 1,
       additions: 0,
@@ -352,13 +352,13 @@ export class Representations {
     };
   }
 
-  private reactionRollup(url: string, reactions: ReactionState[]): Json {
+  reactionRollup(url: string, reactions: ReactionState[]): Json {
     const count = (content: string) => reactions.filter((reaction) => reaction.content === content).length;
     const names = ["+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket"];
     return { url, total_count: reactions.length, ...Object.fromEntries(names.map((name) => [name, count(name)])) };
   }
 
-  private association(repo: RepoState, login: string): string {
+  association(repo: RepoState, login: string): string {
     if (login.toLowerCase() === repo.owner.toLowerCase()) return "OWNER";
     const permission = repo.permissions.get(login.toLowerCase());
     return permission && permission !== "none" ? "COLLABORATOR" : "NONE";
@@ -368,11 +368,11 @@ export class Representations {
     return { api: this.repoApi(repo), web: this.repoWeb(repo), raw: `${this.links.web}/raw/${repo.owner}/${repo.name}` };
   }
 
-  private repoApi(repo: RepoState): string {
+  repoApi(repo: RepoState): string {
     return `${this.links.api}/repos/${repo.owner}/${repo.name}`;
   }
 
-  private repoWeb(repo: RepoState): string {
+  repoWeb(repo: RepoState): string {
     return `${this.links.web}/${repo.owner}/${repo.name}`;
   }
 }
