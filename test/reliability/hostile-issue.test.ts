@@ -6,7 +6,7 @@ import type { Task } from "../../src/core/task.js";
 import { SAMPLE_FILES } from "../../src/demo/sample-repo.js";
 import { promptText } from "../crew/crew-fixture.js";
 import { toolAnswer } from "../support/scripted-model.js";
-import { API_KEY, BRANCH, everythingPublished, expectNoSecretsIn, OWNER, REPO, startIssueWorld, TOKEN, type IssueWorld } from "./issue-world.js";
+import { API_KEY, BRANCH, everythingPublished, expectNoSecretsIn, type IssueWorld, OWNER, REPO, RUN_TIMEOUT, startIssueWorld, TOKEN } from "./issue-world.js";
 
 /**
  * Hostile issue text: huge, malformed, and written to steer the model. The intake must keep the prompt
@@ -71,7 +71,7 @@ describe("hostile issue text at intake", () => {
   });
 });
 
-describe("a hostile issue through a whole run, with a model that obeys it", () => {
+describe("a hostile issue through a whole run, with a model that obeys it", RUN_TIMEOUT, () => {
   let world: IssueWorld;
   let evil: { url: string; requests: IncomingMessage[]; close(): Promise<void> } | undefined;
   afterEach(async () => {

@@ -8,7 +8,7 @@ import { SAMPLE_FILES } from "../../src/demo/sample-repo.js";
 import { runAgainst, sampleRepo, TEST_KEY } from "../crew/crew-fixture.js";
 import { startScriptedModel, toolAnswer, type ScriptedModel } from "../support/scripted-model.js";
 import { git } from "../support/temp-repo.js";
-import { listTree } from "./issue-world.js";
+import { listTree, RUN_TIMEOUT } from "./issue-world.js";
 
 /**
  * Hostile model output, run for real by the crew on a real repository: paths that leave the worktree,
@@ -84,7 +84,7 @@ function scriptHostileStory(model: ScriptedModel, observed: string): void {
   model.on("summarizer", toolAnswer("summarizer", { title: "Add shout(text)", body: "Adds `shout`." }));
 }
 
-describe("hostile model output", () => {
+describe("hostile model output", RUN_TIMEOUT, () => {
   it("refuses every path outside the rules, caps each change at 50 files, commits none of the test's litter, and leaks no secret", async () => {
     const model = await startScriptedModel();
     // The forked daemon keeps `node --test`'s output pipe open, so the test command only ends at its timeout.
