@@ -6,8 +6,9 @@ import { call, readAllPages, statusOf, type GitHubOctokit } from "./octokit-clie
 type IssueCalls = Pick<ForgeClient, "getIssue" | "listIssueComments" | "getPermission" | "addReaction" | "addCommentReaction" | "createComment" | "updateComment" | "addLabels">;
 type CommentData = RestEndpointMethodTypes["issues"]["listComments"]["response"]["data"][number];
 
-/** Posts of one comment, each after looking whether the previous one landed despite its 5xx. */
+/** Attempts at posting one comment when GitHub answers 5xx (each after checking it was not stored). */
 const COMMENT_ATTEMPTS = 3;
+
 const ROLES: readonly string[] = ["admin", "maintain", "write", "triage", "read"];
 
 function comment(data: CommentData): IssueComment {
@@ -24,6 +25,10 @@ function comment(data: CommentData): IssueComment {
 /** Issues (and pull requests, which are issues too): comments, reactions, labels, who may write. */
 export function issueCalls(octokit: GitHubOctokit, owner: string, repo: string): IssueCalls {
   const rest = octokit.rest;
+  const listIssueComments = async (issue: number): Promise<IssueComment[]> => {
+    const all = await readAllPages(`list comments of #${issue}`, (page) => rest.issues.listComments({ owner, repo, issue_number: issue, ...page }));
+    return all.map(comment);
+  };
   return {
     async getIssue(issue) {
       const { data } = await call(`GET issue #${issue}`, () => rest.issues.get({ owner, repo, issue_number: issue }));
@@ -39,10 +44,7 @@ export function issueCalls(octokit: GitHubOctokit, owner: string, repo: string):
         htmlUrl: data.html_url,
       };
     },
-    async listIssueComments(issue) {
-      const all = await readAllPages(`list comments of #${issue}`, (page) => rest.issues.listComments({ owner, repo, issue_number: issue, ...page }));
-      return all.map(comment);
-    },
+    listIssueComments,
     async getPermission(user) {
       try {
         const { data } = await rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: user });
@@ -70,7 +72,7 @@ export function issueCalls(octokit: GitHubOctokit, owner: string, repo: string):
         } catch (error) {
           const status = statusOf(error);
           if (status === undefined || status < 500 || attempt >= COMMENT_ATTEMPTS) throw new ForgeError(`comment on #${issue}`, errorMessage(error), status, { cause: error });
-          const stored = (await this.listIssueComments(issue)).filter((c) => c.body === body).pop();
+          const stored = (await listIssueComments(issue)).filter((c) => c.body === body).pop();
           if (stored) return stored.id;
         }
       }

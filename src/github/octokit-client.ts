@@ -52,12 +52,12 @@ export function createGitHubOctokit(options: OctokitOptions): GitHubOctokit {
   });
 }
 
-type ThrottleGroup = NonNullable<Exclude<ThrottlingOptions, { enabled: false }>["write"]>;
-
 /**
  * The slice of a Bottleneck group the throttling plugin uses (`group.key(id).schedule(options, task)`):
  * tasks start one at a time, at least `minTimeMs` apart.
  */
+type ThrottleGroup = NonNullable<Exclude<ThrottlingOptions, { enabled: false }>["write"]>;
+
 function spacedGroup(minTimeMs: number): ThrottleGroup {
   let next = Promise.resolve();
   const limiter = {

@@ -127,6 +127,19 @@ export function scriptHelperStory(model: ScriptedModel, base: string, name: stri
   on("summarizer", { title: `Add ${name}(text)`, body: `Adds \`${name}\`.` });
 }
 
+/**
+ * The same green story as a revision of the bot's branch: the debugger adds `name(text)` and asks for tests,
+ * the tester writes a passing one, the reviewer approves, the summarizer rewrites the PR text.
+ */
+export function scriptRevisionStory(model: ScriptedModel, base: string, name: string): void {
+  const strings = `${base.replace(/\n+$/, "")}\n\nexport function ${name}(text) {\n  return text.toUpperCase() + "!";\n}\n`;
+  const test = `import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { ${name} } from "../src/strings.js";\n\ntest("${name}", () => {\n  assert.equal(${name}("hi"), "HI!");\n});\n`;
+  model.on("debugger", toolAnswer("debugger", { summary: `Add ${name}(text)`, files: [{ path: "src/strings.js", content: strings }], tests_needed: true, responses: [{ item: 1, reply: `Added ${name}.` }] }));
+  model.on("tester", toolAnswer("tester", { summary: `Test ${name}`, files: [{ path: `test/${name}.test.js`, content: test }] }));
+  model.on("reviewer", toolAnswer("reviewer", { verdict: "approve", comments: [] }));
+  model.on("summarizer", toolAnswer("summarizer", { title: `Add ${name}(text)`, body: `Adds \`${name}\`.` }));
+}
+
 /** src/strings.js as the next run will find it: on the bot's branch when it exists, else on main. */
 export async function currentStrings(world: IssueWorld): Promise<string> {
   return (await world.github.readFile(OWNER, REPO, BRANCH, "src/strings.js")) ?? (await world.github.readFile(OWNER, REPO, "main", "src/strings.js"))!;

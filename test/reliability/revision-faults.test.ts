@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
-import { toolAnswer } from "../support/scripted-model.js";
-import { BRANCH, currentStrings, type IssueWorld, OWNER, pushAsPerson, REPO, RUN_TIMEOUT, scriptHelperStory, startIssueWorld } from "./issue-world.js";
+import { BRANCH, currentStrings, OWNER, pushAsPerson, REPO, RUN_TIMEOUT, scriptHelperStory, scriptRevisionStory, startIssueWorld, type IssueWorld } from "./issue-world.js";
 
 /**
  * Cases whose right outcome depends on how a second run on the same issue behaves (issue 8's revisions):
@@ -76,19 +75,14 @@ describe("a second run after a person acted on the first one's PR, or after a ki
     const head = await pushEarlierRun(world);
     const stale = world.github.addComment(OWNER, REPO, 1, { body: statusComment("running", Date.now() - 20 * MINUTE), user: BOT });
     stale.createdAt = stale.updatedAt = new Date(Date.now() - 20 * MINUTE).toISOString().replace(/\.\d{3}Z$/, "Z");
-    // The branch exists, so the restart revises it: the debugger (as reviser) adds the rest of the change.
-    const strings = `${(await currentStrings(world)).replace(/\n+$/, "")}\n\nexport function shout(text) {\n  return String(text).toUpperCase() + "!";\n}\n`;
-    world.model.on("debugger", toolAnswer("debugger", { summary: "Finish the change: add shout", files: [{ path: "src/strings.js", content: strings }], responses: [], tests_needed: false, docs_needed: false }));
-    world.model.on("reviewer", toolAnswer("reviewer", { verdict: "approve", comments: [] }));
-    world.model.on("tester", toolAnswer("tester", { summary: "No new tests", files: [] }));
-    world.model.on("documenter", toolAnswer("documenter", { summary: "Nothing to document", files: [] }));
-    world.model.on("summarizer", toolAnswer("summarizer", { title: "Add shout(text)", body: "Adds `shout`." }));
+    scriptRevisionStory(world.model, await currentStrings(world), "shout");
 
     const outcome = await world.run();
 
     // A killed run never comes back to finish; "another run is in progress" would be untrue, and a relabel
-    // would be dropped for the staleness window (an hour).
+    // would be dropped for the staleness window (an hour). The branch exists, so the restart revises it.
     expect(outcome.result, outcome.message).toBe("ready");
+    expect(outcome.mode).toBe("revision");
     const prs = world.github.pullRequests(OWNER, REPO);
     expect(prs).toHaveLength(1);
     expect((await world.github.gitLog(OWNER, REPO, BRANCH)).map((c) => c.sha)).toContain(head);

@@ -136,13 +136,15 @@ async function startingPoint(ctx: WorkContext, deps: WorkRunDeps): Promise<Start
   const [branchRef, defaultRef] = await Promise.all([fetchBranch(deps.repoDir, deps.remote, branch), fetchBranch(deps.repoDir, deps.remote, defaultBranch)]);
   if (!defaultRef) throw new ForgeError("fetch default branch", `the repository has no default branch (${defaultBranch}) to start from`);
   const prs = ctx.pr ? [ctx.pr] : await forge.listPullRequestsForBranch(branch, "all");
-  const open = prs.find((p) => p.state === "open");
-  const latest = open ?? prs[0];
-  if (latest?.merged) return { skip: `the pull request for #${n} (#${latest.number}) was merged; open a new issue for further changes` };
+  const latest = prs.find((p) => p.state === "open") ?? prs[0];
+  if (ctx.item.kind === "revision" && latest?.merged) return { skip: `#${latest.number} is merged; open a new issue (or add the label again on #${n}) for further changes` };
+  // A merged PR is finished work: the next run starts over from the default branch (which holds it) and
+  // opens a new PR. A PR a person closed unmerged is still the issue's one PR, reopened when the run pushes.
+  const merged = latest?.merged === true;
   const git = await Git.open(deps.repoDir);
   return {
-    mode: branchRef ? "revision" : "new",
-    pr: latest && branchRef ? latest : undefined,
+    mode: branchRef && !merged ? "revision" : "new",
+    pr: merged ? undefined : latest,
     defaultHead: await git.revParse(defaultRef),
     branchHead: branchRef ? await git.revParse(branchRef) : null,
   };
@@ -196,15 +198,6 @@ async function syncDraftState(forge: ForgeClient, number: number, report: RunRep
   return undefined;
 }
 
-/** Write access per login, looked up once per run. */
-function permissionCache(forge: ForgeClient): (login: string) => Promise<boolean> {
-  const seen = new Map<string, Promise<Permission>>();
-  return async (login) => {
-    if (!seen.has(login)) seen.set(login, forge.getPermission(login).catch(() => "none" as const));
-    return hasWriteAccess(await seen.get(login)!);
-  };
-}
-
 async function issueStillExists(forge: ForgeClient, issue: number): Promise<boolean> {
   try {
     await forge.getIssue(issue);
@@ -213,4 +206,13 @@ async function issueStillExists(forge: ForgeClient, issue: number): Promise<bool
     if (error instanceof ForgeError && (error.status === 404 || error.status === 410)) return false;
     throw error;
   }
+}
+
+/** Write access per login, looked up once per run. */
+function permissionCache(forge: ForgeClient): (login: string) => Promise<boolean> {
+  const seen = new Map<string, Promise<Permission>>();
+  return async (login) => {
+    if (!seen.has(login)) seen.set(login, forge.getPermission(login).catch(() => "none" as const));
+    return hasWriteAccess(await seen.get(login)!);
+  };
 }

@@ -189,7 +189,7 @@ export class Representations {
       const pullApi = `${this.repoApi(repo)}/pulls/${issue.number}`;
       const web = `${this.repoWeb(repo)}/pull/${issue.number}`;
       json.draft = issue.pullRequest.draft;
-      json.pull_request = { url: pullApi, html_url: web, diff_url: `${web}.diff`, patch_url: `${web}.patch`, merged_at: null };
+      json.pull_request = { url: pullApi, html_url: web, diff_url: `${web}.diff`, patch_url: `${web}.patch`, merged_at: issue.pullRequest.merged ? (issue.closedAt ?? issue.updatedAt) : null };
     }
     return json;
   }
@@ -249,7 +249,8 @@ export class Representations {
       created_at: issue.createdAt,
       updated_at: issue.updatedAt,
       closed_at: issue.closedAt,
-      merged_at: null,
+      // GitHub sets merged_at when it merges; a merged PR is closed at that moment.
+      merged_at: pull.merged ? (issue.closedAt ?? issue.updatedAt) : null,
       merge_commit_sha: null,
       assignee: null,
       assignees: [],
