@@ -6,7 +6,7 @@ import { readConfigAt } from "../../src/core/crew/run-in-repository.js";
 import { ConfigError } from "../../src/core/errors.js";
 import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
 import { createTempRepo, git } from "../support/temp-repo.js";
-import { everythingPublished, expectNoSecretsIn, OWNER, REPO, startIssueWorld, type IssueWorld } from "./issue-world.js";
+import { everythingPublished, expectNoSecretsIn, type IssueWorld, OWNER, REPO, RUN_TIMEOUT, startIssueWorld } from "./issue-world.js";
 
 /**
  * Hostile `.github/codegen-crew.yml` files, read the way a run reads them (committed, at the base commit).
@@ -97,7 +97,7 @@ describe("hostile config files", () => {
   });
 });
 
-describe("a hostile config in a whole issue run", () => {
+describe("a hostile config in a whole issue run", RUN_TIMEOUT, () => {
   let world: IssueWorld;
   afterEach(async () => world?.close());
 

@@ -22,6 +22,8 @@ export const REPO = "text-tools";
 export const TOKEN = "ghs_reliabilitytoken0123456789abcdef";
 export const API_KEY = "sk-reliability-key-0123456789abcdef";
 export const BRANCH = "codegen-crew/issue-1";
+/** Whole runs spawn git and node many times; on a loaded 2-core machine one can take a minute. */
+export const RUN_TIMEOUT = { timeout: 180_000 };
 
 /**
  * An issue run in-process, the way the Action and the app call it: runIssue with the Octokit forge against

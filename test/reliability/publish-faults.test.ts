@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STATS_MARKER } from "../../src/core/issue/stats-comment.js";
 import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
-import { BRANCH, currentStrings, everythingPublished, expectNoSecretsIn, OWNER, REPO, scriptHelperStory, startIssueWorld, type IssueWorld } from "./issue-world.js";
+import { BRANCH, currentStrings, everythingPublished, expectNoSecretsIn, type IssueWorld, OWNER, REPO, RUN_TIMEOUT, scriptHelperStory, startIssueWorld } from "./issue-world.js";
 
 /**
  * Faults on the publish path, through runIssue and the Octokit forge against the GitHub stand-in. Every case
@@ -13,11 +13,12 @@ afterEach(async () => world?.close());
 const statusComments = (w: IssueWorld) => w.github.comments(OWNER, REPO, 1).filter((c) => c.body.includes(STATUS_MARKER));
 const SECONDARY_LIMIT = { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", documentation_url: "https://docs.github.com/rest" };
 
-describe("faults on the publish path", () => {
-  it("a 502 on every kind of write (some after GitHub performed it) and a secondary rate limit: one PR, one status and one stats comment", async () => {
+describe("faults on the publish path", RUN_TIMEOUT, () => {
+  it("a 502 on every kind of write (the run lock and comments after GitHub performed them) and a secondary rate limit: one PR, one status and one stats comment", async () => {
     world = await startIssueWorld();
     scriptHelperStory(world.model, await currentStrings(world), "shout");
     const gh = world.github;
+    gh.failNext("POST", "/repos/{owner}/{repo}/git/refs", 502, { performFirst: true }); // the run lock
     gh.failNext("POST", "/repos/{owner}/{repo}/issues/{issue_number}/reactions", 502);
     gh.failNext("POST", "/repos/{owner}/{repo}/issues/1/comments", 502, { performFirst: true }); // the status comment
     gh.failNext("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}", 502, { performFirst: true });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
-import { BRANCH, currentStrings, OWNER, pushAsPerson, REPO, scriptHelperStory, scriptRevisionStory, startIssueWorld, type IssueWorld } from "./issue-world.js";
+import { BRANCH, currentStrings, OWNER, pushAsPerson, REPO, RUN_TIMEOUT, scriptHelperStory, scriptRevisionStory, startIssueWorld, type IssueWorld } from "./issue-world.js";
 
 /**
  * Cases whose right outcome depends on how a second run on the same issue behaves (issue 8's revisions):
@@ -26,7 +26,7 @@ async function pushEarlierRun(w: IssueWorld): Promise<string> {
   return w.github.commitFiles(OWNER, REPO, BRANCH, { "src/strings.js": `${base.replace(/\n+$/, "")}\n\nexport const VERSION = "1";\n` }, "developer: add VERSION");
 }
 
-describe("a second run after a person acted on the first one's PR, or after a killed run", () => {
+describe("a second run after a person acted on the first one's PR, or after a killed run", RUN_TIMEOUT, () => {
   it("the PR closed by a person: the relabelled run does not open a second PR for the issue", async () => {
     world = await startIssueWorld();
     await pushEarlierRun(world);

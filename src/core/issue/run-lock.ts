@@ -43,6 +43,8 @@ export async function acquireRunLock(forge: ForgeClient, issue: number, holder: 
     if (await forge.createRef(ref, tag.sha)) {
       return { acquired: true, release: () => releaseLock(forge, ref, tag.sha, options.log) };
     }
+    // A 5xx can come after GitHub made the ref; the retry then gets 422 for our own ref, which is ours to hold.
+    if ((await forge.getRef(ref))?.sha === tag.sha) return { acquired: true, release: () => releaseLock(forge, ref, tag.sha, options.log) };
     const current = await readHolder(forge, ref);
     if (current === null) continue; // released between our create and our read: try once more
     const expired = current.holder === undefined || current.holder.expiresAt <= options.now();
