@@ -1,5 +1,5 @@
 import examples from "@octokit/webhooks-examples" with { type: "json" };
-import type { IssueCommentCreatedEvent, IssuesLabeledEvent, IssuesUnlabeledEvent, WorkflowDispatchEvent } from "@octokit/webhooks-types";
+import type { IssueCommentCreatedEvent, IssuesLabeledEvent, IssuesUnlabeledEvent, PullRequestReviewSubmittedEvent, WorkflowDispatchEvent } from "@octokit/webhooks-types";
 
 /**
  * Webhook event payloads for end-to-end tests, each starting from GitHub's real example payload
@@ -108,6 +108,55 @@ export function workflowDispatchPayload(input: RepoTarget & { ref?: string; inpu
   payload.inputs = (input.inputs ?? {}) as WorkflowDispatchEvent["inputs"];
   payload.workflow = input.workflow ?? payload.workflow;
   payload.sender = userLike(payload.sender, input.sender);
+  withInstallation(payload, input.installationId);
+  return rewriteHosts(payload, input);
+}
+
+/**
+ * A submitted review on a pull request. `reviewer` wrote the review (a `[bot]` login makes it a Bot account);
+ * `sender` defaults to the reviewer, as GitHub sends it.
+ */
+export function pullRequestReviewSubmittedPayload(
+  input: Omit<RepoTarget, "sender"> & {
+    sender?: string;
+    pullRequest: { number: number; headRef: string; title?: string; labels?: string[]; state?: "open" | "closed"; user?: string };
+    review: { id?: number; state: "approved" | "changes_requested" | "commented"; body?: string | null; reviewer: string };
+  },
+): PullRequestReviewSubmittedEvent {
+  const payload = example<PullRequestReviewSubmittedEvent>("pull_request_review", "submitted");
+  const from = payload.repository.full_name;
+  const target = { ...input, sender: input.sender ?? input.review.reviewer };
+  const { number } = input.pullRequest;
+  const id = input.review.id ?? stableId(`review:${input.owner}/${input.repo}#${number}:${input.review.reviewer}:${input.review.body ?? ""}`);
+  const html = `https://github.com/${input.owner}/${input.repo}/pull/${number}`;
+  const api = `https://api.github.com/repos/${input.owner}/${input.repo}/pulls/${number}`;
+  payload.repository = retargetRepository(payload.repository, from, target);
+  const pull = retarget(payload.pull_request, from, `${input.owner}/${input.repo}`);
+  const labelTemplate = { id: 1, node_id: "", url: "", name: "", color: "ededed", default: false, description: null };
+  payload.pull_request = {
+    ...pull,
+    id: stableId(`pull:${input.owner}/${input.repo}#${number}`),
+    number,
+    title: input.pullRequest.title ?? `Pull request #${number}`,
+    state: input.pullRequest.state ?? "open",
+    user: userLike(pull.user, input.pullRequest.user ?? "codegen-crew[bot]"),
+    labels: (input.pullRequest.labels ?? []).map((name) => labelLike(labelTemplate, target, name)),
+    head: { ...pull.head, ref: input.pullRequest.headRef, label: `${input.owner}:${input.pullRequest.headRef}` },
+    url: api,
+    html_url: html,
+    issue_url: `https://api.github.com/repos/${input.owner}/${input.repo}/issues/${number}`,
+  };
+  payload.review = {
+    ...retarget(payload.review, from, `${input.owner}/${input.repo}`),
+    id,
+    node_id: `PRR_kwDO${Buffer.from(`review:${id}`).toString("base64url")}`,
+    user: userLike(payload.review.user, input.review.reviewer),
+    body: input.review.body ?? null,
+    state: input.review.state,
+    html_url: `${html}#pullrequestreview-${id}`,
+    pull_request_url: api,
+  };
+  payload.sender = userLike(payload.sender, target.sender);
   withInstallation(payload, input.installationId);
   return rewriteHosts(payload, input);
 }
