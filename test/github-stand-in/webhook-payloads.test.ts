@@ -1,6 +1,6 @@
 import examples from "@octokit/webhooks-examples" with { type: "json" };
 import { describe, expect, it } from "vitest";
-import { issueCommentCreatedPayload, issuesLabeledPayload, workflowDispatchPayload } from "../support/webhook-payloads.js";
+import { issueCommentCreatedPayload, issuesLabeledPayload, pullRequestReviewSubmittedPayload, workflowDispatchPayload } from "../support/webhook-payloads.js";
 
 const urls = { apiUrl: "http://127.0.0.1:5555/api/v3", serverUrl: "http://127.0.0.1:5555" };
 
@@ -64,5 +64,25 @@ describe("webhook payloads from GitHub's examples", () => {
     expect(payload).toMatchObject({ ref: "refs/heads/main", inputs: { issue: "12" }, repository: { full_name: "acme/widgets" }, sender: { login: "alice" }, installation: { id: 5 } });
     expect(payload.workflow).toMatch(/\.ya?ml$/);
     expect(strings(payload).filter((text) => /octo-org|octo-repo|api\.github\.com/.test(text))).toEqual([]);
+  });
+
+  it("pull_request_review.submitted carries the PR's head branch and labels, the review and its author", () => {
+    const payload = pullRequestReviewSubmittedPayload({
+      owner: "acme",
+      repo: "widgets",
+      pullRequest: { number: 9, headRef: "codegen-crew/issue-4", labels: ["codegen-crew"] },
+      review: { id: 31, state: "changes_requested", body: "Handle empty strings", reviewer: "alice" },
+      installationId: 5,
+      ...urls,
+    });
+    expect(Object.keys(payload).sort()).toEqual([...exampleKeys("pull_request_review", "submitted"), "installation"].sort());
+    expect(payload).toMatchObject({ action: "submitted", sender: { login: "alice", type: "User" }, installation: { id: 5 } });
+    expect(payload.review).toMatchObject({ id: 31, state: "changes_requested", body: "Handle empty strings", user: { login: "alice" }, html_url: "http://127.0.0.1:5555/acme/widgets/pull/9#pullrequestreview-31" });
+    expect(payload.pull_request).toMatchObject({ number: 9, state: "open", head: { ref: "codegen-crew/issue-4" }, user: { login: "codegen-crew[bot]", type: "Bot" } });
+    expect(payload.pull_request.labels.map((label) => label.name)).toEqual(["codegen-crew"]);
+    expect(strings(payload).filter((text) => /Codertocat|Hello-World|api\.github\.com|https:\/\/github\.com/.test(text))).toEqual([]);
+    const byBot = pullRequestReviewSubmittedPayload({ owner: "acme", repo: "widgets", pullRequest: { number: 9, headRef: "x" }, review: { state: "commented", reviewer: "lint[bot]" } });
+    expect(byBot.sender).toMatchObject({ login: "lint[bot]", type: "Bot" });
+    expect(byBot.review.body).toBeNull();
   });
 });

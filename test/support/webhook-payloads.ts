@@ -123,8 +123,10 @@ export function pullRequestReviewSubmittedPayload(
     review: { id?: number; state: "approved" | "changes_requested" | "commented"; body?: string | null; reviewer: string };
   },
 ): PullRequestReviewSubmittedEvent {
-  const payload = example<PullRequestReviewSubmittedEvent>("pull_request_review", "submitted");
-  const from = payload.repository.full_name;
+  const example_ = example<PullRequestReviewSubmittedEvent>("pull_request_review", "submitted");
+  const from = example_.repository.full_name;
+  // The example's owner is also its PR author and reviewer: every trace of it becomes the test's owner first.
+  const payload = retarget(retarget(retarget(example_, from, `${input.owner}/${input.repo}`), example_.repository.owner.login, input.owner), example_.repository.name, input.repo);
   const target = { ...input, sender: input.sender ?? input.review.reviewer };
   const { number } = input.pullRequest;
   const id = input.review.id ?? stableId(`review:${input.owner}/${input.repo}#${number}:${input.review.reviewer}:${input.review.body ?? ""}`);

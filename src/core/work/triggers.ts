@@ -74,6 +74,8 @@ export type TriggerDecision =
 /** Comments and reviews the bot wrote carry one of these hidden markers (status, stats, replies). */
 export const BOT_MARKER = "<!-- codegen-crew:";
 
+const LISTENS_TO = "it acts on issues labeled, workflow_dispatch, issue_comment created and pull_request_review submitted";
+
 export function decideTrigger(event: TriggerEvent, settings: TriggerSettings): TriggerDecision {
   switch (event.name) {
     case "issues":
@@ -86,7 +88,7 @@ export function decideTrigger(event: TriggerEvent, settings: TriggerSettings): T
     case "issue_comment":
       return decideComment(event, settings);
     case "other":
-      return ignore(`event "${event.event}${event.action ? `.${event.action}` : ""}" does not trigger codegen-crew`);
+      return ignore(`event "${event.event}${event.action ? `.${event.action}` : ""}" does not trigger codegen-crew (${LISTENS_TO})`);
   }
 }
 
