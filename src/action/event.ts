@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { ConfigError } from "../core/errors.js";
+import { helpText } from "../core/work/commands.js";
 import { toTriggerEvent, withHeadRef } from "../core/work/trigger-event.js";
 import { decideTrigger, type TriggerDecision } from "../core/work/triggers.js";
 import type { WorkItem } from "../core/work/work-item.js";
@@ -35,15 +36,15 @@ export async function decideFromEvent(inputs: ActionInputs, lookups: EventLookup
     event = withHeadRef(event, await lookups.pullRequestHead(decision.pr));
     decision = decideTrigger(event, { label: inputs.label });
   }
-  return fromTrigger(decision);
+  return fromTrigger(decision, inputs.label);
 }
 
-function fromTrigger(decision: TriggerDecision): EventDecision {
+function fromTrigger(decision: TriggerDecision, label: string): EventDecision {
   switch (decision.action) {
     case "run":
       return decision;
     case "help":
-      return { action: "reply", issue: decision.reply.number, body: decision.text, reason: `@${decision.reply.sender} asked for the command list` };
+      return { action: "reply", issue: decision.reply.number, body: helpText(label), reason: `@${decision.reply.sender} asked for the command list` };
     case "stop":
       return { action: "reply", issue: decision.reply.number, body: STOP_IN_ACTION, reason: `@${decision.reply.sender} asked to stop; a workflow run cannot cancel another one` };
     case "needs-head":

@@ -4,6 +4,7 @@ import { runIssue, type IssueRunOutcome } from "../core/issue/run-issue.js";
 import { knownSecrets, resolveEndpoint } from "../core/model/endpoint.js";
 import { connectEndpoint } from "../core/model/connect-endpoint.js";
 import { renderReportMarkdown } from "../core/report/render-markdown.js";
+import { asReply } from "../core/work/triggers.js";
 import type { RunMode, WorkItem } from "../core/work/work-item.js";
 import { createGitHubOctokit, createOctokitForge } from "../github/octokit-forge.js";
 import { prepareClone } from "./checkout.js";
@@ -29,7 +30,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     }
     if (decision.action === "reply") {
       // help, and stop (which a workflow run cannot do to another): one comment, no model, no key needed.
-      await forge.createComment(decision.issue, decision.body);
+      await forge.createComment(decision.issue, asReply(decision.body));
       core.info(`skipped: ${decision.reason}; replied on #${decision.issue}`);
       setOutputs({ result: "skipped", message: decision.reason });
       return;

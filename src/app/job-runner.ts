@@ -7,6 +7,7 @@ import { runIssue, type IssueRunOutcome } from "../core/issue/run-issue.js";
 import { knownSecrets, resolveEndpoint, type ModelEndpoint } from "../core/model/endpoint.js";
 import { cloneRepository } from "../core/workspace/git-remote.js";
 import { installationAccess, type OpenRepository } from "./installation-access.js";
+import type { WorkItem } from "../core/work/work-item.js";
 import type { JobOutcome } from "./job.js";
 import type { JobContext, JobProcessor } from "./job-queue.js";
 import { connectWithProgress } from "./model-connection.js";
@@ -31,8 +32,19 @@ export interface JobRunnerDeps {
  */
 export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
   return async (job, context) => {
-    const log = deps.log.child({ jobId: context.jobId, deliveryId: job.deliveryId, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber, attempt: context.attempt });
+    const { item } = job;
+    const log = deps.log.child({
+      jobId: context.jobId,
+      deliveryId: job.deliveryId,
+      repo: `${job.owner}/${job.repo}`,
+      issue: item.issue,
+      ...(item.kind === "revision" ? { pr: item.pr } : {}),
+      attempt: context.attempt,
+    });
     if (context.signal.aborted) return cancelled("cancelled before it started");
+    // SEAM: the lead replaces runIssue below with `runWorkItem(item, deps)`, which runs revisions and
+    // commands too; until then they end as failed, saying so, and nothing is cloned or written for them.
+    if (!isNewIssueRun(item)) return notWiredYet(item);
     const access = await deps.openRepository(job.installationId, job.owner, job.repo);
     const remote = { url: access.cloneUrl, token: access.token };
     const workDir = await mkdtemp(path.join(deps.tempDir ?? os.tmpdir(), "codegen-crew-job-"));
@@ -42,7 +54,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
       await cloneRepository(remote, repoDir);
       if (context.signal.aborted) return cancelled("cancelled before the crew started");
       const outcome = await runIssue(
-        { issueNumber: job.issueNumber, sender: job.sender },
+        { issueNumber: item.issue, sender: item.trigger.sender },
         {
           forge: access.forge,
           repoDir,
@@ -110,6 +122,16 @@ function toJobOutcome(outcome: IssueRunOutcome, context: JobContext): JobOutcome
     tokens: totals ? totals.promptTokens + totals.completionTokens : 0,
     costUsd: totals?.costUsd ?? 0,
   };
+}
+
+/** What runIssue does today: a run on an issue asked for by its label, a dispatch or the reconciler. */
+function isNewIssueRun(item: WorkItem): boolean {
+  return item.kind === "issue" && (item.trigger.type === "label" || item.trigger.type === "dispatch" || item.trigger.type === "reconcile");
+}
+
+function notWiredYet(item: WorkItem): JobOutcome {
+  const what = item.kind === "revision" ? `a revision of #${item.pr}` : `a ${item.trigger.type} run on #${item.issue}`;
+  return { result: "failed", message: `revisions are not wired yet: ${what} needs runWorkItem`, tokens: 0, costUsd: 0 };
 }
 
 function cancelled(message: string): JobOutcome {

@@ -1,10 +1,10 @@
 import type { Logger, Probot, ProbotOctokit } from "probot";
 import { describeError } from "../core/errors.js";
-import { hasWriteAccess, type Permission } from "../core/forge/forge-client.js";
 import { readStatusState, STATUS_MARKER } from "../core/issue/status-comment.js";
-import { issueKey, type CodegenJob } from "./job.js";
+import { jobKey, type CodegenJob } from "./job.js";
 import type { JobQueue } from "./job-queue.js";
 import { sameLabel, triggerLabel } from "./trigger-label.js";
+import { canWrite } from "./write-access.js";
 
 /**
  * GitHub is the source of truth for what was asked: an open issue carrying the trigger label whose status
@@ -49,7 +49,7 @@ export async function reconcile(probot: Probot, queue: JobQueue, log: Logger): P
         for (const job of jobs) {
           const result = await queue.enqueue(job);
           if (result.status === "queued") summary.enqueued++;
-          log.info({ repo: `${owner}/${repo}`, issue: job.issueNumber, jobId: result.jobId, enqueue: result.status }, `reconcile: ${owner}/${repo}#${job.issueNumber} → ${result.status}`);
+          log.info({ repo: `${owner}/${repo}`, issue: job.item.issue, jobId: result.jobId, enqueue: result.status }, `reconcile: ${owner}/${repo}#${job.item.issue} → ${result.status}`);
         }
       } catch (error) {
         summary.errors++;
@@ -66,7 +66,7 @@ async function unfinishedIssues(octokit: ProbotOctokit, queue: JobQueue, owner: 
   const jobs: CodegenJob[] = [];
   for (const issue of issues) {
     if (issue.pull_request || issue.locked) continue;
-    if (await queue.activeJob(issueKey({ owner, repo, issueNumber: issue.number }))) continue;
+    if (await queue.activeJob(jobKey({ owner, repo, item: { issue: issue.number } }))) continue;
     const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issue.number, per_page: 100 });
     const status = comments.find((comment) => comment.body?.includes(STATUS_MARKER));
     const state = status?.body ? readStatusState(status.body) : null;
@@ -83,8 +83,7 @@ async function unfinishedIssues(octokit: ProbotOctokit, queue: JobQueue, owner: 
       installationId,
       owner,
       repo,
-      issueNumber: issue.number,
-      sender,
+      item: { kind: "issue", issue: issue.number, trigger: { type: "reconcile", sender } },
       origin: "reconcile",
     });
   }
@@ -99,16 +98,6 @@ async function lastLabeler(octokit: ProbotOctokit, owner: string, repo: string, 
     if (event.event === "labeled" && "label" in event && sameLabel(event.label.name, label)) login = event.actor?.login;
   }
   return login;
-}
-
-async function canWrite(octokit: ProbotOctokit, owner: string, repo: string, username: string): Promise<boolean> {
-  try {
-    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username });
-    return hasWriteAccess((data.role_name ?? data.permission) as Permission);
-  } catch (error) {
-    if ((error as { status?: unknown }).status === 404) return false;
-    throw error;
-  }
 }
 
 /** Runs `reconcile` now and then every `intervalMs` (0 = only now), one pass at a time. */

@@ -108,7 +108,6 @@ describe("decideTrigger: /codegen comments", () => {
   it("help answers anywhere, even on a PR the bot did not open, without reading the PR", () => {
     const onOtherPr = decide("issue_comment", comment("/codegen help", { onPullRequest: true }));
     expect(onOtherPr).toMatchObject({ action: "help", reply: { number: 9, commentId: 555, sender: "alice" } });
-    expect(onOtherPr.action === "help" && onOtherPr.text).toContain("/codegen retry");
     expect(decide("issue_comment", comment("/codegen"))).toMatchObject({ action: "help" });
     expect(decide("issue_comment", comment("/codegen help", { state: "closed" }))).toMatchObject({ action: "help" });
   });

@@ -1,4 +1,4 @@
-import { helpText, parseCommand } from "./commands.js";
+import { parseCommand } from "./commands.js";
 import { issueOfBranch, type Trigger, type WorkItem } from "./work-item.js";
 
 /**
@@ -63,7 +63,8 @@ export type TriggerDecision =
   | { action: "run"; item: WorkItem }
   /** `/codegen stop`: cancel the run for `issue` (and its PR); the entry point checks the sender's write access first. */
   | { action: "stop"; issue: number; pr: number | undefined; reply: ReplyTarget }
-  | { action: "help"; text: string; reply: ReplyTarget }
+  /** The entry point replies with `helpText(label)` (commands.ts). */
+  | { action: "help"; reply: ReplyTarget }
   /**
    * An issue_comment's payload does not name the PR's head branch: the entry point reads the PR and decides
    * again with `headRef` filled in. Asked only for a command by a person, so unrelated comments cost no call.
@@ -73,6 +74,11 @@ export type TriggerDecision =
 
 /** Comments and reviews the bot wrote carry one of these hidden markers (status, stats, replies). */
 export const BOT_MARKER = "<!-- codegen-crew:";
+
+/** Marks the bot's short replies (help, refusals, stop), so it never takes them for a person's command. */
+export function asReply(body: string): string {
+  return `${BOT_MARKER}reply -->\n${body}`;
+}
 
 const LISTENS_TO = "it acts on issues labeled, workflow_dispatch, issue_comment created and pull_request_review submitted";
 
@@ -86,7 +92,7 @@ export function decideTrigger(event: TriggerEvent, settings: TriggerSettings): T
     case "pull_request_review":
       return decideReview(event);
     case "issue_comment":
-      return decideComment(event, settings);
+      return decideComment(event);
     case "other":
       return ignore(`event "${event.event}${event.action ? `.${event.action}` : ""}" does not trigger codegen-crew (${LISTENS_TO})`);
   }
@@ -114,7 +120,7 @@ function decideReview(event: Extract<TriggerEvent, { name: "pull_request_review"
   return run({ kind: "revision", issue, pr: event.pullRequest.number, trigger });
 }
 
-function decideComment(event: Extract<TriggerEvent, { name: "issue_comment" }>, settings: TriggerSettings): TriggerDecision {
+function decideComment(event: Extract<TriggerEvent, { name: "issue_comment" }>): TriggerDecision {
   if (event.action !== "created") return ignore(`issue_comment "${event.action}" is not "created" (edited and deleted comments start nothing)`);
   const bot = botReason(event.sender) ?? botReason(event.comment.user) ?? (event.comment.body.includes(BOT_MARKER) ? "the comment carries codegen-crew's marker" : undefined);
   if (bot) return ignore(bot);
@@ -122,7 +128,7 @@ function decideComment(event: Extract<TriggerEvent, { name: "issue_comment" }>, 
   if (!command) return ignore("the comment holds no /codegen command");
   const reply: ReplyTarget = { number: event.issue.number, commentId: event.comment.id, sender: event.comment.user.login };
   // help answers anywhere: it says what the bot does and starts nothing.
-  if (command.type === "help") return { action: "help", text: helpText(settings.label), reply };
+  if (command.type === "help") return { action: "help", reply };
   if (event.issue.state !== "open") return ignore(`#${event.issue.number} is closed`);
 
   let issue = event.issue.number;
