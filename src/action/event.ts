@@ -36,15 +36,15 @@ export async function decideFromEvent(inputs: ActionInputs, lookups: EventLookup
     event = withHeadRef(event, await lookups.pullRequestHead(decision.pr));
     decision = decideTrigger(event, { label: inputs.label });
   }
-  return fromTrigger(decision, inputs.label);
+  return fromTrigger(decision);
 }
 
-function fromTrigger(decision: TriggerDecision, label: string): EventDecision {
+function fromTrigger(decision: TriggerDecision): EventDecision {
   switch (decision.action) {
     case "run":
       return decision;
     case "help":
-      return { action: "reply", issue: decision.reply.number, body: helpText(label), reason: `@${decision.reply.sender} asked for the command list` };
+      return { action: "reply", issue: decision.reply.number, body: helpText(), reason: `@${decision.reply.sender} asked for the command list` };
     case "stop":
       return { action: "reply", issue: decision.reply.number, body: STOP_IN_ACTION, reason: `@${decision.reply.sender} asked to stop; a workflow run cannot cancel another one` };
     case "needs-head":

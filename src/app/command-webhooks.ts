@@ -5,7 +5,6 @@ import { asReply, decideTrigger, type TriggerDecision } from "../core/work/trigg
 import { defaultConfig } from "../core/config.js";
 import { jobKey, type CodegenJob } from "./job.js";
 import type { JobQueue } from "./job-queue.js";
-import { triggerLabel } from "./trigger-label.js";
 import { afterAnswer, deliveryLog, unlessQueueDown } from "./webhook-support.js";
 import { canWrite } from "./write-access.js";
 
@@ -25,11 +24,14 @@ interface Delivery {
   log: Logger;
 }
 
+/** The trigger label only matters to `issues` events, which are not decided here. */
+const SETTINGS = { label: defaultConfig().label };
+
 export function commandWebhooks(app: Probot, queue: JobQueue): void {
   app.on("pull_request_review.submitted", async (context) => {
     const delivery = deliveryOf(context, { pr: context.payload.pull_request.number });
     if (!delivery) return;
-    const decision = decideTrigger(toTriggerEvent("pull_request_review", context.payload), { label: defaultConfig().label });
+    const decision = decideTrigger(toTriggerEvent("pull_request_review", context.payload), SETTINGS);
     await act(delivery, decision, queue, { kind: "review", pr: context.payload.pull_request.number });
   });
 
@@ -37,11 +39,11 @@ export function commandWebhooks(app: Probot, queue: JobQueue): void {
     const delivery = deliveryOf(context, { issue: context.payload.issue.number });
     if (!delivery) return;
     let event = toTriggerEvent("issue_comment", context.payload);
-    let decision = decideTrigger(event, { label: defaultConfig().label });
+    let decision = decideTrigger(event, SETTINGS);
     if (decision.action === "needs-head") {
       const { data } = await delivery.octokit.rest.pulls.get({ ...delivery.repository, pull_number: decision.pr });
       event = withHeadRef(event, data.head.ref);
-      decision = decideTrigger(event, { label: defaultConfig().label });
+      decision = decideTrigger(event, SETTINGS);
     }
     await act(delivery, decision, queue, { kind: "comment", commentId: context.payload.comment.id });
   });
@@ -70,10 +72,7 @@ async function act(delivery: Delivery, decision: TriggerDecision, queue: JobQueu
       log.debug(`ignored: ${decision.action === "ignore" ? decision.reason : "the PR's head branch is still unknown"}`);
       return;
     case "help":
-      afterAnswer(log, `answer help on #${decision.reply.number}`, async () => {
-        const label = await triggerLabel(octokit, repository.owner, repository.repo, log);
-        await octokit.rest.issues.createComment({ ...repository, issue_number: decision.reply.number, body: asReply(helpText(label)) });
-      });
+      reply(decision.reply.number, helpText());
       log.info(`help asked by @${decision.reply.sender}`);
       return;
     case "stop": {

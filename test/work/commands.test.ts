@@ -45,7 +45,7 @@ describe("parseCommand", () => {
   });
 
   it("the help text lists every command and none of its lines is itself a command", () => {
-    const text = helpText("codegen");
+    const text = helpText();
     for (const command of ["/codegen <instruction>", "/codegen retry", "/codegen stop", "/codegen help"]) expect(text).toContain(command);
     expect(parseCommand(text)).toBeUndefined();
   });

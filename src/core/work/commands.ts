@@ -62,8 +62,8 @@ function commandLine(lines: string[]): number | undefined {
   return undefined;
 }
 
-/** The reply to `/codegen help` (static: the same text in the Action and the app). */
-export function helpText(label: string): string {
+/** The reply to `/codegen help`: static text, the same in the Action and the app. */
+export function helpText(): string {
   return [
     "**codegen-crew commands** (in a comment on the bot's pull request or on its issue; people with write access only):",
     "",
@@ -72,6 +72,6 @@ export function helpText(label: string): string {
     "- `/codegen stop`: cancel the queued or running run for this issue or pull request",
     "- `/codegen help`: this list",
     "",
-    `A review that requests changes, or comments with a body or inline comments, on the bot's pull request starts one revision for the whole review. Adding the \`${label}\` label to an issue starts a run.`,
+    "A review that requests changes, or comments with a body or inline comments, on the bot's pull request starts one revision for the whole review. Adding the trigger label (`codegen` unless the repository's config names another) to an issue starts a run.",
   ].join("\n");
 }

@@ -63,7 +63,7 @@ export type TriggerDecision =
   | { action: "run"; item: WorkItem }
   /** `/codegen stop`: cancel the run for `issue` (and its PR); the entry point checks the sender's write access first. */
   | { action: "stop"; issue: number; pr: number | undefined; reply: ReplyTarget }
-  /** The entry point replies with `helpText(label)` (commands.ts). */
+  /** The entry point replies with `helpText()` (commands.ts). */
   | { action: "help"; reply: ReplyTarget }
   /**
    * An issue_comment's payload does not name the PR's head branch: the entry point reads the PR and decides
