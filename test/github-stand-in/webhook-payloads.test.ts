@@ -1,6 +1,6 @@
 import examples from "@octokit/webhooks-examples" with { type: "json" };
 import { describe, expect, it } from "vitest";
-import { issueCommentCreatedPayload, issuesLabeledPayload, pullRequestReviewSubmittedPayload, workflowDispatchPayload } from "../support/webhook-payloads.js";
+import { issueCommentCreatedPayload, issueCommentEditedPayload, issuesLabeledPayload, pullRequestReviewSubmittedPayload, workflowDispatchPayload } from "../support/webhook-payloads.js";
 
 const urls = { apiUrl: "http://127.0.0.1:5555/api/v3", serverUrl: "http://127.0.0.1:5555" };
 
@@ -66,23 +66,51 @@ describe("webhook payloads from GitHub's examples", () => {
     expect(strings(payload).filter((text) => /octo-org|octo-repo|api\.github\.com/.test(text))).toEqual([]);
   });
 
-  it("pull_request_review.submitted carries the PR's head branch and labels, the review and its author", () => {
+  it("issue_comment.edited carries the new body and the old one, on an issue or a pull request", () => {
+    const payload = issueCommentEditedPayload({
+      owner: "acme",
+      repo: "widgets",
+      issue: { number: 3, title: "Add X", pullRequest: true },
+      comment: { body: "/codegen also handle empty strings", user: "alice", id: 99 },
+      previousBody: "/codegen also handle nulls",
+      sender: "alice",
+      ...urls,
+    });
+    expect(payload).toMatchObject({ action: "edited", changes: { body: { from: "/codegen also handle nulls" } }, comment: { id: 99, body: "/codegen also handle empty strings" } });
+    expect(payload.issue.pull_request?.url).toBe("http://127.0.0.1:5555/api/v3/repos/acme/widgets/pulls/3");
+    expect(Object.keys(payload).sort()).toEqual(exampleKeys("issue_comment", "edited").sort());
+    const onIssue = issueCommentEditedPayload({ owner: "acme", repo: "widgets", issue: { number: 4, title: "Bug" }, comment: { body: "b" }, previousBody: "a", sender: "carol" });
+    expect(onIssue.issue.pull_request).toBeUndefined();
+    expect(strings(payload).filter((text) => /Codertocat|Hello-World|api\.github\.com|https:\/\/github\.com/.test(text))).toEqual([]);
+  });
+
+  it("pull_request_review.submitted carries the pull request and the review, by a person or by a bot", () => {
+    const pullRequest = { number: 8, title: "Pad strings", head: { ref: "codegen-crew/issue-7", sha: "a".repeat(40) }, base: { ref: "main", sha: "b".repeat(40) }, labels: ["codegen"], user: "codegen-crew[bot]" };
     const payload = pullRequestReviewSubmittedPayload({
       owner: "acme",
       repo: "widgets",
-      pullRequest: { number: 9, headRef: "codegen-crew/issue-4", labels: ["codegen-crew"] },
-      review: { id: 31, state: "changes_requested", body: "Handle empty strings", reviewer: "alice" },
+      sender: "alice",
       installationId: 5,
+      pullRequest,
+      review: { id: 501, state: "changes_requested", body: "Two things." },
       ...urls,
     });
+    expect(payload).toMatchObject({
+      action: "submitted",
+      review: { id: 501, state: "changes_requested", body: "Two things.", user: { login: "alice", type: "User" }, commit_id: "a".repeat(40) },
+      pull_request: { number: 8, head: { ref: "codegen-crew/issue-7", sha: "a".repeat(40) }, base: { ref: "main" }, user: { login: "codegen-crew[bot]", type: "Bot" } },
+      sender: { login: "alice", type: "User" },
+      installation: { id: 5 },
+    });
+    expect(payload.pull_request.labels.map((label) => label.name)).toEqual(["codegen"]);
+    expect(payload.review.html_url).toBe("http://127.0.0.1:5555/acme/widgets/pull/8#pullrequestreview-501");
     expect(Object.keys(payload).sort()).toEqual([...exampleKeys("pull_request_review", "submitted"), "installation"].sort());
-    expect(payload).toMatchObject({ action: "submitted", sender: { login: "alice", type: "User" }, installation: { id: 5 } });
-    expect(payload.review).toMatchObject({ id: 31, state: "changes_requested", body: "Handle empty strings", user: { login: "alice" }, html_url: "http://127.0.0.1:5555/acme/widgets/pull/9#pullrequestreview-31" });
-    expect(payload.pull_request).toMatchObject({ number: 9, state: "open", head: { ref: "codegen-crew/issue-4" }, user: { login: "codegen-crew[bot]", type: "Bot" } });
-    expect(payload.pull_request.labels.map((label) => label.name)).toEqual(["codegen-crew"]);
     expect(strings(payload).filter((text) => /Codertocat|Hello-World|api\.github\.com|https:\/\/github\.com/.test(text))).toEqual([]);
-    const byBot = pullRequestReviewSubmittedPayload({ owner: "acme", repo: "widgets", pullRequest: { number: 9, headRef: "x" }, review: { state: "commented", reviewer: "lint[bot]" } });
-    expect(byBot.sender).toMatchObject({ login: "lint[bot]", type: "Bot" });
-    expect(byBot.review.body).toBeNull();
+
+    const byBot = pullRequestReviewSubmittedPayload({ owner: "acme", repo: "widgets", sender: "codegen-crew[bot]", pullRequest, review: { state: "commented", body: "" } });
+    expect(byBot.sender.type).toBe("Bot");
+    expect(byBot.review.user?.type).toBe("Bot");
+    const byMachineUser = pullRequestReviewSubmittedPayload({ owner: "acme", repo: "widgets", sender: "lint-robot", senderType: "Bot", pullRequest, review: { state: "approved" } });
+    expect(byMachineUser.sender.type).toBe("Bot");
   });
 });

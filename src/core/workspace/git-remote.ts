@@ -23,12 +23,29 @@ function authEnvironment(access: RemoteAccess): NodeJS.ProcessEnv {
   return env;
 }
 
-function git(args: string[], cwd: string, access: RemoteAccess): Promise<string> {
-  return new Promise((resolve, reject) => {
+/** What git prints when the server, or a proxy in front of it, failed this once (GitHub's 502s and 503s). */
+const TRANSIENT = /returned error: 5\d\d|\bHTTP 5\d\d\b|Connection reset|Empty reply from server/i;
+/** Waits before the 2nd and 3rd attempt. Every remote operation here is safe to repeat: none forces anything. */
+const RETRY_DELAYS_MS = [1_000, 4_000];
+
+async function git(args: string[], cwd: string, access: RemoteAccess): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const result = await gitOnce(args, cwd, access);
+    if (result.ok) return result.stdout;
+    const delay = RETRY_DELAYS_MS[attempt];
+    if (delay === undefined || !TRANSIENT.test(result.detail)) {
+      const tries = attempt > 0 ? ` (after ${attempt + 1} attempts)` : "";
+      throw new WorkspaceError(`git ${args[0]} ${mask(access.url, access.token)} failed${tries}: ${result.detail}`, { phase: "publish" });
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+function gitOnce(args: string[], cwd: string, access: RemoteAccess): Promise<{ ok: true; stdout: string } | { ok: false; detail: string }> {
+  return new Promise((resolve) => {
     execFile("git", ["-c", "core.hooksPath=/dev/null", ...args], { cwd, env: authEnvironment(access), maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (!error) return resolve(stdout);
-      const detail = mask(`${stderr || error.message}`.trim().split("\n").slice(-4).join(" "), access.token);
-      reject(new WorkspaceError(`git ${args[0]} ${mask(access.url, access.token)} failed: ${detail}`, { phase: "publish" }));
+      if (!error) return resolve({ ok: true, stdout });
+      resolve({ ok: false, detail: mask(`${stderr || error.message}`.trim().split("\n").slice(-4).join(" "), access.token) });
     });
   });
 }
