@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
-import { ConfigError, CrewError, describeError } from "../core/errors.js";
-import { runIssue, type IssueRunOutcome } from "../core/issue/run-issue.js";
+import { ConfigError, describeError } from "../core/errors.js";
+import { runWorkItem, type WorkRunOutcome } from "../core/issue/run-work-item.js";
 import { knownSecrets, resolveEndpoint } from "../core/model/endpoint.js";
 import { connectEndpoint } from "../core/model/connect-endpoint.js";
 import { renderReportMarkdown } from "../core/report/render-markdown.js";
@@ -43,12 +43,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const repoDir = await prepareClone(inputs.workspace, inputs.repository, remote, inputs.runnerTemp, log);
 
     core.startGroup(`codegen-crew on issue #${item.issue}${item.kind === "revision" ? ` (revision of #${item.pr})` : ""}`);
-    let outcome: IssueRunOutcome;
+    let outcome: WorkRunOutcome;
     try {
-      // SEAM: the lead replaces this with `runWorkItem(item, deps)`, which also runs revisions.
-      if (!isNewIssueRun(item)) throw new CrewError(`revisions are not wired yet (${item.trigger.type} on #${item.kind === "revision" ? item.pr : item.issue})`);
-      outcome = await runIssue(
-        { issueNumber: item.issue, sender: item.trigger.sender, configPath: inputs.configPath, ...(inputs.runUrl ? { runUrl: inputs.runUrl } : {}) },
+      outcome = await runWorkItem(
+        { item, holder: { run: inputs.runUrl ? `workflow run ${inputs.runUrl}` : "a codegen-crew run", owner: "action" }, configPath: inputs.configPath, ...(inputs.runUrl ? { runUrl: inputs.runUrl } : {}) },
         {
           forge,
           repoDir,
@@ -62,7 +60,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     } finally {
       core.endGroup();
     }
-    setOutputs({ ...outcome, mode: modeOf(item) });
+    setOutputs({ ...outcome, mode: outcome.mode ?? modeOf(item) });
     await writeSummary(outcome);
     if (outcome.result === "failed") core.setFailed(outcome.message);
     else if (outcome.result === "draft") core.warning(`draft pull request: ${outcome.message}`);
@@ -73,12 +71,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
 }
 
-/** Until runWorkItem lands, only label, dispatch and reconcile triggers on an issue run (as before). */
-function isNewIssueRun(item: WorkItem): boolean {
-  return item.kind === "issue" && (item.trigger.type === "label" || item.trigger.type === "dispatch" || item.trigger.type === "reconcile");
-}
-
-/** The `mode` output. A first guess from the work item; runWorkItem's outcome will say it for sure (a relabel of an issue with a PR is a revision). */
+/** The `mode` output when the run did not get far enough to say (a relabel of an issue with a PR is a revision). */
 function modeOf(item: WorkItem): RunMode {
   return item.kind === "revision" ? "revision" : "new";
 }
@@ -93,7 +86,7 @@ function resolveActionEndpoint(env: NodeJS.ProcessEnv, inputs: ReturnType<typeof
   }
 }
 
-function setOutputs(outcome: Pick<IssueRunOutcome, "result" | "pullRequest" | "branch"> & { message: string; mode?: RunMode }): void {
+function setOutputs(outcome: Pick<WorkRunOutcome, "result" | "pullRequest" | "branch"> & { message: string; mode?: RunMode }): void {
   core.setOutput("result", outcome.result);
   core.setOutput("mode", outcome.mode ?? "");
   core.setOutput("pull-request-number", outcome.pullRequest ? String(outcome.pullRequest.number) : "");
@@ -101,7 +94,7 @@ function setOutputs(outcome: Pick<IssueRunOutcome, "result" | "pullRequest" | "b
   core.setOutput("branch", outcome.branch ?? "");
 }
 
-async function writeSummary(outcome: IssueRunOutcome): Promise<void> {
+async function writeSummary(outcome: WorkRunOutcome): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const body = outcome.report ? renderReportMarkdown(outcome.report) : `## codegen-crew: ${outcome.result}\n\n${outcome.message}\n`;
   await core.summary.addRaw(body).write();

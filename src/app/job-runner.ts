@@ -3,11 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import type { Logger } from "probot";
 import { describeError } from "../core/errors.js";
-import { runIssue, type IssueRunOutcome } from "../core/issue/run-issue.js";
+import { runWorkItem, type WorkRunOutcome } from "../core/issue/run-work-item.js";
 import { knownSecrets, resolveEndpoint, type ModelEndpoint } from "../core/model/endpoint.js";
 import { cloneRepository } from "../core/workspace/git-remote.js";
 import { installationAccess, type OpenRepository } from "./installation-access.js";
-import type { WorkItem } from "../core/work/work-item.js";
 import type { JobOutcome } from "./job.js";
 import type { JobContext, JobProcessor } from "./job-queue.js";
 import { connectWithProgress } from "./model-connection.js";
@@ -25,7 +24,7 @@ export interface JobRunnerDeps {
 }
 
 /**
- * A job, start to end: a token for the installation, a fresh clone over HTTPS, the shared issue runner
+ * A job, start to end: a token for the installation, a fresh clone over HTTPS, the shared work-item runner
  * (permission check, status comment, crew, push, one PR per issue, stats comment), and the clone removed.
  * Failures around the run (token, clone, reading the issue) are thrown for the queue's retry policy;
  * the run's own failures are already on the issue as a finished status comment.
@@ -42,9 +41,6 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
       attempt: context.attempt,
     });
     if (context.signal.aborted) return cancelled("cancelled before it started");
-    // SEAM: the lead replaces runIssue below with `runWorkItem(item, deps)`, which runs revisions and
-    // commands too; until then they end as failed, saying so, and nothing is cloned or written for them.
-    if (!isNewIssueRun(item)) return notWiredYet(item);
     const access = await deps.openRepository(job.installationId, job.owner, job.repo);
     const remote = { url: access.cloneUrl, token: access.token };
     const workDir = await mkdtemp(path.join(deps.tempDir ?? os.tmpdir(), "codegen-crew-job-"));
@@ -53,8 +49,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
       log.info(`cloning ${access.cloneUrl}`);
       await cloneRepository(remote, repoDir);
       if (context.signal.aborted) return cancelled("cancelled before the crew started");
-      const outcome = await runIssue(
-        { issueNumber: item.issue, sender: item.trigger.sender },
+      const outcome = await runWorkItem(
+        { item, holder: { run: `app job ${context.jobId}`, owner: "app" } },
         {
           forge: access.forge,
           repoDir,
@@ -63,9 +59,9 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
           ...(deps.model ? { model: deps.model } : {}),
           secrets: [...new Set([...deps.secrets, access.token])],
           log: { info: (message) => log.info(message), warn: (message) => log.warn(message) },
-          // The queue already allows one job per issue: a "running" status comment with no job behind it
-          // is a run that died with its process, and the new job takes over instead of waiting an hour.
-          staleAfterMs: 0,
+          // The queue already runs one job per issue: a lock left by an earlier job of the app is one that died
+          // with its process, and the new job takes over instead of waiting for the lock to expire.
+          mayTakeOverLock: (holder) => holder.owner === "app",
           signal: context.signal,
         },
       );
@@ -113,7 +109,7 @@ function redisPassword(url: string | undefined): string | undefined {
   }
 }
 
-function toJobOutcome(outcome: IssueRunOutcome, context: JobContext): JobOutcome {
+function toJobOutcome(outcome: WorkRunOutcome, context: JobContext): JobOutcome {
   const totals = outcome.report?.totals;
   return {
     result: context.signal.aborted ? "cancelled" : outcome.result,
@@ -122,16 +118,6 @@ function toJobOutcome(outcome: IssueRunOutcome, context: JobContext): JobOutcome
     tokens: totals ? totals.promptTokens + totals.completionTokens : 0,
     costUsd: totals?.costUsd ?? 0,
   };
-}
-
-/** What runIssue does today: a run on an issue asked for by its label, a dispatch or the reconciler. */
-function isNewIssueRun(item: WorkItem): boolean {
-  return item.kind === "issue" && (item.trigger.type === "label" || item.trigger.type === "dispatch" || item.trigger.type === "reconcile");
-}
-
-function notWiredYet(item: WorkItem): JobOutcome {
-  const what = item.kind === "revision" ? `a revision of #${item.pr}` : `a ${item.trigger.type} run on #${item.issue}`;
-  return { result: "failed", message: `revisions are not wired yet: ${what} needs runWorkItem`, tokens: 0, costUsd: 0 };
 }
 
 function cancelled(message: string): JobOutcome {

@@ -175,6 +175,14 @@ export function commentEvent(world: ActionWorld, body: string, options: { user?:
 export function reviewEvent(world: ActionWorld, number: number, headRef: string, review: { state: "approved" | "changes_requested" | "commented"; body?: string; reviewer: string }) {
   return {
     name: "pull_request_review" as const,
-    payload: pullRequestReviewSubmittedPayload({ owner: OWNER, repo: REPO, pullRequest: { number, headRef, labels: ["codegen-crew"] }, review, apiUrl: world.github.apiUrl, serverUrl: world.github.serverUrl }),
+    payload: pullRequestReviewSubmittedPayload({
+      owner: OWNER,
+      repo: REPO,
+      sender: review.reviewer,
+      pullRequest: { number, title: "Add shout", head: { ref: headRef, sha: "a".repeat(40) }, base: { ref: "main", sha: "b".repeat(40) }, labels: ["codegen-crew"] },
+      review: { state: review.state, body: review.body ?? null, user: review.reviewer },
+      apiUrl: world.github.apiUrl,
+      serverUrl: world.github.serverUrl,
+    }),
   };
 }

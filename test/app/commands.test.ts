@@ -27,8 +27,9 @@ function review(target: AppWorld, reviewer: string, state: "approved" | "changes
     owner: OWNER,
     repo: REPO,
     installationId: INSTALLATION_ID,
-    pullRequest: { number: PR, headRef: "codegen-crew/issue-1", labels: ["codegen-crew"] },
-    review: { state, body, reviewer },
+    sender: reviewer,
+    pullRequest: { number: PR, title: "Add shout(text)", head: { ref: "codegen-crew/issue-1", sha: "a".repeat(40) }, base: { ref: "main", sha: "b".repeat(40) }, labels: ["codegen-crew"] },
+    review: { state, body, user: reviewer },
     apiUrl: target.github.apiUrl,
     serverUrl: target.github.serverUrl,
   });

@@ -8,11 +8,12 @@ const settings = { label: "codegen" };
 const decide = (name: string, payload: unknown, dispatchIssue?: number): TriggerDecision => decideTrigger(toTriggerEvent(name, payload, dispatchIssue), settings);
 
 function review(state: "approved" | "changes_requested" | "commented", options: { body?: string | null; reviewer?: string; sender?: string; headRef?: string; prState?: "open" | "closed" } = {}) {
+  const reviewer = options.reviewer ?? "alice";
   return pullRequestReviewSubmittedPayload({
     ...repo,
-    ...(options.sender ? { sender: options.sender } : {}),
-    pullRequest: { number: 9, headRef: options.headRef ?? "codegen-crew/issue-4", labels: ["codegen-crew"], state: options.prState ?? "open" },
-    review: { id: 77, state, body: options.body === undefined ? "Please handle empty strings." : options.body, reviewer: options.reviewer ?? "alice" },
+    sender: options.sender ?? reviewer,
+    pullRequest: { number: 9, title: "Add shout", head: { ref: options.headRef ?? "codegen-crew/issue-4", sha: "a".repeat(40) }, base: { ref: "main", sha: "b".repeat(40) }, labels: ["codegen-crew"], state: options.prState ?? "open" },
+    review: { id: 77, state, body: options.body === undefined ? "Please handle empty strings." : options.body, user: reviewer },
   });
 }
 
