@@ -217,7 +217,7 @@ describe("the GitHub Action (dist/index.js, no node_modules)", () => {
     expect(world.model.requests).toHaveLength(0);
     const comments = world.github.comments(OWNER, REPO, 1);
     expect(comments).toHaveLength(1);
-    expect(comments[0]!.body).toMatch(/@mallory: codegen-crew only runs for people with write access/);
+    expect(comments[0]!.body).toMatch(/@mallory: codegen-crew only acts for people with write access/);
     expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(0);
   });
 

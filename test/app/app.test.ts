@@ -152,7 +152,7 @@ describe("the GitHub App (in-process queue)", () => {
     expect(world.model.requests).toHaveLength(0);
     const comments = world.github.comments(OWNER, "text-tools", 1);
     expect(comments).toHaveLength(1);
-    expect(comments[0]!.body).toMatch(/@mallory: codegen-crew only runs for people with write access/);
+    expect(comments[0]!.body).toMatch(/@mallory: codegen-crew only acts for people with write access/);
     expect(world.github.pullRequests(OWNER, "text-tools")).toEqual([]);
   });
 
