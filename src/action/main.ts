@@ -1,4 +1,5 @@
 import * as core from "@actions/core";
+import { startSandbox } from "../core/checks/sandbox-startup.js";
 import { describeError } from "../core/errors.js";
 import { runIssue, type IssueRunOutcome } from "../core/issue/run-issue.js";
 import { knownSecrets, resolveEndpoint } from "../core/model/endpoint.js";
@@ -8,6 +9,7 @@ import { createGitHubOctokit, createOctokitForge } from "../github/octokit-forge
 import { prepareClone } from "./checkout.js";
 import { decideFromEvent } from "./event.js";
 import { readInputs } from "./inputs.js";
+import { installBubblewrap } from "./install-bubblewrap.js";
 
 const log = { info: (m: string) => core.info(m), warn: (m: string) => core.warning(m) };
 
@@ -30,6 +32,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const remote = { url: `${inputs.serverUrl}/${inputs.repository.owner}/${inputs.repository.repo}.git`, token: inputs.githubToken };
     const repoDir = await prepareClone(inputs.workspace, inputs.repository, remote, inputs.runnerTemp, log);
 
+    const secrets = knownSecrets(env, [inputs.githubToken, endpoint.apiKey]);
+    await installBubblewrap(log);
+    const sandbox = await startSandbox({ environment: env, secrets, weakTier: "warn", log });
+
     core.startGroup(`codegen-crew on issue #${decision.issueNumber}`);
     let outcome: IssueRunOutcome;
     try {
@@ -40,7 +46,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
           repoDir,
           remote,
           ...(inputs.model ? { model: inputs.model } : {}),
-          secrets: knownSecrets(env, [inputs.githubToken, endpoint.apiKey]),
+          secrets,
+          runner: sandbox,
           log,
           connect: connectEndpoint(endpoint),
         },

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { stripAnsi } from "./failures.js";
-import { runProcess } from "./process-runner.js";
+import type { CommandRunner } from "./command-runner.js";
 import { resolveTestCommand, shellQuote, type TestRunner } from "./test-command.js";
 import { pathExists } from "./path-exists.js";
 
@@ -12,6 +12,7 @@ import { pathExists } from "./path-exists.js";
  */
 
 export interface TestDiscoveryOptions {
+  runner: CommandRunner;
   dir: string;
   command: string;
   /** The command as shown in the report (secrets masked). */
@@ -167,11 +168,11 @@ async function runDirectly(item: FileEvidence, runners: TestRunner[], opts: Test
     if (!command) continue;
     const names = new Set<string>();
     let collected = 0;
-    const result = await runProcess({
+    const result = await opts.runner.run({
       command,
       cwd: opts.dir,
       timeoutMs: opts.timeoutMs,
-      env: { ...process.env, PATH: `${path.join(opts.dir, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` },
+      prependPath: [path.join(opts.dir, "node_modules", ".bin")],
       ...(opts.secrets ? { secrets: opts.secrets } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       onLine: (raw) => {

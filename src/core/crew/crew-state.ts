@@ -151,7 +151,7 @@ export class CrewState {
     const files = (await this.workspace.changedFiles()).filter((f) => f.status !== "deleted").map((f) => f.path);
     const result = await this.timeline.track(
       { phase: "static-checks", name: round > 0 ? `static checks (round ${round})` : "static checks", round },
-      () => checkSyntax(this.workspace.dir, files, { timeoutMs: this.config.command_timeout_seconds * 1000 }),
+      () => checkSyntax(this.deps.runner, this.workspace.dir, files, { timeoutMs: this.config.command_timeout_seconds * 1000 }),
       (r) => ({ status: r.status === "fail" ? "failed" : r.status === "skipped" ? "skipped" : "ok", detail: r.failures.join("; ") }),
     );
     this.staticResults.set(round, result);

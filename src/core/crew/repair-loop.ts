@@ -21,7 +21,7 @@ export async function prepareValidation(state: CrewState, signal: AbortSignal): 
   state.noTestCommand = commands.test === undefined;
   const timeoutMs = config.command_timeout_seconds * 1000;
   const secrets = state.options.secrets ?? [];
-  state.installResult = await installDependencies(state.workspace.dir, {
+  state.installResult = await installDependencies(state.deps.runner, state.workspace.dir, {
     ...(config.install ? { command: config.install } : {}),
     pythonRequirements: config.install_python,
     timeoutMs,
@@ -30,6 +30,7 @@ export async function prepareValidation(state: CrewState, signal: AbortSignal): 
   });
   // The baseline outlives this phase on purpose: it runs while the agents work, and round 0's checks await it.
   state.baseline = runBaseline({
+    runner: state.deps.runner,
     repoDir: state.workspace.dir,
     baseCommit: state.workspace.baseCommit,
     commands,
@@ -50,6 +51,7 @@ export async function runValidation(state: CrewState, round: number, signal: Abo
     { phase: "tests", name: round > 0 ? `checks (round ${round})` : "checks", round },
     () =>
       runChecks({
+        runner: state.deps.runner,
         dir: state.workspace.dir,
         changedFiles: changed,
         commands,

@@ -1,3 +1,4 @@
+import type { CommandRunner } from "../checks/command-runner.js";
 import type { CrewConfig } from "../config.js";
 import { buildRepoContext, renderRepoContext } from "../context/repo-context.js";
 import { CrewError, describeError, type Phase } from "../errors.js";
@@ -24,6 +25,8 @@ export interface CrewDeps {
   budget: RunBudget;
   ledger: UsageLedger;
   workspace: RunWorkspace;
+  /** Where every check command runs: the process's sandbox (or a job's lease of it). */
+  runner: CommandRunner;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
 }

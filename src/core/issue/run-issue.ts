@@ -1,3 +1,5 @@
+import { sandboxSentence, weakestSandbox } from "../report/sandbox-note.js";
+import type { CommandRunner } from "../checks/command-runner.js";
 import { runCrewInRepository } from "../crew/run-in-repository.js";
 import { ConfigError, describeError } from "../errors.js";
 import { ForgeError, hasWriteAccess, type ForgeClient, type IssueInfo, type PullRequestInfo } from "../forge/forge-client.js";
@@ -22,6 +24,8 @@ export interface IssueRunDeps {
   repoDir: string;
   remote: RemoteAccess;
   connect: ConnectModel;
+  /** Where the checks run (the entry point's sandbox, or a job's lease of it). */
+  runner: CommandRunner;
   model?: string;
   secrets: string[];
   log: { info(message: string): void; warn(message: string): void };
@@ -108,6 +112,7 @@ async function work(
     baseRef: base,
     ...(request.configPath ? { configPath: request.configPath } : {}),
     connect: deps.connect,
+    runner: deps.runner,
     ...(deps.model ? { model: deps.model } : {}),
     secrets: deps.secrets,
     onProgress: status.onProgress,
@@ -126,6 +131,11 @@ async function work(
 }
 
 function footer(outcome: IssueRunOutcome): string {
+  const weak = outcome.report && weakestSandbox(outcome.report.checks)?.tier === "weak" ? `\n\n${sandboxSentence(outcome.report.checks)}` : "";
+  return `${outcomeLine(outcome)}${weak}`;
+}
+
+function outcomeLine(outcome: IssueRunOutcome): string {
   if (outcome.pullRequest) {
     const kind = outcome.result === "ready" ? "Pull request" : "Draft pull request";
     // GitHub's REST API cannot take a PR out of draft; say so rather than leave a ready run looking unfinished.
