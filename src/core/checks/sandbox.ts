@@ -191,7 +191,6 @@ export class Sandbox implements CommandRunner {
         const setenv = tier === "strong" && tools.privileged?.length ? env : null;
         full = launchArgv({ tier, tools, limits: this.limits, uid, network: mode === "allowed", view, cwd: opts.cwd, setenv }, argv);
       }
-      if (process.env.CODEGEN_CREW_DEBUG_SANDBOX) console.error(JSON.stringify(full));
       const result = await spawnCommand(full, {
         command: opts.command,
         cwd: opts.cwd,
