@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { CancelledError } from "../errors.js";
 import { createMemo, type CommandOptions, type CommandRunner, type ProcessResult, type SandboxRecord, type SandboxTier } from "./command-runner.js";
-import { runHostCommand } from "./host-command.js";
+import { runGit } from "../git/run-git.js";
+import { WorktreeHandover } from "./worktree-handover.js";
 import { cannotStart, describeCommand, spawnCommand } from "./process-runner.js";
 import { baseEnvironment, commandEnvironment, scrubEnvironment, TOOLCHAIN_VARIABLES } from "./sandbox-environment.js";
 import { DEFAULT_LIMITS, launchArgv, type LaunchTools, type ResourceLimits } from "./sandbox-launch.js";
@@ -44,17 +45,11 @@ interface TierSetup {
   weakNetwork: NetworkIsolation | null;
 }
 
-interface Handover {
-  count: number;
-  owner: Promise<{ uid: number; gid: number }>;
-  queue: Promise<void>;
-}
-
 export class Sandbox implements CommandRunner {
   readonly memo = createMemo();
   /** Why each stronger tier was not used, for the startup log. */
   readonly declined: string[];
-  private readonly handovers = new Map<string, Handover>();
+  private readonly handovers: WorktreeHandover;
   private readonly freeUids: number[];
 
   private constructor(
@@ -70,6 +65,7 @@ export class Sandbox implements CommandRunner {
   ) {
     this.freeUids = uids;
     this.declined = declined;
+    this.handovers = new WorktreeHandover(setup.tools.privileged ?? []);
   }
 
   get tier(): SandboxTier {
@@ -185,7 +181,7 @@ export class Sandbox implements CommandRunner {
           // The repository's checks see their worktree as their own: git inside wants no "dubious ownership".
           await writeFile(gitConfig, "[safe]\n\tdirectory = *\n");
           for (const dir of [home, tmp, gitConfig]) await chown(dir, uid, uid);
-          handBack = await this.handOver(opts.cwd, uid);
+          handBack = await this.handovers.handOver(opts.cwd, uid);
         }
         const view = await this.view(scratch, { home, tmp, uid, worktree: opts.cwd, readOnly: [...(opts.readOnlyPaths ?? []), ...(opts.prependPath ?? [])], mounts: opts.readOnlyMounts ?? [], env });
         const setenv = tier === "strong" && tools.privileged?.length ? env : null;
@@ -253,38 +249,6 @@ export class Sandbox implements CommandRunner {
       return !guarded.some((g) => g === resolved || g.startsWith(`${resolved}/`) || resolved.startsWith(`${g}/`));
     });
   }
-
-  /**
-   * Gives the worktree to the sandbox uid and returns the function that takes it back; counted, so two
-   * commands in one worktree share one handover. `chown -h` never follows a link the code planted.
-   */
-  private async handOver(worktree: string, uid: number): Promise<() => Promise<void>> {
-    let entry = this.handovers.get(worktree);
-    if (!entry) {
-      entry = { count: 0, owner: stat(worktree).then((info) => ({ uid: info.uid, gid: info.gid })), queue: Promise.resolve() };
-      this.handovers.set(worktree, entry);
-    }
-    const held = entry;
-    held.count += 1;
-    if (held.count === 1) held.queue = held.queue.then(() => this.chownTree(worktree, uid, uid));
-    await held.queue;
-    return async () => {
-      held.count -= 1;
-      if (held.count > 0) return;
-      const owner = await held.owner;
-      held.queue = held.queue.then(() => this.chownTree(worktree, owner.uid, owner.gid));
-      await held.queue;
-      if (held.count === 0 && this.handovers.get(worktree) === held) this.handovers.delete(worktree);
-    };
-  }
-
-  private async chownTree(dir: string, uid: number, gid: number): Promise<void> {
-    const privileged = this.setup.tools.privileged ?? [];
-    const chownBin = (await findExecutable("chown", "/usr/bin:/bin")) ?? "chown";
-    const [file, ...args] = privileged.length ? [...privileged, chownBin] : [chownBin];
-    const result = await runHostCommand(file!, [...args, "-R", "-h", `${uid}:${gid}`, "--", dir], { timeoutMs: 120_000 });
-    if (result.exitCode !== 0) throw new Error(`could not hand ${dir} to uid ${uid}: ${result.stderr.trim() || `chown exited with ${result.exitCode}`}`);
-  }
 }
 
 export function createSandbox(options: SandboxOptions): Promise<Sandbox> {
@@ -293,7 +257,7 @@ export function createSandbox(options: SandboxOptions): Promise<Sandbox> {
 
 async function readConfigEntries(file: string): Promise<{ key: string; value: string }[]> {
   // Reading a config file runs nothing (no includes are followed without --includes).
-  const result = await runHostCommand("git", ["config", "--file", file, "--no-includes", "--list", "-z"]);
+  const result = await runGit(["config", "--file", file, "--no-includes", "--list", "-z"], { cwd: "/" });
   if (result.exitCode !== 0) return [];
   return result.stdout
     .split("\0")

@@ -6,7 +6,12 @@ import { execFile } from "node:child_process";
  * Checks run model-written code that could plant those in `.git`; they must never run later as the bot.
  */
 
-export const SAFE_GIT_FLAGS = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=", "-c", "core.pager=cat", "--no-pager"];
+/**
+ * `safe.directory=*`: the strong sandbox tier hands a worktree to a throwaway uid while a check runs, and the
+ * bot may read it meanwhile. The bot only runs git in repositories it cloned or made itself, whose `.git` the
+ * sandbox mounts read-only, so ownership by that uid says nothing about who wrote the config.
+ */
+export const SAFE_GIT_FLAGS = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=", "-c", "core.pager=cat", "-c", "safe.directory=*", "--no-pager"];
 
 export interface GitProcessOptions {
   cwd: string;
