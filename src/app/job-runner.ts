@@ -40,7 +40,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
     const access = await deps.openRepository(job.installationId, job.owner, job.repo);
     const remote = { url: access.cloneUrl, token: access.token };
     const workDir = await mkdtemp(path.join(deps.tempDir ?? os.tmpdir(), "codegen-crew-job-"));
-    const runner = deps.sandbox.lease();
+    const runner = await deps.sandbox.lease();
     try {
       const repoDir = path.join(workDir, "repo");
       log.info(`cloning ${access.cloneUrl}`);
@@ -65,7 +65,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
       );
       return toJobOutcome(outcome, context);
     } finally {
-      runner.release();
+      await runner.release();
       await rm(workDir, { recursive: true, force: true, maxRetries: 3 }).catch((error: unknown) => log.warn(`could not remove ${workDir}: ${describeError(error)}`));
     }
   };

@@ -4,6 +4,7 @@ import path from "node:path";
 import { CancelledError } from "../errors.js";
 import { createMemo, type CommandOptions, type CommandRunner, type ProcessResult, type SandboxRecord, type SandboxTier } from "./command-runner.js";
 import { runGit } from "../git/run-git.js";
+import { UidPool } from "./uid-pool.js";
 import { WorktreeHandover } from "./worktree-handover.js";
 import { cannotStart, describeCommand, spawnCommand } from "./process-runner.js";
 import { baseEnvironment, commandEnvironment, scrubEnvironment, TOOLCHAIN_VARIABLES } from "./sandbox-environment.js";
@@ -26,14 +27,14 @@ export interface SandboxOptions {
   /** The strongest tier to try; default strong. */
   maxTier?: SandboxTier;
   limits?: Partial<ResourceLimits>;
-  /** Throwaway uids for the strong tier: one per concurrent job (lease()); default 61000 and 64 of them. */
+  /** Throwaway uids for the strong tier, one per concurrent job on the host (lease()); default 61000 and 64 of them. */
   uids?: { first: number; count: number };
   /** Where scratch folders (HOME, /tmp of each command) are made; default os.tmpdir(). */
   scratchRoot?: string;
 }
 
 export interface SandboxLease extends CommandRunner {
-  release(): void;
+  release(): Promise<void>;
 }
 
 const TIERS: SandboxTier[] = ["strong", "namespaced", "weak"];
@@ -50,7 +51,6 @@ export class Sandbox implements CommandRunner {
   /** Why each stronger tier was not used, for the startup log. */
   readonly declined: string[];
   private readonly handovers: WorktreeHandover;
-  private readonly freeUids: number[];
 
   private constructor(
     private readonly setup: TierSetup,
@@ -60,10 +60,9 @@ export class Sandbox implements CommandRunner {
     private readonly botHome: string,
     private readonly scratchRoot: string,
     private readonly defaultUid: number,
-    uids: number[],
+    private readonly pool: UidPool,
     declined: string[],
   ) {
-    this.freeUids = uids;
     this.declined = declined;
     this.handovers = new WorktreeHandover(setup.tools.privileged ?? []);
   }
@@ -77,9 +76,9 @@ export class Sandbox implements CommandRunner {
     const base = await baseEnvironment(options.environment, options.secrets ?? []);
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
     const uidRange = options.uids ?? { first: 61_000, count: 64 };
-    const uids = Array.from({ length: uidRange.count }, (_, i) => uidRange.first + i);
     const botHome = options.environment.HOME ?? os.homedir();
     const scratchRoot = await realpath(options.scratchRoot ?? os.tmpdir());
+    const pool = new UidPool(uidRange.first, uidRange.count, path.join(scratchRoot, "codegen-crew-sandbox-uids"));
     const tools = await findTools();
     const declined: string[] = [];
     for (const tier of TIERS.slice(TIERS.indexOf(options.maxTier ?? "strong"))) {
@@ -90,16 +89,19 @@ export class Sandbox implements CommandRunner {
       }
       const weakNetwork = tier === "weak" ? await probeNetworkIsolation(base.PATH ?? "/usr/bin:/bin") : null;
       const attempts = tier === "strong" ? [{ ...tools, nestedUserns: true }, tools] : [tools];
+      // The strong tier's own uid (the CLI's and the Action's); other tiers keep the bot's.
+      const uid = tier === "strong" ? await pool.claim() : (process.getuid?.() ?? 0);
       for (const attempt of attempts) {
         const setup = { tier, tools: attempt, weakNetwork };
-        const probe = new Sandbox(setup, { tier, proven: [], gaps: [] }, base, limits, botHome, scratchRoot, uids[0]!, [], []);
+        const probe = new Sandbox(setup, { tier, proven: [], gaps: [] }, base, limits, botHome, scratchRoot, uid, pool, []);
         const judged = await probe.selfTest();
         if ("refused" in judged) {
           if (attempt === attempts[attempts.length - 1]) declined.push(`${tier}: ${judged.refused}`);
           continue;
         }
-        return new Sandbox(setup, judged, base, limits, botHome, scratchRoot, uids[0]!, uids.slice(1), declined);
+        return new Sandbox(setup, judged, base, limits, botHome, scratchRoot, uid, pool, declined);
       }
+      if (tier === "strong") await pool.release(uid);
     }
     throw new Error(`no sandbox tier is usable: ${declined.join("; ")}`);
   }
@@ -127,19 +129,21 @@ export class Sandbox implements CommandRunner {
     return this.runAs(this.defaultUid, opts);
   }
 
-  /** A runner with a uid of its own (strong tier) for one concurrent job; release it when the job ends. */
-  lease(): SandboxLease {
-    const uid = this.freeUids.shift();
-    if (uid === undefined) throw new Error("every sandbox uid is in use: more concurrent jobs than SandboxOptions.uids.count");
+  /**
+   * A runner for one concurrent job: in the strong tier with a uid of its own, unique on the host (UidPool).
+   * Release it when the job ends.
+   */
+  async lease(): Promise<SandboxLease> {
+    const uid = this.setup.tier === "strong" ? await this.pool.claim() : this.defaultUid;
     let released = false;
     return {
       record: this.record,
       memo: this.memo,
       run: (opts) => this.runAs(uid, opts),
-      release: () => {
-        if (released) return;
+      release: async () => {
+        if (released || uid === this.defaultUid) return;
         released = true;
-        this.freeUids.push(uid);
+        await this.pool.release(uid);
       },
     };
   }
@@ -216,7 +220,7 @@ export class Sandbox implements CommandRunner {
     let gitConfig: string | null = null;
     if (git) {
       gitConfig = path.join(scratch, "repo-gitconfig");
-      await writeFile(gitConfig, scrubbedGitConfig(await readConfigEntries(git.config)), { mode: 0o644 });
+      await writeFile(gitConfig, await this.scrubbedConfigOf(git.config), { mode: 0o644 });
     }
     return viewArguments(
       {
@@ -232,6 +236,13 @@ export class Sandbox implements CommandRunner {
       },
       git,
     );
+  }
+
+  /** The scrubbed copy of a repository config, read again only when the file changed (one git process less per command). */
+  private async scrubbedConfigOf(file: string): Promise<string> {
+    const info = await stat(file).catch(() => null);
+    const key = `${file}\0${info?.mtimeMs ?? 0}\0${info?.size ?? 0}`;
+    return this.memo.get("scrubbed-git-config", key, async () => scrubbedGitConfig(await readConfigEntries(file)));
   }
 
   /** PATH entries and toolchain roots, read-only; never `/`, the bot's HOME, the temp root or an ancestor of them. */
