@@ -40,6 +40,21 @@ const OPERATIONS = [
   "GET /app/installations",
   "GET /installation/repositories",
   "GET /repos/{owner}/{repo}/issues/{issue_number}/events",
+  "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments",
+  "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "GET /repos/{owner}/{repo}/pulls/comments/{comment_id}",
+  "POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+  "POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions",
+  "POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  "POST /repos/{owner}/{repo}/git/tags",
+  "GET /repos/{owner}/{repo}/git/tags/{tag_sha}",
+  "POST /repos/{owner}/{repo}/git/refs",
+  "GET /repos/{owner}/{repo}/git/ref/{ref}",
+  "DELETE /repos/{owner}/{repo}/git/refs/{ref}",
 ];
 
 /** Keys that only carry prose or tooling metadata; nothing a validator reads. */

@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
@@ -78,20 +76,17 @@ function throwConfig(message: string, file: string, key?: string): never {
   throw new ConfigError(message, { file, ...(key ? { key } : {}) });
 }
 
-/** Reads the config file from a repository checkout; a missing file means defaults. */
-export async function loadRepoConfig(repoDir: string, relativePath = DEFAULT_CONFIG_PATH): Promise<CrewConfig> {
-  const file = path.join(repoDir, relativePath);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return defaultConfig();
-    throw new ConfigError(`${relativePath}: cannot read: ${(error as Error).message}`, { file: relativePath });
-  }
-  return parseConfigText(text, relativePath);
-}
+/**
+ * A real config is a few hundred bytes. The cap comes before YAML parsing, whose cost grows with the text:
+ * a 10 MB list of path patterns keeps the process busy for about a minute.
+ */
+export const MAX_CONFIG_BYTES = 64 * 1024;
 
 export function parseConfigText(text: string, source: string): CrewConfig {
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_CONFIG_BYTES) {
+    throw new ConfigError(`${source}: the file is ${Math.ceil(bytes / 1024)} KiB; a config file may be at most ${MAX_CONFIG_BYTES / 1024} KiB`, { file: source });
+  }
   let raw: unknown;
   try {
     raw = parseYaml(text);

@@ -210,3 +210,13 @@ export function createCliTask(text: string): Task {
     source: "cli",
   };
 }
+
+/**
+ * Untrusted text other than the task (review comments, `/codegen` instructions) as prompt text: sanitised,
+ * capped and fenced with the same unforgeable markers as the task.
+ */
+export function fenceUntrustedText(text: string, maxChars = DEFAULT_MAX_CHARS): string {
+  const clean = truncateWithMarker(sanitizeUntrustedText(text).replace(DELIMITER_LOOKALIKE, "[marker removed]").trim(), maxChars);
+  const digest = createHash("sha256").update(clean).digest("hex").slice(0, 16);
+  return `${PREAMBLE}\n----- BEGIN ${DELIMITER_PHRASE} ${digest} -----\n${clean}\n----- END ${DELIMITER_PHRASE} ${digest} -----`;
+}

@@ -1,130 +1,18 @@
-import { Octokit } from "@octokit/core";
-import { retry } from "@octokit/plugin-retry";
-import { restEndpointMethods, type RestEndpointMethodTypes } from "@octokit/plugin-rest-endpoint-methods";
-import { throttling } from "@octokit/plugin-throttling";
-import { errorMessage } from "../core/errors.js";
-import { ForgeError, type ForgeClient, type IssueInfo, type Permission, type PullRequestInfo } from "../core/forge/forge-client.js";
+import type { ForgeClient } from "../core/forge/forge-client.js";
+import { gitDataCalls } from "./forge-git-data.js";
+import { issueCalls } from "./forge-issues.js";
+import { pullCalls } from "./forge-pulls.js";
+import type { GitHubOctokit } from "./octokit-client.js";
 
-const RetryingOctokit = Octokit.plugin(restEndpointMethods, retry, throttling);
-export type GitHubOctokit = InstanceType<typeof RetryingOctokit>;
+export { createGitHubOctokit, graphqlUrl, type GitHubOctokit, type OctokitOptions } from "./octokit-client.js";
 
-export interface OctokitOptions {
-  /** e.g. https://api.github.com or https://ghe.example.com/api/v3 */
-  baseUrl: string;
-  token: string;
-  userAgent?: string;
-  /** Waits are capped so a run never hangs on a rate limit; tests pass small values. */
-  maxRateLimitWaitSeconds?: number;
-  log?: { warn(message: string): void };
-}
-
-/**
- * Octokit with the retry and throttling plugins: transient 5xx and secondary rate limits are retried,
- * within a cap. 4xx answers that will not change (400, 401, 403, 404, 410, 422, 451) are never retried.
- */
-export function createGitHubOctokit(options: OctokitOptions): GitHubOctokit {
-  const maxWait = options.maxRateLimitWaitSeconds ?? 120;
-  return new RetryingOctokit({
-    auth: options.token,
-    baseUrl: options.baseUrl.replace(/\/+$/, ""),
-    userAgent: options.userAgent ?? "codegen-crew",
-    retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451] },
-    throttle: {
-      onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-        options.log?.warn(`GitHub rate limit on ${request.method} ${request.url}; retry in ${retryAfter}s`);
-        return retryCount < 2 && retryAfter <= maxWait;
-      },
-      onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-        options.log?.warn(`GitHub secondary rate limit on ${request.method} ${request.url}; retry in ${retryAfter}s`);
-        return retryCount < 2 && retryAfter <= maxWait;
-      },
-    },
-  });
-}
-
-type PullData = RestEndpointMethodTypes["pulls"]["get"]["response"]["data"] | RestEndpointMethodTypes["pulls"]["list"]["response"]["data"][number];
-
-function pull(data: PullData): PullRequestInfo {
-  return { number: data.number, htmlUrl: data.html_url, draft: data.draft ?? false, head: data.head.ref };
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown }).status;
-  return typeof status === "number" ? status : undefined;
-}
-
-async function call<T>(operation: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw new ForgeError(operation, errorMessage(error), statusOf(error), { cause: error });
-  }
-}
-
+/** The one ForgeClient over GitHub's REST (and, for the draft flag, GraphQL) API. */
 export function createOctokitForge(octokit: GitHubOctokit, owner: string, repo: string): ForgeClient {
-  const rest = octokit.rest;
   return {
     owner,
     repo,
-    async getIssue(issue) {
-      const { data } = await call(`GET issue #${issue}`, () => rest.issues.get({ owner, repo, issue_number: issue }));
-      const info: IssueInfo = {
-        number: data.number,
-        title: data.title,
-        body: data.body ?? "",
-        state: data.state === "closed" ? "closed" : "open",
-        locked: data.locked ?? false,
-        isPullRequest: data.pull_request !== undefined && data.pull_request !== null,
-        author: data.user?.login ?? "ghost",
-        labels: data.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean),
-        htmlUrl: data.html_url,
-      };
-      return info;
-    },
-    async listIssueComments(issue) {
-      const { data } = await call(`list comments of #${issue}`, () => rest.issues.listComments({ owner, repo, issue_number: issue, per_page: 100 }));
-      return data.map((c) => ({ id: c.id, author: c.user?.login ?? "ghost", body: c.body ?? "" }));
-    },
-    async getPermission(user) {
-      try {
-        const { data } = await rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: user });
-        const role = (data.role_name ?? data.permission) as string;
-        return (["admin", "maintain", "write", "triage", "read"].includes(role) ? role : data.permission) as Permission;
-      } catch (error) {
-        // Not a collaborator at all: no access, which is an answer, not a failure.
-        if (statusOf(error) === 404) return "none";
-        throw new ForgeError(`permission of ${user}`, errorMessage(error), statusOf(error), { cause: error });
-      }
-    },
-    async addReaction(issue, content) {
-      await call(`react to #${issue}`, () => rest.reactions.createForIssue({ owner, repo, issue_number: issue, content }));
-    },
-    async createComment(issue, body) {
-      const { data } = await call(`comment on #${issue}`, () => rest.issues.createComment({ owner, repo, issue_number: issue, body }));
-      return data.id;
-    },
-    async updateComment(commentId, body) {
-      await call(`edit comment ${commentId}`, () => rest.issues.updateComment({ owner, repo, comment_id: commentId, body }));
-    },
-    async getDefaultBranch() {
-      const { data } = await call("GET repository", () => rest.repos.get({ owner, repo }));
-      return data.default_branch;
-    },
-    async findOpenPullRequest(head) {
-      const { data } = await call(`find PR for ${head}`, () => rest.pulls.list({ owner, repo, head: `${owner}:${head}`, state: "open", per_page: 10 }));
-      const match = data.find((p) => p.head.ref === head);
-      return match ? pull(match) : null;
-    },
-    async createPullRequest(pr) {
-      const { data } = await call("create pull request", () => rest.pulls.create({ owner, repo, ...pr }));
-      return pull(data);
-    },
-    async updatePullRequest(number, fields) {
-      const { data } = await call(`update PR #${number}`, () => rest.pulls.update({ owner, repo, pull_number: number, ...fields }));
-      return pull(data);
-    },
-    async addLabels(issue, labels) {
-      await call(`label #${issue}`, () => rest.issues.addLabels({ owner, repo, issue_number: issue, labels }));
-    },
+    ...issueCalls(octokit, owner, repo),
+    ...pullCalls(octokit, owner, repo),
+    ...gitDataCalls(octokit, owner, repo),
   };
 }

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { STATS_MARKER } from "../../src/core/issue/publish.js";
+import { STATS_MARKER } from "../../src/core/issue/stats-comment.js";
 import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
 import { demoAnswers } from "../../src/demo/demo-answers.js";
 import { scriptDemoStory } from "../crew/crew-fixture.js";

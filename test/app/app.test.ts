@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunningApp } from "../../src/app/start-app.js";
 import type { QueueEvent } from "../../src/app/queue-events.js";
-import { STATS_MARKER } from "../../src/core/issue/publish.js";
+import { STATS_MARKER } from "../../src/core/issue/stats-comment.js";
 import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
 import { SAMPLE_FILES } from "../../src/demo/sample-repo.js";
 import { issuesLabeledPayload } from "../support/webhook-payloads.js";

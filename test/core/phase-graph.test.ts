@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { runPhaseGraph, type PhaseNode } from "../../src/core/crew/phase-graph.js";
+import { CancelledError } from "../../src/core/errors.js";
+import { runPhaseGraph, type AnyPhaseNode } from "../../src/core/crew/phase-graph.js";
 
 function gate() {
   let open: () => void = () => {};
@@ -7,27 +8,32 @@ function gate() {
   return { open, opened };
 }
 
+type Abcd = { a: number; b: string; c: string; d: string };
+type Abc = { a: void; b: void; c: void };
+
 describe("runPhaseGraph", () => {
-  it("starts a node only after its needs and runs independent nodes together", async () => {
+  it("starts a node only after its needs, runs independent nodes together, and hands outputs along", async () => {
     const log: string[] = [];
     const both = gate();
     let waiting = 0;
-    const meet = async (name: string) => {
+    const meet = async (name: string, from: number) => {
       log.push(`start ${name}`);
       waiting += 1;
       if (waiting === 2) both.open();
       await both.opened; // would never resolve if b and c ran one after the other
       log.push(`end ${name}`);
+      return `${name}:${from}`;
     };
-    const nodes: PhaseNode<"a" | "b" | "c" | "d">[] = [
-      { id: "d", needs: ["b", "c"], run: async () => void log.push("d") },
-      { id: "b", needs: ["a"], run: () => meet("b") },
-      { id: "c", needs: ["a"], run: () => meet("c") },
-      { id: "a", needs: [], run: async () => void log.push("a") },
+    const nodes: AnyPhaseNode<Abcd>[] = [
+      { id: "d", phase: "summarizer", needs: ["b", "c"], run: async ({ output }) => `${output("b")}+${output("c")}` },
+      { id: "b", phase: "tester", needs: ["a"], run: ({ output }) => meet("b", output("a")) },
+      { id: "c", phase: "reviewer", needs: ["a"], run: ({ output }) => meet("c", output("a")) },
+      { id: "a", phase: "intake", needs: [], run: async () => (log.push("a"), 7) },
     ];
-    await runPhaseGraph(nodes, { concurrency: Infinity });
+    const result = await runPhaseGraph(nodes, { concurrency: Infinity });
+    expect(result.failure).toBeUndefined();
+    expect(result.outputs.d).toBe("b:7+c:7");
     expect(log[0]).toBe("a");
-    expect(log.at(-1)).toBe("d");
     expect(log.slice(1, 3).sort()).toEqual(["start b", "start c"]);
   });
 
@@ -35,8 +41,9 @@ describe("runPhaseGraph", () => {
     let running = 0;
     let most = 0;
     const order: string[] = [];
-    const node = (id: "a" | "b" | "c", needs: ("a" | "b" | "c")[]): PhaseNode<"a" | "b" | "c"> => ({
+    const node = (id: keyof Abc, needs: (keyof Abc)[]): AnyPhaseNode<Abc> => ({
       id,
+      phase: "intake",
       needs,
       run: async () => {
         running += 1;
@@ -51,34 +58,83 @@ describe("runPhaseGraph", () => {
     expect(order[0]).toBe("a");
   });
 
-  it("stops scheduling after a failure, aborts running nodes and rethrows the first error", async () => {
+  it("stops scheduling after a failure, aborts running nodes and names the node that failed first", async () => {
     const started: string[] = [];
     let sawAbort = false;
-    const nodes: PhaseNode<"a" | "b" | "c">[] = [
-      { id: "a", needs: [], run: async () => Promise.reject(new Error("a broke")) },
+    const nodes: AnyPhaseNode<Abc>[] = [
+      { id: "a", phase: "developer", needs: [], run: () => new Promise((_, reject) => setTimeout(() => reject(new Error("a broke")), 5)) },
       {
         id: "b",
+        phase: "reviewer",
         needs: [],
-        run: (signal) =>
-          new Promise<void>((resolve) => {
+        // Fails too, but only because it was stopped: that is not the cause to report.
+        run: ({ signal }) =>
+          new Promise<void>((_, reject) => {
             started.push("b");
-            signal.addEventListener("abort", () => ((sawAbort = true), resolve()));
+            signal.addEventListener("abort", () => ((sawAbort = true), reject(new CancelledError("stopped"))));
           }),
       },
-      { id: "c", needs: ["a"], run: async () => void started.push("c") },
+      { id: "c", phase: "tester", needs: ["a"], run: async () => void started.push("c") },
     ];
-    await expect(runPhaseGraph(nodes, { concurrency: Infinity })).rejects.toThrow("a broke");
+    const result = await runPhaseGraph(nodes, { concurrency: Infinity });
+    expect(result.failure?.id).toBe("a");
+    expect(result.failure?.phase).toBe("developer");
+    expect((result.failure?.error as Error).message).toBe("a broke");
     expect(started).toEqual(["b"]);
     expect(sawAbort).toBe(true);
   });
 
-  it("rejects unknown needs and cycles", async () => {
-    await expect(runPhaseGraph([{ id: "a", needs: ["z" as "a"], run: async () => {} }], { concurrency: 1 })).rejects.toThrow(/unknown phase z/);
+  it("keeps the outputs of the nodes that finished before a failure", async () => {
+    const nodes: AnyPhaseNode<Abcd>[] = [
+      { id: "a", phase: "intake", needs: [], run: async () => 1 },
+      { id: "b", phase: "architect", needs: ["a"], run: async () => "plan" },
+      { id: "c", phase: "developer", needs: ["b"], run: async () => Promise.reject(new Error("no")) },
+      { id: "d", phase: "tester", needs: ["c"], run: async () => "never" },
+    ];
+    const result = await runPhaseGraph(nodes, { concurrency: Infinity });
+    expect(result.outputs).toEqual({ a: 1, b: "plan" });
+    expect(result.failure?.phase).toBe("developer");
+  });
+
+  it("refuses to hand a node the output of a node it does not need", async () => {
+    const nodes: AnyPhaseNode<Abcd>[] = [
+      { id: "a", phase: "intake", needs: [], run: async () => 1 },
+      { id: "b", phase: "architect", needs: ["a"], run: async () => "x" },
+      { id: "c", phase: "developer", needs: ["b"], run: async ({ output }) => String(output("a")) },
+    ];
+    const result = await runPhaseGraph(nodes.concat([{ id: "d", phase: "tester", needs: [], run: async () => "" }]), { concurrency: Infinity });
+    expect(String(result.failure?.error)).toMatch(/c read the output of a, which it does not need/);
+  });
+
+  it("reports a cancellation from outside as the failure", async () => {
+    const outer = new AbortController();
+    const nodes: AnyPhaseNode<Abc>[] = [
+      { id: "a", phase: "architect", needs: [], run: ({ signal }) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(new CancelledError("label removed")))) },
+      { id: "b", phase: "developer", needs: ["a"], run: async () => {} },
+      { id: "c", phase: "tester", needs: [], run: async () => {} },
+    ];
+    setTimeout(() => outer.abort(), 5);
+    const result = await runPhaseGraph(nodes, { concurrency: Infinity, signal: outer.signal });
+    expect(result.failure?.error).toBeInstanceOf(CancelledError);
+    expect(result.failure?.phase).toBe("architect");
+  });
+
+  it("rejects unknown needs, duplicate ids and cycles", async () => {
+    await expect(runPhaseGraph<Abc>([{ id: "a", phase: "intake", needs: ["z" as "a"], run: async () => {} }], { concurrency: 1 })).rejects.toThrow(/unknown phase z/);
     await expect(
-      runPhaseGraph(
+      runPhaseGraph<Abc>(
         [
-          { id: "a", needs: ["b"], run: async () => {} },
-          { id: "b", needs: ["a"], run: async () => {} },
+          { id: "a", phase: "intake", needs: [], run: async () => {} },
+          { id: "a", phase: "intake", needs: [], run: async () => {} },
+        ],
+        { concurrency: 1 },
+      ),
+    ).rejects.toThrow(/two nodes named a/);
+    await expect(
+      runPhaseGraph<Abc>(
+        [
+          { id: "a", phase: "intake", needs: ["b"], run: async () => {} },
+          { id: "b", phase: "intake", needs: ["a"], run: async () => {} },
         ],
         { concurrency: 1 },
       ),

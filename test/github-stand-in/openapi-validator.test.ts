@@ -8,7 +8,9 @@ describe("OpenAPI fixture and validator", () => {
   it("holds every operation the stand-in serves, cut from the GHES description, and stays small", () => {
     const fixture = JSON.parse(readFileSync(OPENAPI_FIXTURE, "utf8")) as { info: Record<string, string>; paths: Record<string, Record<string, unknown>> };
     const operations = Object.entries(fixture.paths).flatMap(([template, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${template}`));
-    expect(operations).toHaveLength(21);
+    expect(operations).toHaveLength(36);
+    expect(operations).toContain("POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies");
+    expect(operations).toContain("GET /repos/{owner}/{repo}/git/ref/{ref}");
     expect(operations).toContain("POST /app/installations/{installation_id}/access_tokens");
     expect(operations).toContain("DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}");
     expect(fixture.info["x-source"]).toMatch(/^@octokit\/openapi@[\d.]+ generated\/ghes-3\.\d+\.json$/);
@@ -21,6 +23,9 @@ describe("OpenAPI fixture and validator", () => {
     expect(validator.match("GET", "/repos/o/r/contents/src/a%20b.ts")?.params.path).toBe("src/a b.ts");
     expect(validator.match("DELETE", "/repos/o/r/issues/5/labels/needs%20triage")?.params.name).toBe("needs triage");
     expect(validator.match("GET", "/repos/o/r/issues/5/labels")).toBeUndefined();
+    expect(validator.match("GET", "/repos/o/r/git/ref/codegen-crew/locks/issue-7")?.params.ref).toBe("codegen-crew/locks/issue-7");
+    expect(validator.match("DELETE", "/repos/o/r/git/refs/heads/feature/x")?.params.ref).toBe("heads/feature/x");
+    expect(validator.match("POST", "/repos/o/r/pulls/comments/9/reactions")?.operationId).toBe("reactions/create-for-pull-request-review-comment");
   });
 
   it("checks query parameters by their declared types and enums", () => {

@@ -7,17 +7,33 @@ import { createOpenApiValidator, type OpenApiValidator } from "./openapi-validat
 import { handleApiRequest, type RecordedRequest, type Violation } from "./github/api-endpoint.js";
 import { parseAuthorization, parseBasic, redactAuthorization, TokenRegistry, type AppSpec, type MintedToken, type TokenSpec } from "./github/auth.js";
 import { FaultInjector, type Fault, type FaultOptions } from "./github/faults.js";
-import { commitFiles, createBareRepo, readLog, readPath, resolveRef, serveGitHttp, type CommitInfo } from "./github/git-backend.js";
+import { commitFiles, createBareRepo, readLog, readPath, resolveRef, runGit, serveGitHttp, type CommitInfo } from "./github/git-backend.js";
+import { diffHunk } from "./github/git-refs.js";
+import { handleGraphqlRequest, type DraftMutation } from "./github/graphql-endpoint.js";
 import { errorBody, sendJson } from "./github/http-util.js";
 import { Representations } from "./github/representations.js";
 import { createRoutes } from "./github/rest-routes.js";
-import { GitHubState, type CommentState, type IssueState, type Permission, type RepoState } from "./github/state.js";
+import { ReviewRepresentations } from "./github/review-representations.js";
+import { Reviews, type ReviewInput } from "./github/review-state.js";
+import { GitHubState, type CommentState, type IssueState, type Permission, type RepoState, type ReviewCommentState, type ReviewState, type UserState } from "./github/state.js";
+import { pullRequestReviewSubmittedPayload } from "./webhook-payloads.js";
+import type { PullRequestReviewSubmittedEvent } from "@octokit/webhooks-types";
 
 export type { RecordedRequest, Violation } from "./github/api-endpoint.js";
 export type { AppSpec, MintedToken, TokenSpec } from "./github/auth.js";
 export type { FaultOptions } from "./github/faults.js";
 export type { CommitInfo } from "./github/git-backend.js";
-export type { CommentState, IssueState, Permission, RepoState } from "./github/state.js";
+export type { CommentState, IssueState, Permission, RepoState, ReviewCommentState, ReviewState } from "./github/state.js";
+export type { DraftMutation } from "./github/graphql-endpoint.js";
+export type { InlineCommentInput, ReviewEvent, ReviewInput } from "./github/review-state.js";
+
+export interface SubmittedReview {
+  review: ReviewState;
+  /** The review's inline comments, in the order given. */
+  comments: ReviewCommentState[];
+  /** The `pull_request_review` (submitted) webhook GitHub would send; deliver it yourself. */
+  payload: PullRequestReviewSubmittedEvent;
+}
 
 /**
  * A local GitHub for end-to-end tests, in GitHub Enterprise Server's layout: REST under `/api/v3`, git
@@ -60,6 +76,10 @@ export interface AddIssueOptions {
 export interface GitHubServer {
   /** `http://127.0.0.1:P/api/v3`: Octokit's baseUrl. */
   apiUrl: string;
+  /** `http://127.0.0.1:P/api/graphql`, GHES' GraphQL endpoint. */
+  graphqlUrl: string;
+  /** The draft-flag mutations the GraphQL endpoint executed, in order. */
+  draftMutations: DraftMutation[];
   /** `http://127.0.0.1:P`: GHES' server URL (web and git). */
   serverUrl: string;
   requests: RecordedRequest[];
@@ -78,8 +98,22 @@ export interface GitHubServer {
   /** A person removes a label in the UI (state and the "unlabeled" event). */
   unlabelIssue(owner: string, repo: string, issueNumber: number, label: string, actor: string): void;
   comments(owner: string, repo: string, issueNumber: number): CommentState[];
+  /** An account: `type: "Bot"` makes a bot without the `[bot]` suffix (a machine user reports "User"). */
+  addUser(login: string, type: UserState["type"]): UserState;
+  setPermission(owner: string, repo: string, login: string, permission: Permission): void;
+  /**
+   * A person submits a review in the UI: inline comments sit on lines of the PR's diff (GitHub refuses
+   * others with 422, so does this). Send `payload` to the app or Action yourself.
+   */
+  submitReview(owner: string, repo: string, pullNumber: number, review: ReviewInput & { event: NonNullable<ReviewInput["event"]> }): Promise<SubmittedReview>;
+  reviews(owner: string, repo: string, pullNumber: number): ReviewState[];
+  /** Every inline comment of the PR (replies included), oldest first. */
+  reviewComments(owner: string, repo: string, pullNumber: number): ReviewCommentState[];
   pullRequests(owner: string, repo: string): IssueState[];
-  /** `failNext("POST", "/repos/{owner}/{repo}/pulls", 502, { performFirst: true })`. */
+  /**
+   * `failNext("POST", "/repos/{owner}/{repo}/pulls", 502, { performFirst: true })`; git requests match their
+   * path, `failNext("POST", /\/git-receive-pack$/, 502)` (performFirst is API-only).
+   */
   failNext(method: string, pathPattern: string | RegExp, status: number, options?: FaultOptions | number): void;
   pendingFaults(): Fault[];
   /** `http://127.0.0.1:P/owner/repo.git`, with `x-access-token:<token>@` when a token is given. */
@@ -89,6 +123,8 @@ export interface GitHubServer {
   readFile(owner: string, repo: string, ref: string, filePath: string): Promise<string | undefined>;
   /** Commits files onto a branch of the bare repository (a push by someone else). */
   commitFiles(owner: string, repo: string, branch: string, files: Record<string, string>, message?: string): Promise<string>;
+  /** A person renames a branch in the UI: the default branch and open PRs' bases follow, as on GitHub. */
+  renameBranch(owner: string, repo: string, from: string, to: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -108,12 +144,15 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const app = options.app ? { ...options.app, slug: options.app.slug ?? "codegen-crew", installationId: options.app.installationId ?? 1 } : undefined;
   const links = { api: "", web: "" };
   const views = new Representations(links, state);
+  const reviewViews = new ReviewRepresentations(views);
+  const draftMutations: DraftMutation[] = [];
   const gitDirOf = (repo: RepoState): string => {
     const dir = gitDirs.get(repo);
     if (!dir) throw new Error(`GitHub stand-in: ${repo.owner}/${repo.name} has no git repository`);
     return dir;
   };
-  const routes = createRoutes({ state, views, tokens, app, gitDir: gitDirOf });
+  const reviews = new Reviews(state, (repo, pull, file, line, side) => diffHunk(gitDirOf(repo), pull.baseSha, pull.headSha, file, line, side));
+  const routes = createRoutes({ state, views, tokens, app, gitDir: gitDirOf, reviews, reviewViews });
   const endpoint = { validator, routes, tokens, app, faults, violations, responseViolations: options.checkResponses === false ? [] : responseViolations };
 
   const server = createServer((request, response) => {
@@ -137,6 +176,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     if (url.pathname.startsWith("/api/v3/") || url.pathname === "/api/v3") {
       record.path = url.pathname.slice("/api/v3".length) || "/";
       return handleApiRequest(request, response, url, record.path, record, endpoint);
+    }
+    if (url.pathname === "/api/graphql") {
+      record.kind = "graphql";
+      return handleGraphqlRequest(request, response, record, { state, tokens, draftMutations, webUrl: links.web });
     }
     record.kind = "git";
     const git = GIT_PATH.exec(url.pathname);
@@ -162,6 +205,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     if (basic && !identity) return refuse(401, "Invalid username or token. Password authentication is not supported for Git operations.");
     if (!identity && (push || repo.private)) return refuse(401, "Authentication required");
     if (push && identity?.kind === "token" && identity.readOnly) return refuse(403, `Permission to ${repo.owner}/${repo.name}.git denied to ${identity.login}.`);
+    // Faults match the git path (`/owner/repo.git/git-receive-pack`); git sees only the status, as behind a proxy.
+    const fault = faults.take(request.method ?? "GET", url.pathname);
+    if (fault) return refuse(fault.status, typeof fault.body === "string" ? fault.body : `injected ${fault.status}`);
     const remoteUser = identity?.kind === "token" ? identity.login : undefined;
     const result = await serveGitHttp(request, response, {
       projectRoot: gitRoot,
@@ -201,6 +247,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
 
   return {
     apiUrl: links.api,
+    graphqlUrl: `${links.web}/api/graphql`,
+    draftMutations,
     serverUrl: links.web,
     requests,
     violations,
@@ -245,6 +293,45 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       state.removeLabel(issueOrThrow(owner, name, issueNumber), label, actor);
     },
     comments: (owner, name, issueNumber) => state.commentsOf(repoOrThrow(owner, name), issueNumber),
+    addUser: (login, type) => state.user(login, type),
+    setPermission(owner, name, login, permission) {
+      repoOrThrow(owner, name).permissions.set(login.toLowerCase(), permission);
+    },
+    async submitReview(owner, name, pullNumber, input) {
+      const repo = repoOrThrow(owner, name);
+      const issue = issueOrThrow(owner, name, pullNumber);
+      const pull = issue.pullRequest;
+      if (!pull) throw new Error(`GitHub stand-in: ${owner}/${name}#${pullNumber} is not a pull request`);
+      const { review, comments } = await reviews.submit(repo, issue, input);
+      const payload = pullRequestReviewSubmittedPayload({
+        owner,
+        repo: name,
+        sender: review.user,
+        senderType: state.user(review.user).type,
+        installationId: repo.installationId,
+        defaultBranch: repo.defaultBranch,
+        apiUrl: links.api,
+        serverUrl: links.web,
+        pullRequest: {
+          number: issue.number,
+          title: issue.title,
+          body: issue.body,
+          head: { ref: pull.headRef, sha: pull.headSha },
+          base: { ref: pull.baseRef, sha: pull.baseSha },
+          draft: pull.draft,
+          labels: issue.labels,
+          user: issue.user,
+          id: pull.id,
+          nodeId: pull.nodeId,
+          requestedReviewers: pull.requestedReviewers,
+          state: issue.state,
+        },
+        review: { id: review.id, nodeId: review.nodeId, state: review.state.toLowerCase() as "approved" | "changes_requested" | "commented", body: review.body || null, user: review.user, commitId: review.commitId, submittedAt: review.submittedAt ?? undefined },
+      });
+      return { review, comments, payload };
+    },
+    reviews: (owner, name, pullNumber) => reviews.reviewsOf(repoOrThrow(owner, name), pullNumber),
+    reviewComments: (owner, name, pullNumber) => reviews.commentsOf(repoOrThrow(owner, name), pullNumber),
     pullRequests: (owner, name) => [...repoOrThrow(owner, name).issues.values()].filter((issue) => issue.pullRequest !== undefined),
     failNext: (method, pathPattern, status, faultOptions) => faults.add(method, pathPattern, status, faultOptions),
     pendingFaults: () => faults.pending(),
@@ -261,6 +348,19 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     commitFiles: (owner, name, branch, files, message = "Update files") => {
       const repo = repoOrThrow(owner, name);
       return commitFiles(gitDirOf(repo), { branch, files, message, from: repo.defaultBranch });
+    },
+    async renameBranch(owner, name, from, to) {
+      const repo = repoOrThrow(owner, name);
+      const gitDir = gitDirOf(repo);
+      await runGit(gitDir, ["branch", "-m", from, to]);
+      if (repo.defaultBranch === from) {
+        repo.defaultBranch = to;
+        await runGit(gitDir, ["symbolic-ref", "HEAD", `refs/heads/${to}`]);
+      }
+      for (const issue of repo.issues.values()) {
+        if (issue.pullRequest?.baseRef === from && issue.state === "open") issue.pullRequest.baseRef = to;
+        if (issue.pullRequest?.headRef === from) issue.pullRequest.headRef = to;
+      }
     },
     async close() {
       server.closeAllConnections();

@@ -87,7 +87,8 @@ export async function prepareTestDiscovery(opts: TestDiscoveryOptions): Promise<
   const hasPytest = resolved.runners.some((r) => r.kind === "pytest");
 
   return {
-    env: hasPytest ? { PYTEST_ADDOPTS: `${process.env.PYTEST_ADDOPTS ?? ""} -rA`.trim() } : {},
+    // -rA makes pytest name every test it ran; the ambient environment is not the sandbox's to read.
+    env: hasPytest ? { PYTEST_ADDOPTS: "-rA" } : {},
     observe(rawLine) {
       const line = stripAnsi(rawLine);
       for (const item of evidence) if (!item.mentioned && mentions(line, item.file)) item.mentioned = true;

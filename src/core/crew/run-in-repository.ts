@@ -9,7 +9,9 @@ import { ChangePolicy } from "../workspace/change-policy.js";
 import { Git } from "../workspace/git.js";
 import { createRunWorkspace } from "../workspace/run-workspace.js";
 import { createModelStack } from "./model-stack.js";
+import type { CrewSnapshot } from "./crew-snapshot.js";
 import { runCrew } from "./run-crew.js";
+import type { CrewWorkflow } from "./workflows.js";
 
 export interface RepositoryRunOptions {
   /** A local clone; the run works in a separate worktree of it. */
@@ -17,8 +19,13 @@ export interface RepositoryRunOptions {
   task: Task;
   /** The branch the change lands on (a free suffix is added when it exists locally). */
   branch: string;
-  /** Commit the branch starts from (default HEAD). */
+  /** Commit the branch starts from, and the change is measured from (default HEAD). */
   baseRef?: string;
+  /** For a revision: the head of the branch being revised (the worktree starts there; see RunWorkspaceOptions). */
+  startRef?: string;
+  /** Which workflow runs (default: a new change) and the snapshot it carries on from. */
+  workflow?: CrewWorkflow;
+  seed?: CrewSnapshot;
   /** Where the config is read from, at the base commit. */
   configPath?: string;
   connect: ConnectModel;
@@ -61,6 +68,7 @@ export async function runCrewInRepository(options: RepositoryRunOptions): Promis
     repoDir: options.repoDir,
     branch: options.branch,
     baseRef: baseCommit,
+    ...(options.startRef ? { startRef: options.startRef } : {}),
     policy: new ChangePolicy({ ...(config.paths.allow ? { allow: config.paths.allow } : {}), deny: config.paths.deny }),
   });
   try {
@@ -89,6 +97,8 @@ export async function runCrewInRepository(options: RepositoryRunOptions): Promis
         ...(options.model ? { model: options.model } : {}),
         ...(options.sequential ? { sequential: true } : {}),
         ...(options.secrets ? { secrets: options.secrets } : {}),
+        ...(options.workflow ? { workflow: options.workflow } : {}),
+        ...(options.seed ? { seed: options.seed } : {}),
       },
     );
     await stack.recorder?.flush();

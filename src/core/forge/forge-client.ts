@@ -19,7 +19,11 @@ export interface IssueInfo {
 export interface IssueComment {
   id: number;
   author: string;
+  /** "User", "Bot" or "Organization", as GitHub reports the author. */
+  authorType: string;
   body: string;
+  createdAt: string;
+  htmlUrl: string;
 }
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
@@ -29,6 +33,55 @@ export interface PullRequestInfo {
   htmlUrl: string;
   draft: boolean;
   head: string;
+}
+
+/** A pull request read in full (revisions need its state and GraphQL node id). */
+export interface PullRequestDetails extends PullRequestInfo {
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  merged: boolean;
+  /** GraphQL node id, for the draft-state mutations. */
+  nodeId: string;
+  headSha: string;
+  base: string;
+  author: string;
+  labels: string[];
+  requestedReviewers: string[];
+}
+
+export interface PullRequestReview {
+  id: number;
+  author: string;
+  authorType: string;
+  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
+  body: string;
+  htmlUrl: string;
+  submittedAt: string | null;
+}
+
+/** An inline (diff) comment on a pull request. */
+export interface ReviewComment {
+  id: number;
+  reviewId: number | null;
+  /** The thread's top comment when this is a reply. */
+  inReplyTo: number | null;
+  author: string;
+  authorType: string;
+  body: string;
+  path: string;
+  line: number | null;
+  diffHunk: string;
+  createdAt: string;
+  htmlUrl: string;
+}
+
+/** An annotated tag object (the run lock's record: who holds it, until when). */
+export interface TagInfo {
+  sha: string;
+  message: string;
+  /** ISO date of the tagger. */
+  date: string;
 }
 
 export interface ForgeClient {
@@ -43,8 +96,36 @@ export interface ForgeClient {
   getDefaultBranch(): Promise<string>;
   findOpenPullRequest(head: string): Promise<PullRequestInfo | null>;
   createPullRequest(pr: { title: string; body: string; head: string; base: string; draft: boolean }): Promise<PullRequestInfo>;
-  updatePullRequest(pr: number, fields: { title: string; body: string }): Promise<PullRequestInfo>;
+  /** Edits the fields given; `state: "open"` reopens a PR a person closed. */
+  updatePullRequest(pr: number, fields: { title?: string; body?: string; state?: "open" }): Promise<PullRequestInfo>;
   addLabels(issue: number, labels: string[]): Promise<void>;
+
+  // Revisions: pull requests, reviews and their threads. Every list reads all pages.
+  getPullRequest(pr: number): Promise<PullRequestDetails>;
+  /** The open or closed PRs whose head is `head` in this repository, newest first. */
+  listPullRequestsForBranch(head: string, state: "open" | "closed" | "all"): Promise<PullRequestDetails[]>;
+  getReview(pr: number, reviewId: number): Promise<PullRequestReview>;
+  /** The inline comments of one review. */
+  listReviewComments(pr: number, reviewId: number): Promise<ReviewComment[]>;
+  /** Every inline comment of the PR (for the earlier comments of a thread). */
+  listPullRequestComments(pr: number): Promise<ReviewComment[]>;
+  /** A reply in the thread whose top comment is `commentId`. */
+  replyToReviewComment(pr: number, commentId: number, body: string): Promise<number>;
+  addCommentReaction(commentId: number, content: "eyes" | "rocket" | "confused" | "+1"): Promise<void>;
+  addReviewCommentReaction(commentId: number, content: "eyes" | "rocket" | "confused" | "+1"): Promise<void>;
+  requestReviewers(pr: number, reviewers: string[]): Promise<void>;
+  /** GraphQL `markPullRequestReadyForReview` / `convertPullRequestToDraft` (REST has neither). */
+  setDraft(pr: { nodeId: string }, draft: boolean): Promise<void>;
+
+  // Git Data API, for the run lock: a ref create is atomic (the second create gets 422).
+  createTag(tag: { tag: string; message: string; object: string }): Promise<TagInfo>;
+  getTag(sha: string): Promise<TagInfo>;
+  /** Creates `ref` (full name, `refs/…`) at `sha`; false when it already exists. */
+  createRef(ref: string, sha: string): Promise<boolean>;
+  /** The sha `ref` points at, or null when it does not exist. */
+  getRef(ref: string): Promise<{ sha: string; type: string } | null>;
+  deleteRef(ref: string): Promise<void>;
+  getBranchSha(branch: string): Promise<string | null>;
 }
 
 /** A forge call failed; `status` is the HTTP status when there was one. */

@@ -1,6 +1,7 @@
 import type { ForgeClient } from "../forge/forge-client.js";
 import type { ProgressEvent } from "../progress.js";
 import type { RunResult } from "../report/run-report.js";
+import type { RunMode } from "../work/work-item.js";
 
 export const STATUS_MARKER = "<!-- codegen-crew:status -->";
 const STATE_PATTERN = /<!-- codegen-crew:state=(running|ready|draft|failed|skipped) started=(\d+) -->/;
@@ -35,6 +36,7 @@ export class StatusComment {
   private costUsd = 0;
   private footer = "";
   private state: StatusState["state"] = "running";
+  private mode: RunMode | undefined;
   private pending: Promise<void> = Promise.resolve();
   private dirty = false;
   private lastEdit = 0;
@@ -45,16 +47,17 @@ export class StatusComment {
     private readonly commentId: number,
     private readonly startedAt: number,
     private readonly runUrl: string | undefined,
+    private readonly trigger: string | undefined,
   ) {}
 
   /** Edits the issue's existing status comment, or creates one. */
-  static async open(forge: ForgeClient, issue: number, options: { runUrl?: string; existingId?: number; now?: number }): Promise<StatusComment> {
+  static async open(forge: ForgeClient, issue: number, options: { runUrl?: string; existingId?: number; now?: number; trigger?: string }): Promise<StatusComment> {
     const startedAt = options.now ?? Date.now();
-    const body = render([], { state: "running", startedAt, runUrl: options.runUrl, round: 0, tokens: 0, costUsd: 0, footer: "" });
+    const body = render([], { state: "running", startedAt, runUrl: options.runUrl, trigger: options.trigger, mode: undefined, round: 0, tokens: 0, costUsd: 0, footer: "" });
     let id = options.existingId;
     if (id !== undefined) await forge.updateComment(id, body);
     else id = await forge.createComment(issue, body);
-    return new StatusComment(forge, id, startedAt, options.runUrl);
+    return new StatusComment(forge, id, startedAt, options.runUrl, options.trigger);
   }
 
   get id(): number {
@@ -88,9 +91,10 @@ export class StatusComment {
   };
 
   /** The final edit: result, what happened, links. Always written, whatever the throttle says. */
-  async finish(state: RunResult, footer: string): Promise<void> {
+  async finish(state: RunResult, footer: string, mode?: RunMode): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.state = state;
+    this.mode = mode;
     this.footer = footer;
     for (const line of this.lines) if (line.status === "running") line.status = "skipped";
     await this.pending.catch(() => undefined);
@@ -119,6 +123,8 @@ export class StatusComment {
         state: this.state,
         startedAt: this.startedAt,
         runUrl: this.runUrl,
+        trigger: this.trigger,
+        mode: this.mode,
         round: this.round,
         tokens: this.tokens,
         costUsd: this.costUsd,
@@ -137,9 +143,24 @@ const HEADLINE: Record<StatusState["state"], string> = {
   skipped: "⏭️ codegen-crew skipped this run",
 };
 
+const REVISION_HEADLINE: Partial<Record<StatusState["state"], string>> = {
+  ready: "✅ codegen-crew revised the pull request",
+  draft: "📝 codegen-crew revised the draft pull request",
+};
+
 function render(
   lines: Line[],
-  info: { state: StatusState["state"]; startedAt: number; runUrl: string | undefined; round: number; tokens: number; costUsd: number; footer: string },
+  info: {
+    state: StatusState["state"];
+    startedAt: number;
+    runUrl: string | undefined;
+    trigger: string | undefined;
+    mode: RunMode | undefined;
+    round: number;
+    tokens: number;
+    costUsd: number;
+    footer: string;
+  },
 ): string {
   const checklist = lines.map((l) => `- ${ICON[l.status]} ${l.name}${l.detail ? ` — ${oneLine(l.detail)}` : ""}`).join("\n");
   const facts = [
@@ -152,8 +173,9 @@ function render(
   return [
     STATUS_MARKER,
     `<!-- codegen-crew:state=${info.state} started=${info.startedAt} -->`,
-    `### ${HEADLINE[info.state]}`,
+    `### ${info.mode === "revision" && REVISION_HEADLINE[info.state] ? REVISION_HEADLINE[info.state] : HEADLINE[info.state]}`,
     "",
+    ...(info.trigger ? [`Started by ${info.trigger}.`, ""] : []),
     checklist || "- ⏳ starting",
     "",
     facts,

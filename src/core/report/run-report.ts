@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { crewSnapshotSchema } from "../crew/crew-snapshot.js";
 import { ROLE_NAMES } from "../roles/role-names.js";
 
 /**
@@ -104,11 +105,19 @@ export const fileChangeSchema = z.object({
   status: z.enum(["added", "modified", "deleted"]),
   by: z.array(role),
 });
-export type FileChangeRecord = z.infer<typeof fileChangeSchema>;
+
+export const revisionRecordSchema = z.object({
+  summary: z.string().describe('what was asked, e.g. "review by @alice (changes requested)"'),
+  items: z.array(z.object({ id: z.number().int(), kind: z.enum(["task", "review", "inline", "command"]), author: z.string(), path: z.string().optional(), line: z.number().int().optional() })),
+  responses: z.array(z.object({ item: z.number().int(), reply: z.string() })).describe("the crew's reply to each item"),
+  changedFiles: z.array(z.string()).describe("files this revision wrote; empty when the branch already did what was asked"),
+});
+export type RevisionRecord = z.infer<typeof revisionRecordSchema>;
 
 export const runReportSchema = z.object({
   version: z.literal(1),
   task: z.object({ title: z.string(), source: z.string(), reference: z.string().optional() }),
+  mode: z.enum(["new", "revision"]).default("new").describe("new: the change was written from the task; revision: an existing branch was revised"),
   result: z.enum(RUN_RESULTS),
   reason: z.string().describe("one sentence: why the run ended with this result"),
   stoppedAt: z.object({ phase: z.string(), error: z.string() }).optional(),
@@ -127,6 +136,9 @@ export const runReportSchema = z.object({
   files: z.array(fileChangeSchema),
   refused: z.array(z.object({ path: z.string(), reason: z.string(), agent: role })),
   pullRequest: z.object({ title: z.string(), body: z.string() }).nullable(),
+  revision: revisionRecordSchema.optional(),
+  /** What a later revision carries on from (see crew-snapshot.ts). */
+  snapshot: crewSnapshotSchema.optional(),
   budget: z.object({
     limits: z.object({ tokens: z.number(), costUsd: z.number(), minutes: z.number() }),
     used: z.object({ tokens: z.number(), costUsd: z.number(), minutes: z.number() }),

@@ -18,11 +18,28 @@ function authConfig(access: RemoteAccess): Record<string, string> {
   return { [`http.${new URL(access.url).origin}/.extraheader`]: `AUTHORIZATION: basic ${basic}` };
 }
 
+/** What git prints when the server, or a proxy in front of it, failed this once (GitHub's 502s and 503s). */
+const TRANSIENT = /returned error: 5\d\d|\bHTTP 5\d\d\b|Connection reset|Empty reply from server/i;
+/** Waits before the 2nd and 3rd attempt. Every remote operation here is safe to repeat: none forces anything. */
+const RETRY_DELAYS_MS = [1_000, 4_000];
+
 async function git(args: string[], cwd: string, access: RemoteAccess): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const result = await gitOnce(args, cwd, access);
+    if (result.ok) return result.stdout;
+    const delay = RETRY_DELAYS_MS[attempt];
+    if (delay === undefined || !TRANSIENT.test(result.detail)) {
+      const tries = attempt > 0 ? ` (after ${attempt + 1} attempts)` : "";
+      throw new WorkspaceError(`git ${args[0]} ${mask(access.url, access.token)} failed${tries}: ${result.detail}`, { phase: "publish" });
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+async function gitOnce(args: string[], cwd: string, access: RemoteAccess): Promise<{ ok: true; stdout: string } | { ok: false; detail: string }> {
   const result = await runGit(args, { cwd, secretConfig: authConfig(access), timeoutMs: 10 * 60_000 });
-  if (result.exitCode === 0) return result.stdout;
-  const detail = mask(`${result.stderr || result.failure || `exit code ${result.exitCode}`}`.trim().split("\n").slice(-4).join(" "), access.token);
-  throw new WorkspaceError(`git ${args[0]} ${mask(access.url, access.token)} failed: ${detail}`, { phase: "publish" });
+  if (result.exitCode === 0) return { ok: true, stdout: result.stdout };
+  return { ok: false, detail: mask(`${result.stderr || result.failure || `exit code ${result.exitCode}`}`.trim().split("\n").slice(-4).join(" "), access.token) };
 }
 
 function mask(text: string, token: string | undefined): string {

@@ -97,8 +97,9 @@ export class Git {
   }
 
   /** Creates `branch` at `base` and checks it out in a new worktree at `path`. */
-  async worktreeAdd(path: string, branch: string, base: string): Promise<void> {
-    await this.raw(["worktree", "add", "--quiet", "-b", branch, path, base]);
+  /** A worktree on a new `branch` at `base`; with base null, a worktree of the existing `branch`. */
+  async worktreeAdd(path: string, branch: string, base: string | null): Promise<void> {
+    await this.raw(base === null ? ["worktree", "add", "--quiet", path, branch] : ["worktree", "add", "--quiet", "-b", branch, path, base]);
   }
 
   async worktreeRemove(path: string): Promise<void> {

@@ -27,7 +27,10 @@ export interface ChangedFile {
 export interface RunWorkspace {
   dir: string;
   branch: string;
+  /** Where the change is measured from: the commit a new change starts at, or a revised branch's merge base. */
   baseCommit: string;
+  /** The commit the worktree started at (the branch head for a revision; baseCommit otherwise). */
+  startCommit: string;
   applyChange(change: FileChange, agent: RoleName): Promise<ApplyResult>;
   /**
    * A file's current content in the worktree; null when it does not exist, is not a readable file, lies
@@ -48,8 +51,13 @@ export interface RunWorkspace {
 export interface RunWorkspaceOptions {
   repoDir: string;
   branch: string;
-  /** Commit the branch starts from; default HEAD. */
+  /** Commit the change is measured from; default HEAD. */
   baseRef?: string;
+  /**
+   * Commit the worktree starts at, when it is not the base: the head of a branch being revised. Files
+   * committed between the base and it are part of the change (a revision is judged on the whole change).
+   */
+  startRef?: string;
   /** Folder the worktree is created in; default os.tmpdir(). */
   worktreeRoot?: string;
   /** Which paths agents may change; default: the built-in rules only. */
@@ -70,12 +78,13 @@ export async function createRunWorkspace(opts: RunWorkspaceOptions): Promise<Run
   const baseCommit = await repo.revParse(baseRef).catch((error: unknown) => {
     throw new WorkspaceError(`base "${baseRef}" is not a commit in ${opts.repoDir}: ${errorMessage(error)}`, { path: opts.repoDir }, { cause: error });
   });
+  const startCommit = opts.startRef ? await repo.revParse(opts.startRef) : baseCommit;
   const branch = await freeBranchName(repo, opts.branch);
 
   const parent = await mkdtemp(path.join(opts.worktreeRoot ?? os.tmpdir(), "codegen-crew-"));
   const dir = path.join(await realpath(parent), "worktree");
   try {
-    await repo.worktreeAdd(dir, branch, baseCommit);
+    await repo.worktreeAdd(dir, branch, startCommit);
   } catch (error) {
     await rm(parent, { recursive: true, force: true });
     throw error;
@@ -84,7 +93,7 @@ export async function createRunWorkspace(opts: RunWorkspaceOptions): Promise<Run
   const policy = opts.policy ?? new ChangePolicy();
   // Only what agents wrote or deleted belongs to the change; build output, caches and test artefacts
   // that the checks leave in the worktree must never be committed.
-  const touched = new Set<string>();
+  const touched = new Set<string>(startCommit === baseCommit ? [] : (await git.diffNames(baseCommit)).map((file) => file.path));
   let disposed = false;
   const agentChanges = async (base: string) => (await git.diffNames(base)).filter((file) => touched.has(file.path));
 
@@ -96,6 +105,7 @@ export async function createRunWorkspace(opts: RunWorkspaceOptions): Promise<Run
     dir,
     branch,
     baseCommit,
+    startCommit,
 
     async applyChange(change, agent) {
       ensureLive();

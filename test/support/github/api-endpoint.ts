@@ -11,7 +11,7 @@ import type { Reply, Route } from "./rest-routes.js";
  * the response schema (a mismatch is the stand-in's own bug, recorded apart).
  */
 export interface RecordedRequest {
-  kind: "api" | "git";
+  kind: "api" | "git" | "graphql";
   method: string;
   /** API path relative to apiUrl (`/repos/o/r/pulls`), or the git path (`/o/r.git/info/refs`). */
   path: string;

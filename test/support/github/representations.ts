@@ -189,7 +189,7 @@ export class Representations {
       const pullApi = `${this.repoApi(repo)}/pulls/${issue.number}`;
       const web = `${this.repoWeb(repo)}/pull/${issue.number}`;
       json.draft = issue.pullRequest.draft;
-      json.pull_request = { url: pullApi, html_url: web, diff_url: `${web}.diff`, patch_url: `${web}.patch`, merged_at: null };
+      json.pull_request = { url: pullApi, html_url: web, diff_url: `${web}.diff`, patch_url: `${web}.patch`, merged_at: issue.pullRequest.merged ? (issue.closedAt ?? issue.updatedAt) : null };
     }
     return json;
   }
@@ -207,7 +207,7 @@ export class Representations {
       updated_at: comment.updatedAt,
       author_association: this.association(repo, comment.user),
       performed_via_github_app: null,
-      reactions: this.reactionRollup(`${this.repoApi(repo)}/issues/comments/${comment.id}/reactions`, []),
+      reactions: this.reactionRollup(`${this.repoApi(repo)}/issues/comments/${comment.id}/reactions`, comment.reactions),
     };
   }
 
@@ -249,11 +249,12 @@ export class Representations {
       created_at: issue.createdAt,
       updated_at: issue.updatedAt,
       closed_at: issue.closedAt,
-      merged_at: null,
+      // GitHub sets merged_at when it merges; a merged PR is closed at that moment.
+      merged_at: pull.merged ? (issue.closedAt ?? issue.updatedAt) : null,
       merge_commit_sha: null,
       assignee: null,
       assignees: [],
-      requested_reviewers: [],
+      requested_reviewers: pull.requestedReviewers.map((login) => this.user(login)),
       requested_teams: [],
       head: side(pull.headRef, pull.headSha),
       base: side(pull.baseRef, pull.baseSha),
@@ -282,7 +283,7 @@ export class Representations {
       mergeable_state: "unknown",
       merged_by: null,
       comments: this.state.commentsOf(repo, issue.number).length,
-      review_comments: 0,
+      review_comments: [...repo.reviewComments.values()].filter((comment) => comment.pullNumber === issue.number).length,
       maintainer_can_modify: pull.maintainerCanModify,
       commits: 1,
       additions: 0,
@@ -352,13 +353,13 @@ export class Representations {
     };
   }
 
-  private reactionRollup(url: string, reactions: ReactionState[]): Json {
+  reactionRollup(url: string, reactions: ReactionState[]): Json {
     const count = (content: string) => reactions.filter((reaction) => reaction.content === content).length;
     const names = ["+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket"];
     return { url, total_count: reactions.length, ...Object.fromEntries(names.map((name) => [name, count(name)])) };
   }
 
-  private association(repo: RepoState, login: string): string {
+  association(repo: RepoState, login: string): string {
     if (login.toLowerCase() === repo.owner.toLowerCase()) return "OWNER";
     const permission = repo.permissions.get(login.toLowerCase());
     return permission && permission !== "none" ? "COLLABORATOR" : "NONE";
@@ -368,11 +369,11 @@ export class Representations {
     return { api: this.repoApi(repo), web: this.repoWeb(repo), raw: `${this.links.web}/raw/${repo.owner}/${repo.name}` };
   }
 
-  private repoApi(repo: RepoState): string {
+  repoApi(repo: RepoState): string {
     return `${this.links.api}/repos/${repo.owner}/${repo.name}`;
   }
 
-  private repoWeb(repo: RepoState): string {
+  repoWeb(repo: RepoState): string {
     return `${this.links.web}/${repo.owner}/${repo.name}`;
   }
 }

@@ -1,70 +1,21 @@
-import type { AppSpec, Identity, TokenRegistry } from "./auth.js";
 import { isAncestor, readLog, readPath, resolveRef } from "./git-backend.js";
-import { HttpError, linkHeader, validationFailed } from "./http-util.js";
-import type { Representations } from "./representations.js";
-import type { GitHubState, IssueState, ReactionContent, RepoState } from "./state.js";
+import { gitDataRoutes } from "./git-data-routes.js";
+import { HttpError, validationFailed } from "./http-util.js";
+import { reviewRoutes } from "./review-routes.js";
+import { app, body, login, lookups, paginate, read, write, type Route, type RouteContext, type RouteDependencies } from "./route-kit.js";
+import type { IssueState, ReactionContent, RepoState } from "./state.js";
+
+export type { Reply, Route, RouteContext, RouteDependencies } from "./route-kit.js";
 
 /**
  * The REST operations the stand-in serves, keyed by GitHub's operationId (the validator has already matched
  * the request to an operation and checked it against the OpenAPI description). Handlers throw HttpError
  * for GitHub's own refusals: 404s, and the 422s GitHub gives for pull requests it will not open.
  */
-export interface RouteContext {
-  params: Record<string, string>;
-  query: Record<string, string>;
-  body: unknown;
-  /** The request's URL as the client sees it (for pagination links). */
-  url: URL;
-  accept: string;
-  identity: Identity;
-}
-
-export interface Reply {
-  status: number;
-  body?: unknown;
-  /** A non-JSON answer (raw file contents). */
-  raw?: { contentType: string; data: Buffer };
-  headers?: Record<string, string>;
-}
-
-export interface Route {
-  /** "app" routes take an app JWT; the others an installation or personal token. */
-  auth: "app" | "token";
-  /** Writes are refused for read-only tokens. */
-  write: boolean;
-  handle(context: RouteContext): Promise<Reply>;
-}
-
-export interface RouteDependencies {
-  state: GitHubState;
-  views: Representations;
-  tokens: TokenRegistry;
-  app: (AppSpec & { slug: string }) | undefined;
-  gitDir(repo: RepoState): string;
-}
-
-type Body = Record<string, unknown>;
-
 export function createRoutes(deps: RouteDependencies): Map<string, Route> {
   const { state, views } = deps;
 
-  const repoOf = (context: RouteContext): RepoState => {
-    const repo = state.repo(context.params.owner ?? "", context.params.repo ?? "");
-    if (!repo) throw new HttpError(404, "Not Found");
-    return repo;
-  };
-  const issueOf = (repo: RepoState, number: string | undefined): IssueState => {
-    const issue = repo.issues.get(Number(number));
-    if (!issue) throw new HttpError(404, "Not Found");
-    return issue;
-  };
-  const pullOf = (repo: RepoState, number: string | undefined): IssueState => {
-    const issue = issueOf(repo, number);
-    if (!issue.pullRequest) throw new HttpError(404, "Not Found");
-    return issue;
-  };
-  const login = (context: RouteContext): string => (context.identity.kind === "token" ? context.identity.login : "app");
-  const body = (context: RouteContext): Body => (context.body ?? {}) as Body;
+  const { repoOf, issueOf, pullOf } = lookups(state);
 
   const routes: Array<[string, Route]> = [
     [
@@ -302,19 +253,7 @@ export function createRoutes(deps: RouteDependencies): Map<string, Route> {
       }),
     ],
   ];
-  return new Map(routes);
-}
-
-function read(handle: Route["handle"]): Route {
-  return { auth: "token", write: false, handle };
-}
-
-function write(handle: Route["handle"]): Route {
-  return { auth: "token", write: true, handle };
-}
-
-function app(isWrite: boolean, handle: Route["handle"]): Route {
-  return { auth: "app", write: isWrite, handle };
+  return new Map([...routes, ...reviewRoutes(deps), ...gitDataRoutes(deps)]);
 }
 
 /**
@@ -336,9 +275,3 @@ function sortIssues(issues: IssueState[], context: RouteContext): IssueState[] {
   });
 }
 
-function paginate<T>(context: RouteContext, items: T[], render: (item: T) => unknown): Reply {
-  const perPage = Math.min(100, Math.max(1, Number(context.query.per_page ?? 30)));
-  const page = Math.max(1, Number(context.query.page ?? 1));
-  const link = linkHeader(context.url, page, perPage, items.length);
-  return { status: 200, body: items.slice((page - 1) * perPage, page * perPage).map(render), ...(link ? { headers: { link } } : {}) };
-}

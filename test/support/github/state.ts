@@ -31,6 +31,7 @@ export interface CommentState {
   createdAt: string;
   updatedAt: string;
   edits: CommentEdit[];
+  reactions: ReactionState[];
 }
 
 export interface ReactionState {
@@ -61,6 +62,8 @@ export interface PullRequestState {
   draft: boolean;
   merged: boolean;
   maintainerCanModify: boolean;
+  /** Logins whose review is requested; submitting a review takes the reviewer off the list, as on GitHub. */
+  requestedReviewers: string[];
 }
 
 export interface IssueState {
@@ -99,7 +102,45 @@ export interface RepoState {
   labels: Map<string, LabelState>;
   issues: Map<number, IssueState>;
   comments: Map<number, CommentState>;
+  /** Pull request reviews and their inline comments (test/support/github/review-state.ts). */
+  reviews: Map<number, ReviewState>;
+  reviewComments: Map<number, ReviewCommentState>;
   nextNumber: number;
+}
+
+export type ReviewStateName = "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
+
+export interface ReviewState {
+  id: number;
+  nodeId: string;
+  pullNumber: number;
+  user: string;
+  state: ReviewStateName;
+  body: string;
+  /** The head commit the review was made on. */
+  commitId: string;
+  submittedAt: string | null;
+}
+
+/** An inline comment: the top of a thread, or a reply (`inReplyTo` is the thread's top comment). */
+export interface ReviewCommentState {
+  id: number;
+  nodeId: string;
+  pullNumber: number;
+  reviewId: number;
+  inReplyTo: number | undefined;
+  user: string;
+  body: string;
+  path: string;
+  line: number;
+  side: "LEFT" | "RIGHT";
+  diffHunk: string;
+  /** The (deprecated, still reported) line index in the file's diff. */
+  position: number;
+  commitId: string;
+  createdAt: string;
+  updatedAt: string;
+  reactions: ReactionState[];
 }
 
 export interface UserState {
@@ -108,7 +149,7 @@ export interface UserState {
   type: "User" | "Bot";
 }
 
-const NODE_PREFIX = { event: "LE_lADO", repo: "R_kgDO", issue: "I_kwDO", pull: "PR_kwDO", comment: "IC_kwDO", label: "LA_kwDO", reaction: "REA_lADO", user: "U_kgDO" };
+const NODE_PREFIX = { review: "PRR_kwDO", reviewComment: "PRRC_kwDO", tag: "TAG_kwDO", ref: "REF_kwDO", event: "LE_lADO", repo: "R_kgDO", issue: "I_kwDO", pull: "PR_kwDO", comment: "IC_kwDO", label: "LA_kwDO", reaction: "REA_lADO", user: "U_kgDO" };
 
 export function timestamp(date = new Date()): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -124,12 +165,15 @@ export class GitHubState {
     return { id, nodeId: `${NODE_PREFIX[kind]}${Buffer.from(`${kind}:${id}`).toString("base64url")}` };
   }
 
-  user(login: string): UserState {
+  /** Accounts come into being when first seen; `[bot]` logins are GitHub Apps' bots (`type: "Bot"`). */
+  user(login: string, type?: UserState["type"]): UserState {
     const key = login.toLowerCase();
     let user = this.users.get(key);
     if (!user) {
-      user = { login, id: this.newId("user").id, type: login.endsWith("[bot]") ? "Bot" : "User" };
+      user = { login, id: this.newId("user").id, type: type ?? (login.endsWith("[bot]") ? "Bot" : "User") };
       this.users.set(key, user);
+    } else if (type) {
+      user.type = type;
     }
     return user;
   }
@@ -154,6 +198,8 @@ export class GitHubState {
       labels: new Map(),
       issues: new Map(),
       comments: new Map(),
+      reviews: new Map(),
+      reviewComments: new Map(),
       nextNumber: 1,
     };
     this.repos.set(key, repo);
@@ -204,7 +250,7 @@ export class GitHubState {
   addComment(repo: RepoState, issue: IssueState, body: string, user: string): CommentState {
     this.user(user);
     const now = timestamp();
-    const comment: CommentState = { ...this.newId("comment"), issueNumber: issue.number, body, user, createdAt: now, updatedAt: now, edits: [] };
+    const comment: CommentState = { ...this.newId("comment"), issueNumber: issue.number, body, user, createdAt: now, updatedAt: now, edits: [], reactions: [] };
     repo.comments.set(comment.id, comment);
     issue.updatedAt = now;
     return comment;
@@ -248,12 +294,12 @@ export class GitHubState {
   }
 
   /** Returns the reaction and whether it is new: GitHub answers 200 instead of 201 for a repeat. */
-  react(issue: IssueState, content: ReactionContent, user: string): { reaction: ReactionState; created: boolean } {
-    const existing = issue.reactions.find((reaction) => reaction.content === content && reaction.user.toLowerCase() === user.toLowerCase());
+  react(target: { reactions: ReactionState[] }, content: ReactionContent, user: string): { reaction: ReactionState; created: boolean } {
+    const existing = target.reactions.find((reaction) => reaction.content === content && reaction.user.toLowerCase() === user.toLowerCase());
     if (existing) return { reaction: existing, created: false };
     this.user(user);
     const reaction: ReactionState = { ...this.newId("reaction"), content, user, createdAt: timestamp() };
-    issue.reactions.push(reaction);
+    target.reactions.push(reaction);
     return { reaction, created: true };
   }
 
@@ -271,6 +317,7 @@ export class GitHubState {
       draft: input.draft ?? false,
       merged: false,
       maintainerCanModify: input.maintainerCanModify ?? false,
+      requestedReviewers: [],
     };
     return issue;
   }

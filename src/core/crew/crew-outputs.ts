@@ -1,0 +1,41 @@
+import type { CheckResult } from "../report/run-report.js";
+import type { ArchitectAnswer } from "../roles/architect.js";
+import type { ReviewerAnswer } from "../roles/reviewer.js";
+import type { SummarizerAnswer } from "../roles/summarizer.js";
+import type { AnyPhaseNode } from "./phase-graph.js";
+import type { RepairResult } from "./repair-loop.js";
+import type { RevisionResponse } from "./revision-request.js";
+import type { Validation } from "./validation.js";
+
+/** The change an authoring phase made, and what it says the rest of the crew must still do. */
+export interface AuthoredChange {
+  startedAt: number;
+  /** Files written or deleted. */
+  files: string[];
+  /** Whether the tester should write tests for it (always for a new change; a revision decides). */
+  needsTests: boolean;
+  /** Whether the documenter should document it (always for a new change; a revision decides). */
+  needsDocs: boolean;
+  /** A revision's reply to each request item. */
+  responses?: RevisionResponse[];
+}
+
+/** Every phase output a workflow can produce, by node id. A workflow uses some of these nodes. */
+export interface CrewOutputs {
+  intake: string;
+  /** The shared system message of every agent: preamble, repository context, task. */
+  context: string;
+  prepare: Validation;
+  plan: ArchitectAnswer;
+  change: AuthoredChange;
+  tester: void;
+  reviewer: ReviewerAnswer;
+  "static-checks": CheckResult;
+  tests: CheckResult[];
+  repair: RepairResult;
+  documenter: RepairResult;
+  /** Null when the summary was not rewritten (a revision that changed nothing keeps the PR's text). */
+  summarizer: SummarizerAnswer | null;
+}
+
+export type CrewNode = AnyPhaseNode<CrewOutputs>;

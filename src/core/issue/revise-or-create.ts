@@ -1,0 +1,219 @@
+import { checkCommit } from "../crew/check-commit.js";
+import type { CrewSnapshot } from "../crew/crew-snapshot.js";
+import { runCrewInRepository, type RepositoryRun } from "../crew/run-in-repository.js";
+import { isFailing } from "../crew/validation.js";
+import type { CrewWorkflow } from "../crew/workflows.js";
+import { ForgeError, hasWriteAccess, type ForgeClient, type IssueComment, type IssueInfo, type Permission, type PullRequestDetails } from "../forge/forge-client.js";
+import type { RunReport } from "../report/run-report.js";
+import { issueBranch, type RunMode, type WorkItem } from "../work/work-item.js";
+import { pushOnTop } from "../workspace/branch-push.js";
+import { Git } from "../workspace/git.js";
+import { fetchBranch } from "../workspace/git-remote.js";
+import { buildIssueTask } from "./issue-task.js";
+import { findStatsComment, publishPullRequest, upsertComment } from "./publish.js";
+import { postReplies } from "./replies.js";
+import { buildRevisionInput, type RevisionInput } from "./revision-input.js";
+import type { WorkRunDeps, WorkRunOutcome } from "./run-work-item.js";
+import { appendRun, readStatsData, renderStatsComment, snapshotOf, STATS_MARKER, summarizeRun } from "./stats-comment.js";
+import { STATUS_MARKER, type StatusComment } from "./status-comment.js";
+
+export interface WorkContext {
+  item: WorkItem;
+  issue: IssueInfo;
+  /** The PR the trigger came from (a review, a command on the PR). */
+  pr: PullRequestDetails | undefined;
+  comments: IssueComment[];
+  status: StatusComment;
+  configPath: string | undefined;
+  runUrl: string | undefined;
+}
+
+/** Where the branch stands before the crew runs. */
+interface Starting {
+  mode: RunMode;
+  /** The bot's PR for the issue: open, or closed by a person (reopened when the run pushes). */
+  pr: PullRequestDetails | undefined;
+  defaultHead: string;
+  /** The remote head of the bot's branch, when it exists. */
+  branchHead: string | null;
+}
+
+/**
+ * The work of one run once the lock is held: a new change from the default branch, or a revision of the
+ * bot's branch (every run on an issue whose branch exists is one — relabels and dispatches included — and
+ * it starts from the branch's head, so commits people pushed are kept and built on). Then the push (never
+ * forced), the one PR, the PR's draft state, replies in the threads, and the stats comment.
+ */
+export async function reviseOrCreate(ctx: WorkContext, deps: WorkRunDeps): Promise<WorkRunOutcome> {
+  const { forge } = deps;
+  const n = ctx.issue.number;
+  const branch = issueBranch(n);
+  const start = await startingPoint(ctx, deps);
+  if ("skip" in start) return { result: "skipped", message: start.skip };
+  const retry = ctx.item.trigger.type === "retry";
+  const revising = start.mode === "revision" && !retry;
+
+  const stats = readStatsData(start.pr ? (await findStatsComment(forge, start.pr.number))?.body : undefined);
+  const trusted = permissionCache(forge);
+  let input: RevisionInput | null = null;
+  let workflow: CrewWorkflow = { kind: "new" };
+  let seed: CrewSnapshot | undefined;
+  let baseRef = start.defaultHead;
+  if (revising) {
+    input = await buildRevisionInput(forge, ctx.item.trigger, { issue: n, pr: start.pr ?? ctx.pr }, trusted);
+    if (!input) return { result: "skipped", mode: start.mode, message: "the review has nothing to act on (no body and no inline comments)" };
+    seed = snapshotOf(stats);
+    workflow = { kind: "revision", request: { ...input.request, ...(seed?.plan ? { plan: seed.plan } : {}) } };
+    baseRef = (await (await Git.open(deps.repoDir)).raw(["merge-base", start.defaultHead, start.branchHead!])).trim();
+  }
+  deps.log.info(revising ? `revising ${branch} (${input!.request.summary})` : retry && start.branchHead ? `retrying ${branch} from the default branch` : `starting ${branch} from the default branch`);
+
+  const task = await buildIssueTask(
+    forge,
+    ctx.issue,
+    ctx.comments.filter((c) => c.authorType !== "Bot" && !c.body.includes(STATUS_MARKER) && !c.body.includes(STATS_MARKER)),
+  );
+  const run = await runCrewInRepository({
+    repoDir: deps.repoDir,
+    task,
+    branch,
+    baseRef,
+    ...(revising ? { startRef: start.branchHead!, workflow, ...(seed ? { seed } : {}) } : {}),
+    ...(ctx.configPath ? { configPath: ctx.configPath } : {}),
+    connect: deps.connect,
+    runner: deps.runner,
+    ...(deps.model ? { model: deps.model } : {}),
+    secrets: deps.secrets,
+    onProgress: ctx.status.onProgress,
+    onUsage: (totals) => ctx.status.onProgress({ type: "usage", totalTokens: totals.promptTokens + totals.completionTokens, costUsd: totals.costUsd, at: Date.now() }),
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+  let report = run.report;
+  const builtOn = revising ? start.branchHead! : start.defaultHead;
+  const newCommits = report.repository.headCommit !== builtOn;
+  if (report.result === "failed" || (!revising && !newCommits)) return { result: "failed", mode: start.mode, message: report.reason, report };
+
+  // The crew takes minutes; the issue may have been deleted meanwhile, and a PR that closes nothing helps nobody.
+  if (!(await issueStillExists(forge, n))) {
+    return { result: "failed", mode: start.mode, message: `issue #${n} was deleted during the run; nothing was pushed and no pull request was opened`, report };
+  }
+  let head = report.repository.headCommit ?? builtOn;
+  if (newCommits) {
+    const local = retry && start.branchHead ? await replaceContentOnTop(deps.repoDir, run.branch, start.branchHead, n) : run.branch;
+    const pushed = await pushOnTop({
+      repoDir: deps.repoDir,
+      remote: deps.remote,
+      localBranch: local,
+      remoteBranch: branch,
+      since: start.branchHead && (revising || retry) ? start.branchHead : start.defaultHead,
+      recheck: async (rebased) => {
+        report = await recheckAfterRebase(report, run, rebased, start.defaultHead, deps);
+      },
+    });
+    head = pushed.head;
+    if (pushed.rebasedOnto) deps.log.info(`${branch} moved meanwhile: the crew's commits were put on top of ${pushed.rebasedOnto.slice(0, 7)}`);
+  }
+
+  const pr = await publishPullRequest(forge, { issue: n, branch, report, runUrl: ctx.runUrl, existing: start.pr, log: deps.log });
+  const draftChange = await syncDraftState(forge, pr.number, report, deps.log);
+  const unchanged = revising && report.revision?.changedFiles.length === 0;
+  if (input) {
+    await postReplies(forge, { targets: input.targets, responses: report.revision?.responses ?? [], changed: newCommits, commit: newCommits ? head : null, result: report.result, requester: ctx.item.trigger.sender, log: deps.log });
+    if (input.reviewers.length) await forge.requestReviewers(pr.number, input.reviewers).catch((error: unknown) => deps.log.warn(`could not re-request review: ${String(error)}`));
+  }
+  const summary = summarizeRun(report, input?.request.summary ?? (retry ? "retry from the default branch" : "first draft"), draftChange);
+  const data = appendRun(stats, summary, report.snapshot);
+  await upsertComment(forge, pr.number, STATS_MARKER, renderStatsComment(data, report));
+
+  const message = unchanged ? `nothing more to change: the branch already does what was asked; ${report.reason}` : report.reason;
+  return { result: report.result, mode: start.mode, message, branch, pullRequest: { ...pr, draft: draftChange ? draftChange === "converted to draft" : pr.draft }, report };
+}
+
+async function startingPoint(ctx: WorkContext, deps: WorkRunDeps): Promise<Starting | { skip: string }> {
+  const { forge } = deps;
+  const n = ctx.issue.number;
+  const branch = issueBranch(n);
+  const defaultBranch = await forge.getDefaultBranch();
+  const [branchRef, defaultRef] = await Promise.all([fetchBranch(deps.repoDir, deps.remote, branch), fetchBranch(deps.repoDir, deps.remote, defaultBranch)]);
+  if (!defaultRef) throw new ForgeError("fetch default branch", `the repository has no default branch (${defaultBranch}) to start from`);
+  const prs = ctx.pr ? [ctx.pr] : await forge.listPullRequestsForBranch(branch, "all");
+  const latest = prs.find((p) => p.state === "open") ?? prs[0];
+  if (ctx.item.kind === "revision" && latest?.merged) return { skip: `#${latest.number} is merged; open a new issue (or add the label again on #${n}) for further changes` };
+  // A merged PR is finished work: the next run starts over from the default branch (which holds it) and
+  // opens a new PR. A PR a person closed unmerged is still the issue's one PR, reopened when the run pushes.
+  const merged = latest?.merged === true;
+  const git = await Git.open(deps.repoDir);
+  return {
+    mode: branchRef && !merged ? "revision" : "new",
+    pr: merged ? undefined : latest,
+    defaultHead: await git.revParse(defaultRef),
+    branchHead: branchRef ? await git.revParse(branchRef) : null,
+  };
+}
+
+/**
+ * `/codegen retry` on an existing branch: the fresh result's files become one normal commit on top of the
+ * branch (its history, people's commits included, stays; nothing is forced).
+ */
+async function replaceContentOnTop(repoDir: string, fresh: string, branchHead: string, issue: number): Promise<string> {
+  const git = await Git.open(repoDir);
+  const tree = (await git.raw(["rev-parse", `${fresh}^{tree}`])).trim();
+  const message = `codegen-crew: retry #${issue} from the default branch\n\nReplaces the branch's content with a fresh run's result; earlier commits stay in its history.`;
+  const commit = (await git.raw(["commit-tree", tree, "-p", branchHead, "-m", message])).trim();
+  const local = `${fresh}-retry`;
+  await git.raw(["branch", "-f", local, commit]);
+  return local;
+}
+
+/** After a rebase onto people's new commits, the report's checks describe the pushed commit, not the old one. */
+async function recheckAfterRebase(report: RunReport, run: RepositoryRun, commit: string, base: string, deps: WorkRunDeps): Promise<RunReport> {
+  const checks = await checkCommit({ runner: deps.runner, repoDir: deps.repoDir, commit, base, config: run.config, secrets: deps.secrets, ...(deps.signal ? { signal: deps.signal } : {}) });
+  const failing = checks.filter(isFailing);
+  const note = "the branch moved while the crew worked; its commits were put on top and checked again";
+  if (failing.length === 0) return { ...report, checks, reason: `${report.reason}; ${note}`, repository: { ...report.repository, headCommit: commit } };
+  return {
+    ...report,
+    checks,
+    result: "draft",
+    reason: `${note}, and ${failing.map((c) => c.name).join(", ")} now fail${failing.length === 1 ? "s" : ""}`,
+    repository: { ...report.repository, headCommit: commit },
+  };
+}
+
+/** The PR's draft state follows the verdict both ways (GraphQL; REST can do neither). */
+async function syncDraftState(forge: ForgeClient, number: number, report: RunReport, log: { warn(message: string): void }): Promise<string | undefined> {
+  const pr = await forge.getPullRequest(number);
+  const failing = report.checks.some(isFailing);
+  try {
+    if (pr.draft && report.result === "ready") {
+      await forge.setDraft(pr, false);
+      return "marked ready for review";
+    }
+    if (!pr.draft && report.result === "draft" && failing) {
+      await forge.setDraft(pr, true);
+      return "converted to draft";
+    }
+  } catch (error) {
+    log.warn(`could not change #${number}'s draft state: ${String(error)}`);
+  }
+  return undefined;
+}
+
+async function issueStillExists(forge: ForgeClient, issue: number): Promise<boolean> {
+  try {
+    await forge.getIssue(issue);
+    return true;
+  } catch (error) {
+    if (error instanceof ForgeError && (error.status === 404 || error.status === 410)) return false;
+    throw error;
+  }
+}
+
+/** Write access per login, looked up once per run. */
+function permissionCache(forge: ForgeClient): (login: string) => Promise<boolean> {
+  const seen = new Map<string, Promise<Permission>>();
+  return async (login) => {
+    if (!seen.has(login)) seen.set(login, forge.getPermission(login).catch(() => "none" as const));
+    return hasWriteAccess(await seen.get(login)!);
+  };
+}
