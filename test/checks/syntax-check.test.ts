@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkSyntax } from "../../src/core/checks/syntax-check.js";
 import { writeFiles } from "../support/temp-repo.js";
+import { createSandbox } from "../../src/core/checks/sandbox.js";
 import { checksRunner } from "../support/checks-runner.js";
 
 const runner = await checksRunner();
@@ -80,15 +81,11 @@ describe("checkSyntax", () => {
 
   it("skips Python files with a reason when python3 is not installed", async () => {
     const files = await write({ "a.py": "def f(:\n" });
-    const saved = process.env.PATH;
-    process.env.PATH = path.join(dir, "empty-bin");
-    try {
-      const result = await checkSyntax(runner, dir, files);
-      expect(result.status).toBe("skipped");
-      expect(result.output).toContain("a.py (python3 is not installed)");
-    } finally {
-      process.env.PATH = saved;
-    }
+    // The sandbox's PATH is the operator's environment given to the factory, not the ambient one.
+    const withoutPython = await createSandbox({ environment: { PATH: path.join(dir, "empty-bin") }, maxTier: "weak" });
+    const result = await checkSyntax(withoutPython, dir, files);
+    expect(result.status).toBe("skipped");
+    expect(result.output).toContain("a.py (python3 is not installed)");
   });
 
   it("does not mistake JSON with comments (tsconfig.json) for broken JSON", async () => {
