@@ -1,4 +1,5 @@
 import * as core from "@actions/core";
+import { startSandbox } from "../core/checks/sandbox-startup.js";
 import { ConfigError, describeError } from "../core/errors.js";
 import { runWorkItem, type WorkRunOutcome } from "../core/issue/run-work-item.js";
 import { knownSecrets, resolveEndpoint } from "../core/model/endpoint.js";
@@ -10,6 +11,7 @@ import { createGitHubOctokit, createOctokitForge } from "../github/octokit-forge
 import { prepareClone } from "./checkout.js";
 import { decideFromEvent } from "./event.js";
 import { readInputs } from "./inputs.js";
+import { installBubblewrap } from "./install-bubblewrap.js";
 
 const log = { info: (m: string) => core.info(m), warn: (m: string) => core.warning(m) };
 
@@ -42,6 +44,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const remote = { url: `${inputs.serverUrl}/${inputs.repository.owner}/${inputs.repository.repo}.git`, token: inputs.githubToken };
     const repoDir = await prepareClone(inputs.workspace, inputs.repository, remote, inputs.runnerTemp, log);
 
+    const secrets = knownSecrets(env, [inputs.githubToken, endpoint.apiKey]);
+    await installBubblewrap(log);
+    const sandbox = await startSandbox({ environment: env, secrets, weakTier: "warn", log });
+
     core.startGroup(`codegen-crew on issue #${item.issue}${item.kind === "revision" ? ` (revision of #${item.pr})` : ""}`);
     let outcome: WorkRunOutcome;
     try {
@@ -52,7 +58,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
           repoDir,
           remote,
           ...(inputs.model ? { model: inputs.model } : {}),
-          secrets: knownSecrets(env, [inputs.githubToken, endpoint.apiKey]),
+          secrets,
+          runner: sandbox,
           log,
           connect: connectEndpoint(endpoint),
         },

@@ -2,6 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Logger, Probot } from "probot";
+import type { Sandbox } from "../core/checks/sandbox.js";
+import { startSandbox } from "../core/checks/sandbox-startup.js";
 import { describeError } from "../core/errors.js";
 import { runWorkItem, type WorkRunOutcome } from "../core/issue/run-work-item.js";
 import { knownSecrets, resolveEndpoint, type ModelEndpoint } from "../core/model/endpoint.js";
@@ -22,6 +24,8 @@ export interface JobRunnerDeps {
   log: Logger;
   /** Where job clones go (default the OS temp folder). */
   tempDir?: string;
+  /** The process's sandbox; each job leases a uid of its own from it. */
+  sandbox: Sandbox;
 }
 
 /**
@@ -45,6 +49,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
     const access = await deps.openRepository(job.installationId, job.owner, job.repo);
     const remote = { url: access.cloneUrl, token: access.token };
     const workDir = await mkdtemp(path.join(deps.tempDir ?? os.tmpdir(), "codegen-crew-job-"));
+    const runner = await deps.sandbox.lease();
     try {
       const repoDir = path.join(workDir, "repo");
       log.info(`cloning ${access.cloneUrl}`);
@@ -57,6 +62,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
           repoDir,
           remote,
           connect: connectWithProgress(deps.endpoint, context.progress),
+          runner,
           ...(deps.model ? { model: deps.model } : {}),
           secrets: [...new Set([...deps.secrets, access.token])],
           log: { info: (message) => log.info(message), warn: (message) => log.warn(message) },
@@ -68,6 +74,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
       );
       return toJobOutcome(outcome, context);
     } finally {
+      await runner.release();
       await rm(workDir, { recursive: true, force: true, maxRetries: 3 }).catch((error: unknown) => log.warn(`could not remove ${workDir}: ${describeError(error)}`));
     }
   };
@@ -84,6 +91,7 @@ export function jobProcessorFor(
   settings: { model?: string | undefined },
   log: Logger,
   tempDir: string | undefined,
+  sandbox: Sandbox,
 ): JobProcessor {
   // The key is checked when the process starts, not at its first job: a misconfigured app should not start.
   const endpoint = resolveEndpoint(env);
@@ -94,6 +102,7 @@ export function jobProcessorFor(
     secrets: appSecrets(env, endpoint),
     log,
     ...(tempDir ? { tempDir } : {}),
+    sandbox,
   });
 }
 
@@ -123,4 +132,20 @@ function toJobOutcome(outcome: WorkRunOutcome, context: JobContext): JobOutcome 
 
 function cancelled(message: string): JobOutcome {
   return { result: "cancelled", message, tokens: 0, costUsd: 0 };
+}
+
+/**
+ * The app's sandbox, built once per process: it runs strangers' issues unattended, so the weak tier is
+ * refused unless the operator sets CODEGEN_ALLOW_WEAK_SANDBOX=true (docs/app.md).
+ */
+export function appSandbox(env: NodeJS.ProcessEnv, log: Logger): Promise<Sandbox> {
+  const endpoint = resolveEndpoint(env);
+  return startSandbox({
+    environment: env,
+    secrets: appSecrets(env, endpoint),
+    weakTier: "refuse",
+    allowWeak: env.CODEGEN_ALLOW_WEAK_SANDBOX === "true",
+    optIn: "CODEGEN_ALLOW_WEAK_SANDBOX=true",
+    log: { info: (message) => log.info(message), warn: (message) => log.warn(message) },
+  });
 }

@@ -7,7 +7,7 @@ import { BullJobQueue } from "./bullmq-queue.js";
 import { createAppServer } from "./http-server.js";
 import { logJobEvents } from "./job-log.js";
 import type { JobQueue } from "./job-queue.js";
-import { jobProcessorFor } from "./job-runner.js";
+import { appSandbox, jobProcessorFor } from "./job-runner.js";
 import { MemoryJobQueue } from "./memory-queue.js";
 import { createAppProbot } from "./probot-factory.js";
 import type { QueueEvents } from "./queue-events.js";
@@ -64,7 +64,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     const memory = new MemoryJobQueue({
       concurrency: settings.concurrency,
       retry: settings.retry,
-      processor: jobProcessorFor(probot, env, settings, log, options.tempDir),
+      processor: jobProcessorFor(probot, env, settings, log, options.tempDir, await appSandbox(env, log)),
     });
     logJobEvents(memory.events, log);
     jobEvents = memory.events;

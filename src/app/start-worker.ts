@@ -3,7 +3,7 @@ import { ConfigError } from "../core/errors.js";
 import { resolveEndpoint } from "../core/model/endpoint.js";
 import { startBullWorker, type RunningWorker } from "./bullmq-worker.js";
 import { logJobEvents } from "./job-log.js";
-import { jobProcessorFor } from "./job-runner.js";
+import { appSandbox, jobProcessorFor } from "./job-runner.js";
 import { createAppProbot } from "./probot-factory.js";
 import { readAppSettings, type AppSettings } from "./settings.js";
 
@@ -31,12 +31,13 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Sta
   const probot = createAppProbot({ env, githubThrottle: settings.githubThrottle, ...(options.log ? { log: options.log } : {}) });
   await probot.ready();
   const log = probot.log.child({ name: "codegen-crew-worker" });
+  const sandbox = await appSandbox(env, log);
   const worker = await startBullWorker({
     redisUrl: settings.redisUrl,
     queueName: settings.queueName,
     concurrency: settings.concurrency,
     log,
-    processor: jobProcessorFor(probot, env, settings, log, options.tempDir),
+    processor: jobProcessorFor(probot, env, settings, log, options.tempDir, sandbox),
   });
   logJobEvents(worker.events, log);
   return { ...worker, events: worker.events, close: (deadlineMs) => worker.close(deadlineMs), settings, log };

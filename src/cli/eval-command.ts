@@ -1,6 +1,8 @@
 import path from "node:path";
 import { ConfigError } from "../core/errors.js";
 import { loadSuite, loadSweBench } from "../core/eval/load-suite.js";
+import type { CommandRunner } from "../core/checks/command-runner.js";
+import { startSandbox } from "../core/checks/sandbox-startup.js";
 import { runEvalSuite } from "../core/eval/run-suite.js";
 import type { EvalTask } from "../core/eval/task-format.js";
 import { validateTask } from "../core/eval/validate-suite.js";
@@ -26,7 +28,9 @@ export interface EvalCommandOptions {
 export async function runEvalCommand(opts: EvalCommandOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const tasks = await readTasks(opts);
   const testTimeoutMs = opts.testTimeout * 1000;
-  if (opts.validate) return validate(tasks, testTimeoutMs);
+  const sandbox = () =>
+    startSandbox({ environment: env, secrets: knownSecrets(env, []), weakTier: "warn", log: { info: () => undefined, warn: (message) => process.stderr.write(`warning: ${message}\n`) } });
+  if (opts.validate) return validate(tasks, testTimeoutMs, await sandbox());
 
   // Resolved before anything runs: no key means no task starts, and the user hears it first.
   const endpoint = resolveEndpoint(env, { ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}) });
@@ -40,6 +44,7 @@ export async function runEvalCommand(opts: EvalCommandOptions, env: NodeJS.Proce
       outDir,
       suite: opts.suite ?? opts.sweBench ?? "",
       connect: connectEndpoint(endpoint),
+      runner: await sandbox(),
       ...(model ? { model } : {}),
       secrets: knownSecrets(env, [endpoint.apiKey]),
       testTimeoutMs,
@@ -67,10 +72,10 @@ async function readTasks(opts: EvalCommandOptions): Promise<EvalTask[]> {
   throw new ConfigError("no tasks: pass --suite DIR (a folder with tasks.jsonl) or --swe-bench FILE --repos DIR", { key: "suite" });
 }
 
-async function validate(tasks: EvalTask[], testTimeoutMs: number): Promise<number> {
+async function validate(tasks: EvalTask[], testTimeoutMs: number, runner: CommandRunner): Promise<number> {
   let invalid = 0;
   for (const task of tasks) {
-    const result = await validateTask(task, { testTimeoutMs });
+    const result = await validateTask(task, { testTimeoutMs, runner });
     if (result.status === "valid") process.stdout.write(`✔ ${task.instance_id}\n`);
     else {
       invalid += 1;

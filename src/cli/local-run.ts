@@ -4,13 +4,18 @@ import { runCrewInRepository, type RepositoryRunOptions } from "../core/crew/run
 import { taskSlug } from "../core/intake.js";
 import { renderReportMarkdown } from "../core/report/render-markdown.js";
 import type { RunReport } from "../core/report/run-report.js";
+import type { CommandRunner } from "../core/checks/command-runner.js";
 import { findGitCredentials } from "../core/checks/git-credentials.js";
+import { startSandbox } from "../core/checks/sandbox-startup.js";
 import { Git } from "../core/workspace/git.js";
 
 export const OUTPUT_DIR = ".codegen-crew";
 
-/** A repository run as the CLI starts it: the branch and the transcript's place are the CLI's to choose. */
-export type LocalRunOptions = Omit<RepositoryRunOptions, "branch" | "transcriptFile">;
+/**
+ * A repository run as the CLI starts it: the branch and the transcript's place are the CLI's to choose, and
+ * the sandbox is built here (once: the CLI does one run per process) unless the caller passes one.
+ */
+export type LocalRunOptions = Omit<RepositoryRunOptions, "branch" | "transcriptFile" | "runner"> & { runner?: CommandRunner };
 
 export interface LocalRunResult {
   report: RunReport;
@@ -38,8 +43,17 @@ export async function runOnLocalRepository(options: LocalRunOptions): Promise<Lo
   await mkdir(outDir, { recursive: true });
   await ignoreOutputDir(repoDir);
 
+  const runner =
+    options.runner ??
+    (await startSandbox({
+      environment: process.env,
+      secrets: options.secrets ?? [],
+      weakTier: "warn",
+      log: { info: () => undefined, warn: (message) => process.stderr.write(`warning: ${message}\n`) },
+    }));
   const { report, branch } = await runCrewInRepository({
     ...options,
+    runner,
     repoDir,
     branch: `codegen-crew/${slug}`,
     transcriptFile: path.join(outDir, "transcript.jsonl"),

@@ -6,6 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { forgetBaselines, judgeAgainstBaseline, runBaseline, type Baseline } from "../../src/core/checks/baseline.js";
 import { runChecks } from "../../src/core/checks/run-checks.js";
 import { createTempRepo, git, writeFiles } from "../support/temp-repo.js";
+import { checksRunner } from "../support/checks-runner.js";
+
+const runner = await checksRunner();
 
 let repo: { dir: string; cleanup(): Promise<void> };
 let scratch: string;
@@ -20,7 +23,7 @@ test("subtracts numbers (known bug)", () => assert.equal(sub(5, 2), 3));
 const nodeTest = { test: { command: "node --test", source: "config" } };
 
 beforeEach(async () => {
-  forgetBaselines();
+  forgetBaselines(runner);
   repo = await createTempRepo({ "package.json": '{ "type": "module" }\n', ".gitignore": "node_modules\n", "src/math.js": MATH, "test/math.test.js": BASE_TESTS });
   scratch = await mkdtemp(path.join(os.tmpdir(), "crew-baseline-test-"));
 });
@@ -34,7 +37,7 @@ describe("runBaseline", () => {
   it("runs the test command on the base commit in a worktree it removes afterwards", async () => {
     // Uncommitted work in the repository must not leak into the baseline: it is the base commit's result.
     await writeFiles(repo.dir, { "test/math.test.js": BASE_TESTS.replace("assert.equal(add(1, 2), 3)", "assert.equal(add(1, 2), 99)") });
-    const baseline = await runBaseline({ repoDir: repo.dir, baseCommit: "HEAD", commands: nodeTest, timeoutMs: 30_000, worktreeRoot: scratch });
+    const baseline = await runBaseline({ runner, repoDir: repo.dir, baseCommit: "HEAD", commands: nodeTest, timeoutMs: 30_000, worktreeRoot: scratch });
     expect(baseline).toMatchObject({ commit: await git(repo.dir, "rev-parse", "HEAD"), command: "node --test", status: "fail", failuresComplete: true });
     expect(baseline.failures).toEqual(["subtracts numbers (known bug)"]);
     expect(baseline.network).toMatch(/^network: /);
@@ -44,7 +47,7 @@ describe("runBaseline", () => {
 
   it("caches per base commit and command, in memory and on disk", async () => {
     const cacheDir = path.join(scratch, "cache");
-    const opts = { repoDir: repo.dir, baseCommit: "HEAD", commands: nodeTest, timeoutMs: 30_000, cacheDir };
+    const opts = { runner, repoDir: repo.dir, baseCommit: "HEAD", commands: nodeTest, timeoutMs: 30_000, cacheDir };
     const first = await runBaseline(opts);
     const [file] = await readdir(cacheDir);
     expect(file).toMatch(/^baseline-[0-9a-f]{32}\.json$/);
@@ -59,7 +62,7 @@ describe("runBaseline", () => {
     await runBaseline({ ...opts, commands: marking });
     expect(existsSync(marker)).toBe(false); // memory
 
-    forgetBaselines();
+    forgetBaselines(runner);
     const stored = (await readdir(cacheDir)).find((name) => name !== file)!;
     const edited = { ...JSON.parse(await readFile(path.join(cacheDir, stored), "utf8")), failures: ["from disk"] };
     await writeFile(path.join(cacheDir, stored), JSON.stringify(edited));
@@ -67,17 +70,19 @@ describe("runBaseline", () => {
     expect(existsSync(marker)).toBe(false); // disk
   });
 
-  it("links the installed dependencies of another checkout into the baseline worktree", async () => {
+  it("shows the installed dependencies of another checkout in the baseline worktree, without a link the baseline could write through", async () => {
     await writeFiles(repo.dir, { "node_modules/answer/package.json": '{ "name": "answer", "main": "index.js" }', "node_modules/answer/index.js": "module.exports = 42;\n" });
-    const commands = { test: { command: `node -e "process.exit(require('answer') === 42 ? 0 : 1)"`, source: "config" } };
-    expect((await runBaseline({ repoDir: repo.dir, baseCommit: "HEAD", commands, timeoutMs: 30_000 })).status).toBe("fail");
-    forgetBaselines();
-    expect((await runBaseline({ repoDir: repo.dir, baseCommit: "HEAD", commands, timeoutMs: 30_000, dependenciesFrom: repo.dir })).status).toBe("pass");
+    const script = "try { require('fs').writeFileSync('node_modules/answer/planted.js', '') } catch {} process.exit(require('answer') === 42 ? 0 : 1)";
+    const commands = { test: { command: `node -e "${script}"`, source: "config" } };
+    expect((await runBaseline({ runner, repoDir: repo.dir, baseCommit: "HEAD", commands, timeoutMs: 30_000 })).status).toBe("fail");
+    forgetBaselines(runner);
+    expect((await runBaseline({ runner, repoDir: repo.dir, baseCommit: "HEAD", commands, timeoutMs: 30_000, dependenciesFrom: repo.dir })).status).toBe("pass");
     expect(existsSync(path.join(repo.dir, "node_modules", "answer", "index.js"))).toBe(true);
+    expect(existsSync(path.join(repo.dir, "node_modules", "answer", "planted.js"))).toBe(false);
   });
 
   it("resolves with an error instead of rejecting when the base commit does not exist", async () => {
-    const baseline = await runBaseline({ repoDir: repo.dir, baseCommit: "no-such-ref", commands: nodeTest, timeoutMs: 30_000 });
+    const baseline = await runBaseline({ runner, repoDir: repo.dir, baseCommit: "no-such-ref", commands: nodeTest, timeoutMs: 30_000 });
     expect(baseline.status).toBe("error");
     expect(baseline.reason).toContain("could not be resolved");
   });
@@ -85,7 +90,7 @@ describe("runBaseline", () => {
 
 describe("runChecks with a baseline", () => {
   it("passes when the only failing test already failed on the base commit, and fails on a new failure", async () => {
-    const baseline = runBaseline({ repoDir: repo.dir, baseCommit: "HEAD", commands: nodeTest, timeoutMs: 30_000 });
+    const baseline = runBaseline({ runner, repoDir: repo.dir, baseCommit: "HEAD", commands: nodeTest, timeoutMs: 30_000 });
     const feature = "export const mul = (a, b) => a * b;\n";
     const featureTest = (expected: number) => `import test from "node:test";
 import assert from "node:assert/strict";
@@ -94,7 +99,7 @@ test("multiplies numbers", () => assert.equal(mul(2, 3), ${expected}));
 `;
     const changed = ["src/mul.js", "test/mul.test.js"];
     await writeFiles(repo.dir, { "src/mul.js": feature, "test/mul.test.js": featureTest(6) });
-    const passing = await runChecks({ dir: repo.dir, changedFiles: changed, commands: nodeTest, timeoutMs: 30_000, baseline, newTestFiles: ["test/mul.test.js"] });
+    const passing = await runChecks({ runner, dir: repo.dir, changedFiles: changed, commands: nodeTest, timeoutMs: 30_000, baseline, newTestFiles: ["test/mul.test.js"] });
     const test = passing.find((check) => check.name === "test")!;
     expect(test.exitCode).not.toBe(0);
     expect(test.status).toBe("pass");
@@ -103,7 +108,7 @@ test("multiplies numbers", () => assert.equal(mul(2, 3), ${expected}));
     expect(test.notes.join("\n")).toMatch(/also fail on the base commit [0-9a-f]{7}/);
 
     await writeFiles(repo.dir, { "test/mul.test.js": featureTest(7) });
-    const failing = await runChecks({ dir: repo.dir, changedFiles: changed, commands: nodeTest, timeoutMs: 30_000, baseline: await baseline });
+    const failing = await runChecks({ runner, dir: repo.dir, changedFiles: changed, commands: nodeTest, timeoutMs: 30_000, baseline: await baseline });
     const broken = failing.find((check) => check.name === "test")!;
     expect(broken.status).toBe("fail");
     expect(broken.failures).toContain("multiplies numbers");
@@ -113,9 +118,9 @@ test("multiplies numbers", () => assert.equal(mul(2, 3), ${expected}));
 
   it("fails, and says why, when neither run names its failing tests", async () => {
     const commands = { test: { command: "echo 'something is broken'; exit 1", source: "config" } };
-    const baseline = await runBaseline({ repoDir: repo.dir, baseCommit: "HEAD", commands, timeoutMs: 30_000 });
+    const baseline = await runBaseline({ runner, repoDir: repo.dir, baseCommit: "HEAD", commands, timeoutMs: 30_000 });
     expect(baseline).toMatchObject({ status: "fail", failures: [] });
-    const [, test] = await runChecks({ dir: repo.dir, changedFiles: [], commands, timeoutMs: 30_000, baseline });
+    const [, test] = await runChecks({ runner, dir: repo.dir, changedFiles: [], commands, timeoutMs: 30_000, baseline });
     expect(test!.status).toBe("fail");
     expect(test!.notes.join("\n")).toMatch(/no failing test names could be read.*cannot be compared/);
   });

@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { assertNoCredentialsInGitConfig, findGitCredentials, stripGitCredentials } from "../../src/core/checks/git-credentials.js";
-import { runProcess } from "../../src/core/checks/process-runner.js";
 import { WorkspaceError } from "../../src/core/errors.js";
+import { checksRunner } from "../support/checks-runner.js";
 import { createTempRepo, git } from "../support/temp-repo.js";
 
 const TOKEN = "ghs_persistedByCheckout0123456789";
@@ -53,7 +53,7 @@ describe("git credentials in the worktree's config", () => {
     // The included file is not ours to edit; it is simply no longer included.
     expect(await readFile(included, "utf8")).toContain(TOKEN);
 
-    const result = await runProcess({ command: "git config --list --show-origin; git remote -v", cwd: worktree, timeoutMs: 10_000 });
+    const result = await (await checksRunner()).run({ command: "git config --list --show-origin; git remote -v", cwd: worktree, timeoutMs: 10_000 });
     expect(result.exitCode).toBe(0);
     expect(result.output).toContain("remote.origin.url=https://github.com/o/r.git");
     expect(result.output).not.toContain(TOKEN);

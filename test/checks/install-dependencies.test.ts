@@ -4,6 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { installDependencies } from "../../src/core/checks/install-dependencies.js";
+import { checksRunner } from "../support/checks-runner.js";
+
+const runner = await checksRunner();
 
 let dir: string;
 
@@ -44,20 +47,20 @@ const LOCKED_PACKAGE = {
 describe("installDependencies", () => {
   it("runs npm ci without lifecycle scripts when a lock file pins dependencies, once per directory", async () => {
     await write(LOCKED_PACKAGE);
-    const first = await installDependencies(dir, { timeoutMs: 60_000 });
+    const first = await installDependencies(runner, dir, { timeoutMs: 60_000 });
     expect(first).toMatchObject({ name: "install", status: "pass", command: "npm ci --ignore-scripts --no-audit --no-fund", exitCode: 0 });
     expect(first!.notes).toContain("network: allowed (dependency install)");
     expect(existsSync(path.join(dir, "node_modules", "answer", "index.js"))).toBe(true);
     expect(existsSync(path.join(dir, "postinstall-ran"))).toBe(false);
 
     await rm(path.join(dir, "node_modules"), { recursive: true });
-    expect(await installDependencies(dir, { timeoutMs: 60_000 })).toBe(first); // not run again
+    expect(await installDependencies(runner, dir, { timeoutMs: 60_000 })).toBe(first); // not run again
     expect(existsSync(path.join(dir, "node_modules"))).toBe(false);
   });
 
   it("does not replace an existing node_modules", async () => {
     await write({ ...LOCKED_PACKAGE, "node_modules/.keep": "" });
-    const result = await installDependencies(dir, { timeoutMs: 60_000 });
+    const result = await installDependencies(runner, dir, { timeoutMs: 60_000 });
     expect(result).toMatchObject({ status: "skipped" });
     expect(result!.output).toContain("node_modules already exists");
     expect(await readdir(path.join(dir, "node_modules"))).toEqual([".keep"]);
@@ -65,7 +68,7 @@ describe("installDependencies", () => {
 
   it("installs nothing without a lock file, and says so", async () => {
     await write({ "package.json": JSON.stringify({ dependencies: { leftpad: "^1.0.0" } }) });
-    const result = await installDependencies(dir, { timeoutMs: 60_000 });
+    const result = await installDependencies(runner, dir, { timeoutMs: 60_000 });
     expect(result).toMatchObject({ status: "skipped" });
     expect(result!.output).toContain("no lock file");
     expect(existsSync(path.join(dir, "node_modules"))).toBe(false);
@@ -73,10 +76,10 @@ describe("installDependencies", () => {
 
   it("returns null when there is nothing to install, and runs a configured command instead of detecting", async () => {
     await write({ "package.json": JSON.stringify({ name: "no-deps" }), "requirements.txt": "" });
-    expect(await installDependencies(dir, { timeoutMs: 60_000 })).toBeNull();
+    expect(await installDependencies(runner, dir, { timeoutMs: 60_000 })).toBeNull();
     const other = await mkdtemp(path.join(os.tmpdir(), "crew-install-test-"));
     try {
-      const result = await installDependencies(other, { command: "echo installing > installed.txt; exit 3", timeoutMs: 60_000 });
+      const result = await installDependencies(runner, other, { command: "echo installing > installed.txt; exit 3", timeoutMs: 60_000 });
       expect(result).toMatchObject({ name: "install", status: "fail", exitCode: 3 });
       expect(result!.notes.join("\n")).toContain("exited with code 3");
       expect(existsSync(path.join(other, "installed.txt"))).toBe(true);

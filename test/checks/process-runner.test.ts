@@ -4,7 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CancelledError } from "../../src/core/errors.js";
-import { maskSecrets, runProcess, scrubEnvironment } from "../../src/core/checks/process-runner.js";
+import { maskSecrets } from "../../src/core/checks/process-runner.js";
+import { createSandbox } from "../../src/core/checks/sandbox.js";
+import { scrubEnvironment } from "../../src/core/checks/sandbox-environment.js";
+import { checksRunner } from "../support/checks-runner.js";
+
+const runner = await checksRunner();
 
 let dir: string;
 const strayPids: number[] = [];
@@ -43,9 +48,9 @@ async function waitUntilDead(pid: number, ms = 3000): Promise<boolean> {
   return !isAlive(pid);
 }
 
-describe("runProcess", () => {
+describe("Sandbox.run (weak tier: the process handling every tier shares)", () => {
   it("returns the exit code and interleaved stdout and stderr", async () => {
-    const result = await runProcess({ command: "echo out; echo err >&2; exit 3", cwd: dir, timeoutMs: 10_000 });
+    const result = await runner.run({ command: "echo out; echo err >&2; exit 3", cwd: dir, timeoutMs: 10_000 });
     expect(result.exitCode).toBe(3);
     expect(result.timedOut).toBe(false);
     expect(result.output).toContain("out\n");
@@ -54,23 +59,23 @@ describe("runProcess", () => {
   });
 
   it("runs an argv command without a shell", async () => {
-    const result = await runProcess({ command: ["node", "-e", "console.log(process.argv[1])", "$HOME; echo hi"], cwd: dir, timeoutMs: 10_000 });
+    const result = await runner.run({ command: ["node", "-e", "console.log(process.argv[1])", "$HOME; echo hi"], cwd: dir, timeoutMs: 10_000 });
     expect(result.exitCode).toBe(0);
     expect(result.output.trim()).toBe("$HOME; echo hi");
   });
 
   it("reports a command that cannot start instead of throwing", async () => {
-    const result = await runProcess({ command: ["definitely-not-a-command-xyz"], cwd: dir, timeoutMs: 10_000 });
+    const result = await runner.run({ command: ["definitely-not-a-command-xyz"], cwd: dir, timeoutMs: 10_000 });
     expect(result.exitCode).toBeNull();
     expect(result.output).toMatch(/could not start definitely-not-a-command-xyz/);
-    const empty = await runProcess({ command: [], cwd: dir, timeoutMs: 10_000 });
+    const empty = await runner.run({ command: [], cwd: dir, timeoutMs: 10_000 });
     expect(empty.exitCode).toBeNull();
     expect(empty.output).toMatch(/could not start/);
   });
 
   it("kills a hanging command within the timeout plus a few seconds", async () => {
     const started = Date.now();
-    const result = await runProcess({ command: "echo begin; sleep 60", cwd: dir, timeoutMs: 500 });
+    const result = await runner.run({ command: "echo begin; sleep 60", cwd: dir, timeoutMs: 500 });
     expect(result.timedOut).toBe(true);
     expect(result.exitCode).toBeNull();
     expect(result.output).toContain("begin");
@@ -80,7 +85,7 @@ describe("runProcess", () => {
   it("kills a command that ignores SIGTERM and a grandchild holding stdout", async () => {
     const pidFile = path.join(dir, "grandchild.pid");
     const started = Date.now();
-    const result = await runProcess({
+    const result = await runner.run({
       command: `trap '' TERM; sleep 60 & echo $! > ${pidFile}; while true; do sleep 1; done`,
       cwd: dir,
       timeoutMs: 500,
@@ -95,7 +100,7 @@ describe("runProcess", () => {
   it("settles when a finished command leaves a background process holding stdout, and stops it", async () => {
     const pidFile = path.join(dir, "daemon.pid");
     const started = Date.now();
-    const result = await runProcess({ command: `sleep 60 & echo $! > ${pidFile}; echo done`, cwd: dir, timeoutMs: 30_000 });
+    const result = await runner.run({ command: `sleep 60 & echo $! > ${pidFile}; echo done`, cwd: dir, timeoutMs: 30_000 });
     expect(result.exitCode).toBe(0);
     expect(result.output).toContain("done");
     expect(Date.now() - started).toBeLessThan(5000);
@@ -106,7 +111,7 @@ describe("runProcess", () => {
   it("settles even when a daemon that left the process group keeps stdout open", async () => {
     const pidFile = path.join(dir, "setsid.pid");
     const started = Date.now();
-    const result = await runProcess({ command: `setsid sleep 60 & echo $! > ${pidFile}; echo started`, cwd: dir, timeoutMs: 30_000 });
+    const result = await runner.run({ command: `setsid sleep 60 & echo $! > ${pidFile}; echo started`, cwd: dir, timeoutMs: 30_000 });
     strayPids.push(Number((await readFile(pidFile, "utf8")).trim()));
     expect(result.exitCode).toBe(0);
     expect(result.output).toContain("started");
@@ -115,11 +120,11 @@ describe("runProcess", () => {
 
   it("hides credentials from the command's environment and masks secrets in its output", async () => {
     const secret = "sk-live-0123456789abcdef";
-    const result = await runProcess({
-      command: `env; echo "printed: ${secret}"`,
-      cwd: dir,
-      timeoutMs: 10_000,
-      env: {
+    // The operator's environment is what the sandbox is built from; no command sees the ambient process.env.
+    const sandbox = await createSandbox({
+      maxTier: "weak",
+      secrets: [secret],
+      environment: {
         PATH: process.env.PATH,
         HOME: "/home/someone",
         LANG: "C.UTF-8",
@@ -130,15 +135,16 @@ describe("runProcess", () => {
         INNOCENT_NAME: secret,
         KEEP_ME: "visible",
       },
-      secrets: [secret],
     });
+    const result = await sandbox.run({ command: `env; echo "printed: ${secret}"`, cwd: dir, timeoutMs: 10_000, secrets: [secret], env: { EXTRA_TOKEN: "x", ADDED: `has ${secret}`, PLAIN: "yes" } });
     expect(result.exitCode).toBe(0);
     expect(result.output).not.toContain(secret);
     expect(result.output).toContain("printed: ***");
     for (const name of ["GITHUB_TOKEN", "OPENAI_API_KEY", "INPUT_API-KEY", "DATABASE_URL", "INNOCENT_NAME", "ghs_abcdefabcdef", "sk-openai-xyz"]) {
       expect(result.output).not.toContain(name);
     }
-    for (const line of ["KEEP_ME=visible", "LANG=C.UTF-8", "CI=true", "GIT_TERMINAL_PROMPT=0"]) {
+    for (const name of ["EXTRA_TOKEN", "ADDED"]) expect(result.output).not.toContain(`${name}=`);
+    for (const line of ["KEEP_ME=visible", "LANG=C.UTF-8", "CI=true", "GIT_TERMINAL_PROMPT=0", "PLAIN=yes"]) {
       expect(result.output).toContain(line);
     }
     // The real HOME (where credential files live) is replaced by an empty one; see sandbox.test.ts.
@@ -147,7 +153,7 @@ describe("runProcess", () => {
 
   it("keeps the head and the tail of long output with a marker between", async () => {
     const script = "process.stdout.write('HEAD-START\\n' + 'x'.repeat(200000) + '\\nTAIL-END\\n')";
-    const result = await runProcess({ command: ["node", "-e", script], cwd: dir, timeoutMs: 10_000, maxOutputBytes: 4096 });
+    const result = await runner.run({ command: ["node", "-e", script], cwd: dir, timeoutMs: 10_000, maxOutputBytes: 4096 });
     expect(result.truncated).toBe(true);
     expect(result.output.startsWith("HEAD-START")).toBe(true);
     expect(result.output.endsWith("TAIL-END\n")).toBe(true);
@@ -158,7 +164,7 @@ describe("runProcess", () => {
   it("hands every line to onLine, masked, including the ones the capped output leaves out", async () => {
     const script = "for (let i = 0; i < 5000; i++) console.log('line ' + i + (i === 2500 ? ' secret-value-9876' : '')); process.stderr.write('last without newline')";
     const lines: string[] = [];
-    const result = await runProcess({
+    const result = await runner.run({
       command: ["node", "-e", script],
       cwd: dir,
       timeoutMs: 10_000,
@@ -177,7 +183,7 @@ describe("runProcess", () => {
     const controller = new AbortController();
     const started = Date.now();
     setTimeout(() => controller.abort(), 200);
-    await expect(runProcess({ command: "sleep 60", cwd: dir, timeoutMs: 60_000, signal: controller.signal })).rejects.toBeInstanceOf(CancelledError);
+    await expect(runner.run({ command: "sleep 60", cwd: dir, timeoutMs: 60_000, signal: controller.signal })).rejects.toBeInstanceOf(CancelledError);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });

@@ -6,6 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { policyCheck } from "../../src/core/checks/policy-check.js";
 import { extractFailures, runChecks } from "../../src/core/checks/run-checks.js";
 import { writeFiles } from "../support/temp-repo.js";
+import { checksRunner } from "../support/checks-runner.js";
+
+const runner = await checksRunner();
 
 let dir: string;
 
@@ -32,7 +35,7 @@ const nodeTest = { test: { command: "node --test", source: "config" } };
 describe("runChecks", () => {
   it("passes a JavaScript repository whose node --test suite passes", async () => {
     const changed = await write({ "package.json": '{ "type": "module" }\n', "src/math.js": MATH, "test/math.test.js": testFile(3) });
-    const results = await runChecks({ dir, changedFiles: changed, commands: nodeTest, timeoutMs: 30_000 });
+    const results = await runChecks({ runner, dir, changedFiles: changed, commands: nodeTest, timeoutMs: 30_000 });
     expect(results.map((r) => [r.name, r.status])).toEqual([
       ["syntax", "pass"],
       ["test", "pass"],
@@ -44,7 +47,7 @@ describe("runChecks", () => {
 
   it("names the failing test and its location", async () => {
     const changed = await write({ "package.json": '{ "type": "module" }\n', "src/math.js": MATH, "test/math.test.js": testFile(4) });
-    const [, test] = await runChecks({ dir, changedFiles: changed, commands: nodeTest, timeoutMs: 30_000 });
+    const [, test] = await runChecks({ runner, dir, changedFiles: changed, commands: nodeTest, timeoutMs: 30_000 });
     expect(test!.status).toBe("fail");
     expect(test!.exitCode).not.toBe(0);
     expect(test!.failures).toContain("subtracts numbers");
@@ -56,6 +59,7 @@ describe("runChecks", () => {
     const marker = path.join(dir, "tests-ran");
     const changed = await write({ "src/math.js": "export const add = (a, b => a + b;\n" });
     const results = await runChecks({
+      runner,
       dir,
       changedFiles: changed,
       commands: { lint: { command: `touch ${marker}`, source: "config" }, test: { command: `touch ${marker}`, source: "config" } },
@@ -71,14 +75,14 @@ describe("runChecks", () => {
   });
 
   it("reports a command that runs too long as a timeout with a note", async () => {
-    const results = await runChecks({ dir, changedFiles: [], commands: { test: { command: "sleep 30", source: "config" } }, timeoutMs: 500 });
+    const results = await runChecks({ runner, dir, changedFiles: [], commands: { test: { command: "sleep 30", source: "config" } }, timeoutMs: 500 });
     expect(results[0]!.status).toBe("skipped");
     expect(results[1]).toMatchObject({ name: "test", status: "timeout", exitCode: null });
     expect(results[1]!.output).toContain("did not finish within 0.5 s and was stopped");
   });
 
   it("says so when there is no test command", async () => {
-    const results = await runChecks({ dir, changedFiles: [], commands: {}, timeoutMs: 1000 });
+    const results = await runChecks({ runner, dir, changedFiles: [], commands: {}, timeoutMs: 1000 });
     expect(results[1]).toMatchObject({ name: "test", status: "skipped" });
     expect(results[1]!.output).toMatch(/No test command was found/);
   });
@@ -89,7 +93,7 @@ describe("runChecks", () => {
       "tests/test_calc.py":
         "import unittest\nfrom calc import add, sub\n\nclass CalcTest(unittest.TestCase):\n    def test_add(self):\n        self.assertEqual(add(1, 2), 3)\n\n    def test_sub(self):\n        self.assertEqual(sub(5, 2), 3)\n",
     });
-    const results = await runChecks({ dir, changedFiles: changed, commands: { test: { command: "python3 -m unittest discover -v -s tests", source: "config" } }, timeoutMs: 30_000 });
+    const results = await runChecks({ runner, dir, changedFiles: changed, commands: { test: { command: "python3 -m unittest discover -v -s tests", source: "config" } }, timeoutMs: 30_000 });
     expect(results.map((r) => [r.name, r.status])).toEqual([
       ["syntax", "pass"],
       ["test", "fail"],
@@ -101,6 +105,7 @@ describe("runChecks", () => {
 
   it("masks secrets in command output", async () => {
     const results = await runChecks({
+      runner,
       dir,
       changedFiles: [],
       commands: { test: { command: "echo key=super-secret-key-1234; exit 1", source: "config" } },

@@ -1,125 +1,174 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:net";
-import os from "node:os";
+import { execFile, spawn } from "node:child_process";
+import { rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runProcess } from "../../src/core/checks/process-runner.js";
-import { networkIsolation, probeNetworkIsolation } from "../../src/core/checks/sandbox.js";
+import { createSandbox, type Sandbox } from "../../src/core/checks/sandbox.js";
+import { BOMBS_SCRIPT, createHostileWorld, gitState, judgeOnHost, parseBombs, runHostile, TEST_LIMITS, type HostileOutcome, type HostileWorld } from "./sandbox-support/world.js";
 
-let dir: string;
-let server: Server;
-let port: number;
+/**
+ * The sandbox's promises, each tried by a check command written like model output (sandbox-support/
+ * hostile-check.mjs) against a host with something to steal, in every tier this machine offers. CI runs as
+ * root: the strong tier is tested for real, and the namespaced tier from a throwaway uid.
+ */
 
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "crew-sandbox-test-"));
-  server = createServer((socket) => socket.end("hello from the host\n"));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  port = (server.address() as { port: number }).port;
-});
+const isRoot = process.getuid?.() === 0;
+const NOBODY = 65534;
+const here = path.dirname(fileURLToPath(import.meta.url));
 
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await rm(dir, { recursive: true, force: true });
-});
+function expectIsolated(outcome: HostileOutcome): void {
+  // Every escape fails, seen from inside…
+  expect(outcome.inside, outcome.output).toMatchObject({
+    environ: false,
+    home: false,
+    sibling: false,
+    tcp: false,
+    unix: false,
+    gitConfig: false,
+    gitHook: false,
+    gitPointer: false,
+    userns: false,
+  });
+  // …and from the host: nothing arrived, nothing was written, nothing still runs.
+  expect(outcome.udpReceived).toBe(false);
+  expect(outcome.wroteOutside).toEqual([]);
+  expect(outcome.gitChanged).toBe(false);
+  expect(outcome.daemonSurvived).toBe(false);
+  // Positive controls: tests can still write their worktree and temp folder and talk over their own loopback.
+  expect(outcome.inside).toMatchObject({ worktreeWritable: true, tmpWritable: true, loopback: true });
+}
 
-/** Exits 0 and prints "connected" when it reaches the host's server, exits 3 with the error code otherwise. */
-const connectScript = (target: number) =>
-  `const s = require("net").connect(${target}, "127.0.0.1");` +
-  `s.on("data", () => { console.log("connected"); process.exit(0); });` +
-  `s.on("error", (e) => { console.log("no connection: " + e.code); process.exit(3); });` +
-  `setTimeout(() => { console.log("no connection: timeout"); process.exit(3); }, 3000);`;
+function expectBombsStopped(output: string): void {
+  const bombs = parseBombs(output);
+  expect(bombs.forks, output).toBeGreaterThan(0);
+  expect(bombs.forks).toBeLessThan(TEST_LIMITS.processes);
+  expect(bombs.memory).toBe("refused");
+  expect(bombs.fileSize).toBe(TEST_LIMITS.fileSizeBytes);
+  expect(bombs.descriptors.trim().split(" ")).toEqual(["0", "1", "2", "3"]); // 3: the folder ls reads
+}
 
-describe("network isolation", () => {
-  it("keeps a command off the host's network when isolation is available, and says which it was", async () => {
-    const isolation = await networkIsolation();
-    const result = await runProcess({ command: [process.execPath, "-e", connectScript(port)], cwd: dir, timeoutMs: 10_000 });
-    if (isolation.available) {
-      expect(result.network).toMatch(/^network: isolated \(unshare/);
-      expect(result.exitCode).toBe(3);
-      expect(result.output).toContain("no connection");
-    } else {
-      expect(result.network).toMatch(/^network: NOT isolated: \S/);
-      expect(result.exitCode).toBe(0);
+describe("strong tier: bubblewrap as root without a user namespace, the command on a throwaway uid", () => {
+  let world: HostileWorld;
+  let sandbox: Sandbox;
+
+  beforeAll(async () => {
+    world = await createHostileWorld(0);
+    sandbox = await createSandbox({ environment: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: world.botHome }, limits: TEST_LIMITS });
+  });
+  afterAll(async () => world.close());
+
+  it("is the tier the probe picks when the bot is root, with what its self-test proved", () => {
+    if (!isRoot) {
+      // Not root here: the probe must say so rather than pretend.
+      expect(sandbox.tier).not.toBe("strong");
+      expect(sandbox.declined.join("; ")).toMatch(/strong: (root is not available|bubblewrap)/);
+      return;
     }
+    expect(sandbox.tier).toBe("strong");
+    expect(sandbox.record.proven.join("\n")).toMatch(/uid 6\d{4} \(a throwaway uid/);
+    expect(sandbox.record.proven).toEqual(expect.arrayContaining(["network: loopback only", "user namespaces: blocked", "inherited descriptors: closed"]));
   });
 
-  it("reaches the network when a command is allowed to (dependency installs)", async () => {
-    const result = await runProcess({ command: [process.execPath, "-e", connectScript(port)], cwd: dir, timeoutMs: 10_000, network: "allowed" });
-    expect(result.network).toBe("network: allowed (dependency install)");
-    expect(result.output).toContain("connected");
-    expect(result.exitCode).toBe(0);
+  it.runIf(isRoot)("keeps a model-written check from every escape, and gives the worktree back to the bot", async () => {
+    const outcome = await runHostile(sandbox, world);
+    expectIsolated(outcome);
+    expect(outcome.worktreeFileOwner).toBe(0);
+    const result = await sandbox.run({ command: "id -u", cwd: world.worktree, timeoutMs: 10_000 });
+    expect(result.sandbox.tier).toBe("strong");
+    expect(result.output.trim()).toMatch(/^6\d{4}$/);
   });
 
-  it("still gives the command a working loopback of its own, for tests that start local servers", async () => {
-    const isolation = await networkIsolation();
-    const script =
-      `const net = require("net"); const srv = net.createServer((c) => c.end("pong"));` +
-      `srv.listen(0, "127.0.0.1", () => { net.connect(srv.address().port, "127.0.0.1").on("data", (d) => { console.log(String(d)); process.exit(0); }); });`;
-    const result = await runProcess({ command: [process.execPath, "-e", script], cwd: dir, timeoutMs: 10_000 });
-    if (!isolation.available || isolation.loopback) {
-      expect(result.output).toContain("pong");
-      expect(result.exitCode).toBe(0);
-    } else {
-      expect(result.network).toContain("loopback unavailable");
+  it.runIf(isRoot)("stops fork, memory and file-size bombs at the limits, and closes inherited descriptors", async () => {
+    const result = await sandbox.run({ command: BOMBS_SCRIPT, cwd: world.worktree, timeoutMs: 60_000 });
+    expectBombsStopped(result.output);
+    await rm(path.join(world.worktree, "big.bin"), { force: true });
+  });
+
+  it.runIf(isRoot)("gives each concurrent job a uid of its own", async () => {
+    const first = await sandbox.lease();
+    const second = await sandbox.lease();
+    try {
+      const [a, b] = await Promise.all([first, second].map((runner) => runner.run({ command: "id -u", cwd: world.worktree, timeoutMs: 10_000 })));
+      const uids = [a!.output.trim(), b!.output.trim(), String(sandbox.record.proven[0]?.match(/uid (\d+)/)?.[1])];
+      expect(new Set(uids).size).toBe(3);
+      expect(uids).not.toContain("0");
+    } finally {
+      await first.release();
+      await second.release();
     }
-  });
-
-  it("reports why isolation is unavailable when unshare fails or is missing", async () => {
-    const fakeBin = path.join(dir, "fake-bin");
-    await mkdir(fakeBin, { recursive: true });
-    await writeFile(path.join(fakeBin, "unshare"), "#!/bin/sh\necho 'unshare: unshare failed: Operation not permitted' >&2\nexit 1\n");
-    await chmod(path.join(fakeBin, "unshare"), 0o755);
-    const failing = await probeNetworkIsolation(fakeBin);
-    expect(failing.available).toBe(false);
-    expect(failing.reason).toContain("Operation not permitted");
-    const missing = await probeNetworkIsolation(path.join(dir, "no-such-bin"));
-    expect(missing).toMatchObject({ available: false, reason: "`unshare` (util-linux) is not installed" });
+    expect((await stat(world.worktree)).uid).toBe(0);
   });
 });
 
-describe("credentials on disk", () => {
-  it("gives the command an empty HOME and no global or system git config, so planted credentials stay unseen", async () => {
-    const realHome = path.join(dir, "real-home");
-    await mkdir(realHome, { recursive: true });
-    const token = "ghp_plantedTokenValue0123456789";
-    await writeFile(path.join(realHome, ".git-credentials"), `https://x-access-token:${token}@github.com\n`);
-    await writeFile(path.join(realHome, ".gitconfig"), `[credential]\n\thelper = store\n[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${token}\n`);
-    await writeFile(path.join(realHome, ".npmrc"), `//registry.npmjs.org/:_authToken=${token}\n`);
-    const script = [
-      'echo "HOME=$HOME"',
-      'ls -A "$HOME"; echo "listing done"',
-      'cat ~/.git-credentials 2>&1 || echo "no git-credentials"',
-      'git config --global --list 2>&1 || echo "no global git config"',
-      'git config --list 2>&1 | grep -i -e extraheader -e credential || echo "no credential settings"',
-      "env",
-    ].join("\n");
-    const result = await runProcess({
-      command: script,
-      cwd: dir,
-      timeoutMs: 10_000,
-      env: {
-        PATH: process.env.PATH,
-        HOME: realHome,
-        GITHUB_TOKEN: "ghs_envTokenValue",
-        OPENAI_API_KEY: "sk-env-key-value",
-        "npm_config_//registry.npmjs.org/:_authToken": token,
-        GIT_CONFIG_PARAMETERS: `'http.extraheader'='AUTHORIZATION: basic ${token}'`,
-        SSH_AUTH_SOCK: "/tmp/agent.sock",
-        XDG_CONFIG_HOME: realHome,
-      },
-      secrets: ["sk-env-key-value"],
+/** Runs namespaced-child.ts as `uid`, with an extra inherited descriptor (fd 3) the sandbox must close. */
+function runChildAs(uid: number, input: unknown): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", process.execPath, "--import", "tsx", path.join(here, "sandbox-support", "namespaced-child.ts"), JSON.stringify(input)], {
+      cwd: path.resolve(here, "../.."),
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/nonexistent" },
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
     });
-    expect(result.exitCode).toBe(0);
-    const home = /^HOME=(.+)$/m.exec(result.output)?.[1];
-    expect(home).toBeDefined();
-    expect(home).not.toBe(realHome);
-    expect(result.output).toMatch(/HOME=.+\nlisting done/); // the fresh HOME is empty
-    expect(result.output).toContain("no git-credentials");
-    expect(result.output).toContain("no credential settings");
-    expect(result.output).toContain("GIT_CONFIG_GLOBAL=/dev/null");
-    expect(result.output).toContain("GIT_CONFIG_NOSYSTEM=1");
-    for (const leaked of [token, "ghs_envTokenValue", "sk-env-key-value", "GITHUB_TOKEN", "OPENAI_API_KEY", "SSH_AUTH_SOCK", "XDG_CONFIG_HOME", "GIT_CONFIG_PARAMETERS", realHome]) {
-      expect(result.output).not.toContain(leaked);
+    let out = "";
+    let err = "";
+    child.stdout!.on("data", (chunk: Buffer) => (out += String(chunk)));
+    child.stderr!.on("data", (chunk: Buffer) => (err += String(chunk)));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const line = out.trim().split("\n").pop() ?? "";
+      if (code !== 0 || !line.startsWith("{")) reject(new Error(`child exited with ${code}: ${err || out}`));
+      else resolve(JSON.parse(line) as Record<string, unknown>);
+    });
+  });
+}
+
+function unshareAs(uid: number): Promise<{ ok: boolean; reason: string }> {
+  return new Promise((resolve) =>
+    execFile("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "unshare", "--user", "true"], (error, _out, stderr) => resolve({ ok: !error, reason: stderr.trim() })),
+  );
+}
+
+describe.runIf(isRoot)("namespaced tier: unprivileged bubblewrap, tried as a throwaway user", () => {
+  let world: HostileWorld;
+  beforeAll(async () => {
+    world = await createHostileWorld(NOBODY);
+  });
+  afterAll(async () => world.close());
+
+  it("is picked without root when the kernel allows user namespaces, and keeps the check from every escape", async () => {
+    const kernel = await unshareAs(NOBODY);
+    const before = await gitState(world);
+    const child = await runChildAs(NOBODY, { worktree: world.worktree, config: world.config, botHome: world.botHome });
+    expect((child.declined as string[]).join("; ")).toMatch(/strong: root is not available/);
+    if (!kernel.ok) {
+      // This kernel forbids unprivileged user namespaces: the tier is unavailable, and the probe says why.
+      expect(child.tier).toBe("weak");
+      expect((child.declined as string[]).join("; ")).toMatch(/namespaced: /);
+      return;
     }
+    expect(child.tier).toBe("namespaced");
+    const outcome = await judgeOnHost(world, before, child.hostile as string);
+    expectIsolated(outcome);
+    expect(outcome.worktreeFileOwner).toBe(NOBODY);
+    expectBombsStopped(child.bombs as string);
+  });
+});
+
+describe("weak tier: what it does not cover is real, and every result says so", () => {
+  let world: HostileWorld;
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    world = await createHostileWorld(process.getuid?.() ?? 0);
+    sandbox = await createSandbox({ environment: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: world.botHome }, maxTier: "weak" });
+  });
+  afterAll(async () => world.close());
+
+  it("lets the same check read the bot's files and reach a Unix socket, and records the gaps in plain words", async () => {
+    const outcome = await runHostile(sandbox, world);
+    expect(outcome.inside, outcome.output).toMatchObject({ home: true, sibling: true, unix: true, gitConfig: true, worktreeWritable: true });
+    expect(outcome.gitChanged).toBe(true);
+    const result = await sandbox.run({ command: "true", cwd: world.worktree, timeoutMs: 10_000 });
+    expect(result.sandbox.tier).toBe("weak");
+    expect(result.sandbox.gaps.join("\n")).toMatch(/file reads are NOT isolated/);
+    expect(result.sandbox.gaps.join("\n")).toMatch(/other processes are NOT isolated/);
   });
 });

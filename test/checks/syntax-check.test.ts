@@ -4,6 +4,10 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkSyntax } from "../../src/core/checks/syntax-check.js";
 import { writeFiles } from "../support/temp-repo.js";
+import { createSandbox } from "../../src/core/checks/sandbox.js";
+import { checksRunner } from "../support/checks-runner.js";
+
+const runner = await checksRunner();
 
 let dir: string;
 
@@ -29,7 +33,7 @@ describe("checkSyntax", () => {
       "f.ts": "export function f(x: number): number { return x; }\n",
       "g.tsx": "export const G = () => <div>hi</div>;\n",
     });
-    const result = await checkSyntax(dir, files);
+    const result = await checkSyntax(runner, dir, files);
     expect(result).toMatchObject({ name: "syntax", kind: "syntax", status: "pass", failures: [] });
     expect(result.output).toContain("Checked 7 file(s)");
   });
@@ -43,7 +47,7 @@ describe("checkSyntax", () => {
       "src/bad.ts": "export const x = ;\n",
       "src/fine.js": "export default 1;\n",
     });
-    const result = await checkSyntax(dir, files);
+    const result = await checkSyntax(runner, dir, files);
     expect(result.status).toBe("fail");
     const byFile = Object.fromEntries(result.failures.map((f) => [f.split(":")[0], f]));
     expect(byFile["src/bad.js"]).toMatch(/^src\/bad\.js:3: SyntaxError/);
@@ -57,40 +61,36 @@ describe("checkSyntax", () => {
 
   it("catches a syntax error in an ES module .js file without a package type (node --check misses it on Node 20)", async () => {
     const files = await write({ "src/esm.js": "export const add = (a, b => a + b;\n" });
-    const result = await checkSyntax(dir, files);
+    const result = await checkSyntax(runner, dir, files);
     expect(result.status).toBe("fail");
     expect(result.failures).toEqual([expect.stringMatching(/^src\/esm\.js:1: SyntaxError/)]);
   });
 
   it("leaves no bytecode behind when checking Python", async () => {
     const files = await write({ "mod.py": "x = 1\n" });
-    await checkSyntax(dir, files);
+    await checkSyntax(runner, dir, files);
     expect(await readdir(dir)).toEqual(["mod.py"]);
   });
 
   it("reports skipped, never pass, when no changed file has a checker", async () => {
     const files = await write({ "README.md": "# hi\n", "image.svg": "<svg/>" });
-    const result = await checkSyntax(dir, files);
+    const result = await checkSyntax(runner, dir, files);
     expect(result.status).toBe("skipped");
     expect(result.output).toContain("README.md (no syntax checker for this file type)");
   });
 
   it("skips Python files with a reason when python3 is not installed", async () => {
     const files = await write({ "a.py": "def f(:\n" });
-    const saved = process.env.PATH;
-    process.env.PATH = path.join(dir, "empty-bin");
-    try {
-      const result = await checkSyntax(dir, files);
-      expect(result.status).toBe("skipped");
-      expect(result.output).toContain("a.py (python3 is not installed)");
-    } finally {
-      process.env.PATH = saved;
-    }
+    // The sandbox's PATH is the operator's environment given to the factory, not the ambient one.
+    const withoutPython = await createSandbox({ environment: { PATH: path.join(dir, "empty-bin") }, maxTier: "weak" });
+    const result = await checkSyntax(withoutPython, dir, files);
+    expect(result.status).toBe("skipped");
+    expect(result.output).toContain("a.py (python3 is not installed)");
   });
 
   it("does not mistake JSON with comments (tsconfig.json) for broken JSON", async () => {
     const files = await write({ "tsconfig.json": '{\n  // comment\n  "compilerOptions": {},\n}\n' });
-    const result = await checkSyntax(dir, files);
+    const result = await checkSyntax(runner, dir, files);
     expect(result.status).toBe("skipped");
   });
 });

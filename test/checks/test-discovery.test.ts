@@ -3,6 +3,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { runChecks } from "../../src/core/checks/run-checks.js";
 import { resolveTestCommand, splitShell } from "../../src/core/checks/test-command.js";
 import { createTempRepo, writeFiles } from "../support/temp-repo.js";
+import { checksRunner } from "../support/checks-runner.js";
+
+const runner = await checksRunner();
 
 const repos: { cleanup(): Promise<void> }[] = [];
 
@@ -19,7 +22,7 @@ async function repoWith(files: Record<string, string>): Promise<string> {
 const nodeTestFile = (name: string) => `import test from "node:test";\nimport assert from "node:assert/strict";\ntest(${JSON.stringify(name)}, () => assert.ok(true));\n`;
 
 async function testCheck(dir: string, command: string, newTestFiles: string[]) {
-  const results = await runChecks({ dir, changedFiles: newTestFiles, commands: { test: { command, source: "config" } }, timeoutMs: 30_000, newTestFiles });
+  const results = await runChecks({ runner, dir, changedFiles: newTestFiles, commands: { test: { command, source: "config" } }, timeoutMs: 30_000, newTestFiles });
   return results.find((check) => check.name === "test")!;
 }
 

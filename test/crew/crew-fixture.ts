@@ -10,6 +10,7 @@ import { createSampleRepo } from "../../src/demo/sample-repo.js";
 import type { ReplyUsage } from "../../src/demo/chat-completions-server.js";
 import { toolAnswer, type ScriptedModel } from "../support/scripted-model.js";
 import { git, writeFiles } from "../support/temp-repo.js";
+import { checksRunner } from "../support/checks-runner.js";
 
 export const TEST_KEY = "sk-test-0123456789abcdef";
 
@@ -44,6 +45,8 @@ export async function runAgainst(
     task: createCliTask(task),
     sequential: options.sequential,
     secrets: [TEST_KEY],
+    // The crew's logic is the point here; test/checks/sandbox.test.ts proves the isolation.
+    runner: await checksRunner(),
     connect: (budget) =>
       createOpenAIModelClient({
         baseURL: model.baseURL,

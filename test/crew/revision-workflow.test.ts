@@ -6,6 +6,9 @@ import { demoAnswers } from "../../src/demo/demo-answers.js";
 import { inProcessModel, type InProcessModel } from "../support/in-process-model.js";
 import { git } from "../support/temp-repo.js";
 import { sampleRepo } from "./crew-fixture.js";
+import { checksRunner } from "../support/checks-runner.js";
+
+const runner = await checksRunner();
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -26,7 +29,7 @@ async function firstRun() {
   const repo = await sampleRepo();
   cleanups.push(() => repo.cleanup());
   const model = inProcessModel(demoAnswers as Record<string, object[]>);
-  const first = await runCrewInRepository({ repoDir: repo.dir, task: createCliTask(repo.task), branch: "codegen-crew/slugify", connect: model.connect });
+  const first = await runCrewInRepository({ repoDir: repo.dir, task: createCliTask(repo.task), branch: "codegen-crew/slugify", connect: model.connect, runner });
   expect(first.report.result).toBe("ready");
   return { repo, first };
 }
@@ -36,6 +39,7 @@ function revise(repoDir: string, model: InProcessModel, startRef: string, snapsh
     repoDir,
     task: createCliTask("Add a slugify(text) helper"),
     branch: "codegen-crew/slugify-revision",
+    runner,
     baseRef: "main",
     startRef,
     workflow: { kind: "revision", request: { ...request, ...(snapshot?.plan ? { plan: snapshot.plan } : {}) } },

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { checksRunner } from "../support/checks-runner.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEvalCommand } from "../../src/cli/eval-command.js";
 import { main } from "../../src/cli/main.js";
@@ -61,7 +62,7 @@ describe("grading", () => {
     const shadow = `import { test } from "node:test";\ntest("paginate clamps a page past the end to the last page", () => {});\n`;
     const model = await startTaskModel([paginate], async () => ({ code: buggy, tests: [{ path: "test/paginate.test.js", content: shadow }] }));
     try {
-      const run = await runEvalSuite({ tasks: [paginate], jobs: 1, outDir: path.join(scratch, "buggy"), suite: suite.dir, connect: connectTo(model), secrets: [TEST_KEY], testTimeoutMs: 60_000 });
+      const run = await runEvalSuite({ runner: await checksRunner(), tasks: [paginate], jobs: 1, outDir: path.join(scratch, "buggy"), suite: suite.dir, connect: connectTo(model), secrets: [TEST_KEY], testTimeoutMs: 60_000 });
       const [result] = run.results;
       expect(result).toMatchObject({ status: "partial", result: "ready", error: null });
       expect(result!.fail_to_pass.failed).toEqual(["paginate clamps a page past the end to the last page"]);
@@ -76,14 +77,14 @@ describe("grading", () => {
   it("a task whose PASS_TO_PASS fails at base is an error for validation and for the eval, and is not counted", async () => {
     const median = task("js-median");
     const broken: EvalTask = { ...median, instance_id: "js-median-broken", PASS_TO_PASS: [...median.PASS_TO_PASS, "median rejects an empty array"] };
-    const validation = await validateTask(broken, { testTimeoutMs: 60_000 });
+    const validation = await validateTask(broken, { testTimeoutMs: 60_000, runner: await checksRunner() });
     expect(validation.status).toBe("error");
     expect(validation.problems.join("\n")).toContain("PASS_TO_PASS does not pass: median rejects an empty array");
-    expect((await validateTask(median, { testTimeoutMs: 60_000 })).status).toBe("valid");
+    expect((await validateTask(median, { testTimeoutMs: 60_000, runner: await checksRunner() })).status).toBe("valid");
 
     const model = await startTaskModel([broken], goldAnswers);
     try {
-      const run = await runEvalSuite({ tasks: [broken], jobs: 1, outDir: path.join(scratch, "broken"), suite: suite.dir, connect: connectTo(model), testTimeoutMs: 60_000 });
+      const run = await runEvalSuite({ runner: await checksRunner(), tasks: [broken], jobs: 1, outDir: path.join(scratch, "broken"), suite: suite.dir, connect: connectTo(model), testTimeoutMs: 60_000 });
       expect(run.results[0]).toMatchObject({ status: "error", result: null, model_calls: 0 });
       expect(run.results[0]!.error).toContain("PASS_TO_PASS does not pass: median rejects an empty array");
       expect(model.requests).toHaveLength(0);

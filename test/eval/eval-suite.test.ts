@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { checksRunner } from "../support/checks-runner.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEvalSuite } from "../../src/core/eval/run-suite.js";
 import { summarySchema, taskResultSchema } from "../../src/core/eval/results-schema.js";
@@ -44,6 +45,7 @@ describe("the starter suite", () => {
     try {
       const events: string[] = [];
       const run = await runEvalSuite({
+        runner: await checksRunner(),
         tasks: runnable,
         jobs: 2,
         outDir: out,

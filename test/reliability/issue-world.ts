@@ -12,6 +12,7 @@ import { cloneRepository, type RemoteAccess } from "../../src/core/workspace/git
 import { SAMPLE_FILES, SAMPLE_TASK } from "../../src/demo/sample-repo.js";
 import { createGitHubOctokit, createOctokitForge } from "../../src/github/octokit-forge.js";
 import type { ReceivedRequest, Reply } from "../../src/demo/chat-completions-server.js";
+import { checksRunner } from "../support/checks-runner.js";
 import { startGitHubServer, type GitHubServer } from "../support/github-server.js";
 import { startScriptedModel, toolAnswer, type ScriptedModel } from "../support/scripted-model.js";
 
@@ -63,6 +64,7 @@ export async function startIssueWorld(options: { files?: Record<string, string>;
       remote,
       secrets: [TOKEN, API_KEY],
       log,
+      runner: await checksRunner(),
       connect: ((budget) =>
         createOpenAIModelClient({ baseURL: model.baseURL, apiKey: API_KEY, timeoutMs: 10_000, maxRetries: 1, backoff: { baseMs: 5, maxMs: 20 }, deadline: () => budget.deadline() })) as ConnectModel,
       ...(signal ? { signal } : {}),
@@ -83,6 +85,7 @@ export async function startIssueWorld(options: { files?: Record<string, string>;
           forge: createOctokitForge(octokit, OWNER, REPO),
           repoDir,
           remote,
+          runner: await checksRunner(),
           secrets: [TOKEN, API_KEY],
           log,
           connect: (budget) =>

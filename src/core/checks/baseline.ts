@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstat, mkdir, mkdtemp, readFile, realpath, rename, rm, symlink, unlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
@@ -7,7 +7,8 @@ import { CancelledError, errorMessage } from "../errors.js";
 import { Git } from "../workspace/git.js";
 import type { CheckCommands } from "./detect-commands.js";
 import { FailingTestCollector } from "./failures.js";
-import { maskSecrets, runProcess } from "./process-runner.js";
+import type { CommandRunner } from "./command-runner.js";
+import { maskSecrets } from "./process-runner.js";
 
 /**
  * The test command run once on the base commit, before the change: which tests already failed there.
@@ -33,6 +34,7 @@ export const baselineSchema = z.object({
 export type Baseline = z.infer<typeof baselineSchema>;
 
 export interface BaselineOptions {
+  runner: CommandRunner;
   /** A repository, or any worktree of it (the run's own worktree works). */
   repoDir: string;
   baseCommit: string;
@@ -43,8 +45,9 @@ export interface BaselineOptions {
   cacheDir?: string;
   signal?: AbortSignal;
   /**
-   * A directory whose installed dependencies (node_modules, .venv, venv) are linked into the baseline
-   * checkout, which otherwise has none: usually the run's worktree after installDependencies.
+   * A directory whose installed dependencies (node_modules, .venv, venv) the baseline checkout, which has
+   * none, is shown read-only while its tests run (never a link into the other worktree): usually the run's
+   * worktree after installDependencies.
    */
   dependenciesFrom?: string;
   /** Where the temporary worktree is made; default os.tmpdir(). */
@@ -52,9 +55,6 @@ export interface BaselineOptions {
 }
 
 const DEPENDENCY_DIRS = ["node_modules", ".venv", "venv"];
-/** A long-lived server sees many base commits; the oldest results are dropped beyond this. */
-const MEMORY_ENTRIES = 200;
-const memory = new Map<string, Promise<Baseline>>();
 
 /**
  * Never rejects: it is usually started early and awaited late (or not at all), and a rejection nobody
@@ -84,35 +84,33 @@ export function runBaseline(opts: BaselineOptions): Promise<Baseline> {
       return unusable("error", `the base commit could not be resolved: ${errorMessage(error)}`);
     }
     const key = createHash("sha256").update(`${commit}\0${test.command}`).digest("hex").slice(0, 32);
-    const cached = memory.get(key);
-    if (cached) return cached;
-    const running = fromDisk(opts.cacheDir, key).then(async (stored) => stored ?? measure(opts, commit, test.command, shown, key));
-    memory.set(key, running);
-    if (memory.size > MEMORY_ENTRIES) memory.delete(memory.keys().next().value!);
-    const result = await running;
-    // A run that was cut short says nothing about the base commit; let the next caller try again.
-    if (result.status === "error" || result.status === "timeout") memory.delete(key);
-    return result;
+    // Kept for the runner's life (bounded). A run that was cut short says nothing about the base commit; the next caller tries again.
+    return opts.runner.memo.get(
+      "baseline",
+      key,
+      () => fromDisk(opts.cacheDir, key).then(async (stored) => stored ?? measure(opts, commit, test.command, shown, key)),
+      (result) => result.status !== "error" && result.status !== "timeout",
+    );
   })().catch((error: unknown) => unusable("error", errorMessage(error)));
 }
 
-/** Drops the in-memory results (the disk cache stays): for tests, and for servers that want fresh baselines. */
-export function forgetBaselines(): void {
-  memory.clear();
+/** Drops the runner's in-memory results (the disk cache stays): for tests, and for servers that want fresh baselines. */
+export function forgetBaselines(runner: CommandRunner): void {
+  runner.memo.forget("baseline");
 }
 
 async function measure(opts: BaselineOptions, commit: string, command: string, shown: string, key: string): Promise<Baseline> {
   const repo = await Git.open(opts.repoDir);
   const parent = await mkdtemp(path.join(opts.worktreeRoot ?? os.tmpdir(), "codegen-crew-baseline-"));
   const dir = path.join(await realpath(parent), "checkout");
-  const linked: string[] = [];
   try {
     await repo.raw(["worktree", "add", "--detach", "--quiet", dir, commit]);
-    if (opts.dependenciesFrom) linked.push(...(await linkDependencies(opts.dependenciesFrom, dir)));
+    const mounts = opts.dependenciesFrom ? await dependencyMounts(opts.dependenciesFrom, dir) : [];
     const collector = new FailingTestCollector([dir, parent]);
-    const result = await runProcess({
+    const result = await opts.runner.run({
       command,
       cwd: dir,
+      ...(mounts.length ? { readOnlyMounts: mounts } : {}),
       timeoutMs: opts.timeoutMs,
       ...(opts.secrets ? { secrets: opts.secrets } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
@@ -137,25 +135,23 @@ async function measure(opts: BaselineOptions, commit: string, command: string, s
     const reason = error instanceof CancelledError ? "cancelled" : errorMessage(error);
     return { commit, command: shown, status: "error", exitCode: null, failures: [], failuresComplete: false, durationMs: 0, reason, network: "" };
   } finally {
-    for (const link of linked) await unlink(link).catch(() => undefined);
     await repo.worktreeRemove(dir).catch(() => undefined);
     await rm(parent, { recursive: true, force: true });
     await repo.worktreePrune().catch(() => undefined);
   }
 }
 
-/** Symlinks each installed dependency folder of `from` that the checkout lacks; returns the links made. */
-async function linkDependencies(from: string, checkout: string): Promise<string[]> {
-  const made: string[] = [];
+/** Each installed dependency folder of `from` that the checkout lacks, to be shown read-only at its place. */
+async function dependencyMounts(from: string, checkout: string): Promise<{ source: string; target: string }[]> {
+  const mounts: { source: string; target: string }[] = [];
   for (const name of DEPENDENCY_DIRS) {
     const source = path.join(from, name);
     const target = path.join(checkout, name);
     const sourceStat = await lstat(source).catch(() => null);
     if (!sourceStat?.isDirectory() || (await lstat(target).catch(() => null))) continue;
-    await symlink(source, target, "dir");
-    made.push(target);
+    mounts.push({ source, target });
   }
-  return made;
+  return mounts;
 }
 
 function cacheFile(cacheDir: string, key: string): string {

@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { runProcess } from "./process-runner.js";
+import { runHostCommand } from "./host-command.js";
 import { pathExists } from "./path-exists.js";
 
 /**
@@ -64,7 +64,7 @@ async function detectTestCommand(dir: string): Promise<DetectedCommand | null> {
 async function detectPython(dir: string): Promise<DetectedCommand | null> {
   const testFiles = await findPythonTests(dir, 3);
   if (testFiles.length === 0) return null;
-  if (await pytestAvailable(dir)) return { command: "python3 -m pytest -q", source: `pytest (found ${describeFiles(testFiles)})` };
+  if (await pytestAvailable()) return { command: "python3 -m pytest -q", source: `pytest (found ${describeFiles(testFiles)})` };
   const unittestFiles = testFiles.filter((file) => path.posix.basename(file).startsWith("test"));
   if (unittestFiles.length === 0) return null;
   return { command: await unittestCommand(dir, unittestFiles), source: `unittest (found ${describeFiles(unittestFiles)})` };
@@ -101,8 +101,12 @@ async function findPythonTests(dir: string, depth: number, prefix = ""): Promise
   return files;
 }
 
-async function pytestAvailable(dir: string): Promise<boolean> {
-  const result = await runProcess({ command: ["python3", "-c", "import pytest"], cwd: dir, timeoutMs: 15_000 });
+/**
+ * Asked on the host, outside the repository (cwd "/"), so that a `pytest.py` or `conftest.py` the change
+ * planted is never what gets imported: the answer is about the installed toolchain only.
+ */
+async function pytestAvailable(): Promise<boolean> {
+  const result = await runHostCommand("python3", ["-I", "-c", "import pytest"], { timeoutMs: 15_000 });
   return result.exitCode === 0;
 }
 

@@ -1,8 +1,8 @@
 import os from "node:os";
 import path from "node:path";
 import { WorkspaceError } from "../errors.js";
+import { runGit } from "../git/run-git.js";
 import { Git } from "../workspace/git.js";
-import { runProcess } from "./process-runner.js";
 
 /**
  * Credentials that a checkout leaves in the repository's own git config, where any command run in the
@@ -152,16 +152,12 @@ export async function stripGitCredentials(worktreeDir: string): Promise<GitCrede
   return findings.map(({ entry: _entry, ...finding }) => finding);
 }
 
-/**
- * simple-git (and so the Git wrapper) refuses to touch credential.helper and include settings at all, as
- * a guard against injected config; removing them is exactly what is needed here, so these few edits run
- * git directly, through the sandboxed runner (no global config, no network).
- */
+/** Trusted host work on one config file, through the bot's own git (runGit): never through the sandbox. */
 async function editConfig(file: string, key: string, args: string[], alsoFine: number[] = []): Promise<void> {
-  const result = await runProcess({ command: ["git", "config", "--file", file, ...args], cwd: path.dirname(file), timeoutMs: EDIT_TIMEOUT_MS });
+  const result = await runGit(["config", "--file", file, ...args], { cwd: path.dirname(file), timeoutMs: EDIT_TIMEOUT_MS });
   if (result.exitCode === 0 || (result.exitCode !== null && alsoFine.includes(result.exitCode))) return;
   // The output can echo the value (a token): it is not included.
-  throw new WorkspaceError(`could not remove the credential in ${maskKey(key)} from ${file}: git config exited with ${result.exitCode ?? result.signal}`, {
+  throw new WorkspaceError(`could not remove the credential in ${maskKey(key)} from ${file}: git config exited with ${result.exitCode ?? result.failure}`, {
     path: file,
   });
 }

@@ -1,7 +1,8 @@
 import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import type { CheckResult } from "../report/run-report.js";
-import { maskSecrets, runProcess } from "./process-runner.js";
+import type { CommandRunner } from "./command-runner.js";
+import { maskSecrets } from "./process-runner.js";
 import { pathExists } from "./path-exists.js";
 
 /**
@@ -25,26 +26,17 @@ const PIP_INSTALL = "python3 -m pip install --no-input --disable-pip-version-che
 const NPM_LOCKS = ["package-lock.json", "npm-shrinkwrap.json"];
 const OTHER_LOCKS: Record<string, string> = { "yarn.lock": "yarn", "pnpm-lock.yaml": "pnpm", "bun.lockb": "bun", "bun.lock": "bun" };
 
-/** One install per directory per process: the crew may ask every round, the work happens once. */
-const installs = new Map<string, Promise<CheckResult | null>>();
-
 /**
  * Returns the "install" check, or null when there is nothing to install. Idempotent: a second call for
  * the same directory returns the first call's result, and an existing node_modules is never replaced.
  */
-export async function installDependencies(dir: string, opts: InstallOptions): Promise<CheckResult | null> {
+export async function installDependencies(runner: CommandRunner, dir: string, opts: InstallOptions): Promise<CheckResult | null> {
+  // One install per directory for the runner's life (bounded; a cancelled or crashed attempt is retried).
   const key = await realpath(dir).catch(() => dir);
-  let pending = installs.get(key);
-  if (!pending) {
-    pending = install(key, opts);
-    installs.set(key, pending);
-    // A cancelled or crashed attempt must not stand in for the next one.
-    pending.catch(() => installs.delete(key));
-  }
-  return pending;
+  return runner.memo.get("install", key, () => install(runner, key, opts));
 }
 
-async function install(dir: string, opts: InstallOptions): Promise<CheckResult | null> {
+async function install(runner: CommandRunner, dir: string, opts: InstallOptions): Promise<CheckResult | null> {
   const commands: string[] = [];
   const skippedBecause: string[] = [];
   if (opts.command) commands.push(opts.command);
@@ -61,7 +53,7 @@ async function install(dir: string, opts: InstallOptions): Promise<CheckResult |
   const outputs: string[] = [];
   let duration = 0;
   for (const command of commands) {
-    const run = await runProcess({
+    const run = await runner.run({
       command,
       cwd: dir,
       timeoutMs: opts.timeoutMs,
@@ -75,10 +67,10 @@ async function install(dir: string, opts: InstallOptions): Promise<CheckResult |
     if (run.timedOut || run.exitCode !== 0) {
       const status = run.timedOut ? "timeout" : "fail";
       const why = run.timedOut ? `did not finish within ${opts.timeoutMs / 1000} s` : `exited with code ${run.exitCode ?? "none"}`;
-      return result(status, run.exitCode, duration, commands.join(" && "), outputs.join("\n"), [`install: \`${maskSecrets(command, opts.secrets ?? [])}\` ${why}`], opts, run.network);
+      return { ...result(status, run.exitCode, duration, commands.join(" && "), outputs.join("\n"), [`install: \`${maskSecrets(command, opts.secrets ?? [])}\` ${why}`], opts, run.network), sandbox: run.sandbox };
     }
   }
-  return result("pass", 0, duration, commands.join(" && "), outputs.join("\n"), [], opts, "network: allowed (dependency install)");
+  return { ...result("pass", 0, duration, commands.join(" && "), outputs.join("\n"), [], opts, "network: allowed (dependency install)"), sandbox: runner.record };
 }
 
 type NpmPlan = { command: string } | { skip: string | null };

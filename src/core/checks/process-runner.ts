@@ -1,51 +1,28 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process";
-import { constants } from "node:fs";
-import { access } from "node:fs/promises";
-import path from "node:path";
 import type { Readable } from "node:stream";
 import { CancelledError, errorMessage } from "../errors.js";
-import { LineSplitter, maskSecrets, OutputCollector, usableSecrets } from "./output-capture.js";
-import { createSandboxHome, describeNetwork, networkIsolation, removeSandboxHome, sandboxEnvironment, type NetworkMode } from "./sandbox.js";
+import type { ProcessResult } from "./command-runner.js";
+import { LineSplitter, maskSecrets, OutputCollector } from "./output-capture.js";
 
 /**
- * Runs a repository's own commands (tests, linters): code the crew did not write and must not trust. The
- * command gets its own process group so that everything it starts can be stopped together, an
- * environment without credentials, an empty HOME, no network where the OS allows it (sandbox.ts), and a
- * bounded share of memory for its output.
+ * Spawns one already-wrapped command (sandbox-launch.ts) and collects its output: its own process group, so
+ * that everything it starts can be stopped together; a timeout, then SIGTERM and SIGKILL to the group; a
+ * bounded share of memory for the output. The Sandbox (sandbox.ts) is the only caller.
  */
 
-export interface RunProcessOptions {
-  /** A shell command line (from config) or an argv array (run without a shell). */
+export interface SpawnOptions {
+  /** The command as the check wrote it, for messages. */
   command: string | string[];
   cwd: string;
   timeoutMs: number;
-  /** Base environment; default process.env. It is scrubbed either way. */
-  env?: NodeJS.ProcessEnv;
-  /** Output bytes kept (head and tail); default 64 KiB. */
+  env: NodeJS.ProcessEnv;
   maxOutputBytes?: number;
-  /** Values removed from the environment and masked as *** in the output. */
-  secrets?: string[];
+  secrets: readonly string[];
   signal?: AbortSignal;
-  /** "isolated" (default): in a network namespace when the OS allows it; "allowed": dependency installs only. */
-  network?: NetworkMode;
-  /**
-   * Called with every complete output line (stdout and stderr, secrets masked), including the lines the
-   * capped `output` leaves out: for failure names and test discovery, which must see the whole run.
-   */
   onLine?: (line: string) => void;
 }
 
-export interface ProcessResult {
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  durationMs: number;
-  /** stdout and stderr interleaved; head and tail kept when over the cap, with a marker between. */
-  output: string;
-  truncated: boolean;
-  /** "network: isolated (unshare)", "network: NOT isolated: <reason>" or "network: allowed (…)". */
-  network: string;
-}
+export type SpawnResult = Omit<ProcessResult, "network" | "sandbox">;
 
 /** Time between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 2_000;
@@ -55,89 +32,16 @@ const DEFAULT_MAX_OUTPUT = 64 * 1024;
 
 export { maskSecrets };
 
-const DROPPED_NAMES = new Set(["GITHUB_TOKEN", "GH_TOKEN", "OPENAI_API_KEY", "OPENROUTER_API_KEY", "AZURE_OPENAI_API_KEY", "ANTHROPIC_API_KEY"]);
-
-function isCredentialName(name: string): boolean {
-  const upper = name.toUpperCase();
-  return (
-    DROPPED_NAMES.has(upper) ||
-    upper.startsWith("INPUT_") ||
-    upper.startsWith("ACTIONS_") ||
-    (upper.startsWith("CODEGEN_") && upper.includes("KEY")) ||
-    upper.endsWith("TOKEN") ||
-    upper.endsWith("_AUTH") ||
-    upper.includes("CREDENTIAL") ||
-    upper.endsWith("_API_KEY") ||
-    upper.endsWith("_PRIVATE_KEY") ||
-    upper.endsWith("_ACCESS_KEY") ||
-    upper.includes("SECRET") ||
-    upper.includes("PASSWORD")
-  );
-}
-
-/** A copy of `env` without credentials: known names, credential-like names, and any value holding a secret. */
-export function scrubEnvironment(env: NodeJS.ProcessEnv, secrets: readonly string[] = []): NodeJS.ProcessEnv {
-  const masked = usableSecrets(secrets);
-  const clean: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined || isCredentialName(name)) continue;
-    if (masked.some((secret) => value.includes(secret))) continue;
-    clean[name] = value;
-  }
-  return clean;
-}
-
 export function describeCommand(command: string | string[]): string {
   return typeof command === "string" ? command : command.join(" ");
 }
 
-export async function runProcess(opts: RunProcessOptions): Promise<ProcessResult> {
-  const secrets = opts.secrets ?? [];
-  const mode = opts.network ?? "isolated";
-  const isolation = await networkIsolation();
-  const network = describeNetwork(mode, isolation);
-  const argv = typeof opts.command === "string" ? ["/bin/sh", "-c", opts.command] : opts.command;
-  const cannotStart = (why: string): ProcessResult => ({
-    exitCode: null,
-    signal: null,
-    timedOut: false,
-    durationMs: 0,
-    output: maskSecrets(`could not start ${describeCommand(opts.command)}: ${why}`, secrets),
-    truncated: false,
-    network,
-  });
-  if (opts.signal?.aborted) throw new CancelledError(`cancelled before running ${describeCommand(opts.command)}`);
-  if (!argv[0]) return cannotStart("the command is empty");
-
-  const home = await createSandboxHome();
-  try {
-    const env = await sandboxEnvironment(scrubEnvironment(opts.env ?? process.env, secrets), home);
-    const sandboxed = mode === "isolated" && isolation.available;
-    if (sandboxed && !(await findProgram(argv[0], env.PATH, opts.cwd))) {
-      // Inside the wrapper a missing program is only an exit code 127; say it the way spawn would.
-      return cannotStart(`spawn ${argv[0]} ENOENT`);
-    }
-    const full = sandboxed ? [...isolation.prefix, ...argv] : argv;
-    return { ...(await spawnAndCollect(full, opts, env, secrets)), network };
-  } finally {
-    await removeSandboxHome(home);
-  }
+export function cannotStart(command: string | string[], why: string, secrets: readonly string[]): SpawnResult {
+  return { exitCode: null, signal: null, timedOut: false, durationMs: 0, output: maskSecrets(`could not start ${describeCommand(command)}: ${why}`, secrets), truncated: false };
 }
 
-async function findProgram(program: string, searchPath: string | undefined, cwd: string): Promise<boolean> {
-  const candidates = program.includes("/") ? [path.resolve(cwd, program)] : (searchPath ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(path.resolve(cwd, dir), program));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      return true;
-    } catch {
-      // keep looking
-    }
-  }
-  return false;
-}
-
-function spawnAndCollect(argv: string[], opts: RunProcessOptions, env: NodeJS.ProcessEnv, secrets: readonly string[]): Promise<Omit<ProcessResult, "network">> {
+export function spawnCommand(argv: string[], opts: SpawnOptions): Promise<SpawnResult> {
+  const { env, secrets } = opts;
   const [file, ...args] = argv as [string, ...string[]];
   const collector = new OutputCollector(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
   const lines = opts.onLine ? [new LineSplitter(opts.onLine, secrets), new LineSplitter(opts.onLine, secrets)] : null;

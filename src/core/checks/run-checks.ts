@@ -5,7 +5,8 @@ import type { CheckResult } from "../report/run-report.js";
 import { judgeAgainstBaseline, type Baseline } from "./baseline.js";
 import type { CheckCommands, DetectedCommand } from "./detect-commands.js";
 import { extractFailures, extractLocations, FailingTestCollector } from "./failures.js";
-import { maskSecrets, runProcess } from "./process-runner.js";
+import type { CommandRunner } from "./command-runner.js";
+import { maskSecrets } from "./process-runner.js";
 import { checkSyntax } from "./syntax-check.js";
 import { prepareTestDiscovery } from "./test-discovery.js";
 import { runTypecheck } from "./typescript-check.js";
@@ -20,6 +21,8 @@ export { extractFailures } from "./failures.js";
  */
 
 export interface RunChecksOptions {
+  /** Where the commands run: the process's sandbox. */
+  runner: CommandRunner;
   dir: string;
   changedFiles: string[];
   commands: CheckCommands;
@@ -41,7 +44,7 @@ const MAX_FAILURES = 20;
 const SYNTAX_FIRST = "Not run: syntax errors must be fixed first.";
 
 export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> {
-  const syntax = await checkSyntax(opts.dir, opts.changedFiles, {
+  const syntax = await checkSyntax(opts.runner, opts.dir, opts.changedFiles, {
     timeoutMs: opts.timeoutMs,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
@@ -60,7 +63,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
     if (blocked) {
       if (await pathExists(path.join(opts.dir, "tsconfig.json"))) results.push(skipped("typecheck", "lint", "tsc --noEmit -p .", SYNTAX_FIRST));
     } else {
-      const typecheck = await runTypecheck(opts.dir, { timeoutMs: opts.timeoutMs, secrets, ...(opts.signal ? { signal: opts.signal } : {}) });
+      const typecheck = await runTypecheck(opts.runner, opts.dir, { timeoutMs: opts.timeoutMs, secrets, ...(opts.signal ? { signal: opts.signal } : {}) });
       if (typecheck) results.push(typecheck);
     }
   }
@@ -81,7 +84,7 @@ function skipped(name: string, kind: CheckResult["kind"], command: string | unde
 }
 
 async function runCommandCheck(name: string, command: DetectedCommand, opts: RunChecksOptions): Promise<CheckResult> {
-  const result = await runProcess({
+  const result = await opts.runner.run({
     command: command.command,
     cwd: opts.dir,
     timeoutMs: opts.timeoutMs,
@@ -101,6 +104,7 @@ async function runCommandCheck(name: string, command: DetectedCommand, opts: Run
     failures: status === "pass" ? [] : extractFailures(result.output, { root: opts.dir }),
     preExistingFailures: [],
     notes: [result.network],
+    sandbox: result.sandbox,
   };
 }
 
@@ -109,6 +113,7 @@ async function runTestCheck(command: DetectedCommand, opts: RunChecksOptions): P
   const shown = maskSecrets(command.command, opts.secrets ?? []);
   const discovery = opts.newTestFiles?.length
     ? await prepareTestDiscovery({
+        runner: opts.runner,
         dir: opts.dir,
         command: command.command,
         shownCommand: shown,
@@ -119,11 +124,11 @@ async function runTestCheck(command: DetectedCommand, opts: RunChecksOptions): P
       })
     : null;
   const collector = new FailingTestCollector([opts.dir, await realpath(opts.dir).catch(() => opts.dir)]);
-  const result = await runProcess({
+  const result = await opts.runner.run({
     command: command.command,
     cwd: opts.dir,
     timeoutMs: opts.timeoutMs,
-    ...(discovery && Object.keys(discovery.env).length ? { env: { ...process.env, ...discovery.env } } : {}),
+    ...(discovery && Object.keys(discovery.env).length ? { env: discovery.env } : {}),
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     onLine: (line) => {
@@ -167,6 +172,7 @@ async function runTestCheck(command: DetectedCommand, opts: RunChecksOptions): P
     failures,
     preExistingFailures,
     notes,
+    sandbox: result.sandbox,
   };
 }
 

@@ -1,194 +1,297 @@
-import { execFile } from "node:child_process";
-import { constants } from "node:fs";
-import { access, mkdtemp, rm } from "node:fs/promises";
+import { chown, cp, mkdir, mkdtemp, realpath, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { errorMessage } from "../errors.js";
-import { pathExists } from "./path-exists.js";
+import { CancelledError } from "../errors.js";
+import { createMemo, type CommandOptions, type CommandRunner, type ProcessResult, type SandboxRecord, type SandboxTier } from "./command-runner.js";
+import { runGit } from "../git/run-git.js";
+import { UidPool } from "./uid-pool.js";
+import { WorktreeHandover } from "./worktree-handover.js";
+import { cannotStart, describeCommand, spawnCommand } from "./process-runner.js";
+import { baseEnvironment, commandEnvironment, scrubEnvironment, TOOLCHAIN_VARIABLES } from "./sandbox-environment.js";
+import { DEFAULT_LIMITS, launchArgv, type LaunchTools, type ResourceLimits } from "./sandbox-launch.js";
+import { findTools, judgeSelfTest, missingFor, parseSelfTest, SELF_TEST_SCRIPT } from "./sandbox-probe.js";
+import { locateGit, scrubbedGitConfig, viewArguments } from "./sandbox-view.js";
+import { describeWeakNetwork, findExecutable, probeNetworkIsolation, type NetworkIsolation } from "./weak-network.js";
 
 /**
- * What the sandbox adds around a repository command besides the scrubbed environment (process-runner.ts):
- * no network where the OS allows it without privileges, an empty HOME, and no global or system git
- * config. docs/security.md says what this does and does not protect against; keep the two in step.
+ * The one place untrusted commands run. createSandbox probes the machine once and picks the strongest tier
+ * whose self-test passes (docs/security.md has the table); every command then runs in that tier, and every
+ * result says which tier it was and what the probe proved.
  */
 
-export interface NetworkIsolation {
-  available: boolean;
-  /** Why isolation is unavailable (empty when available). */
-  reason: string;
-  /** argv put in front of the command when available: unshare, then a shell that brings up loopback. */
-  prefix: string[];
-  /** Whether the namespace gets a working 127.0.0.1 (tests that start local servers need it). */
-  loopback: boolean;
+export interface SandboxOptions {
+  /** The operator's environment (the entry point passes process.env): the base of every command's environment, scrubbed. */
+  environment: NodeJS.ProcessEnv;
+  /** Secret values known at startup: variables holding them never reach a command. */
+  secrets?: string[];
+  /** The strongest tier to try; default strong. */
+  maxTier?: SandboxTier;
+  limits?: Partial<ResourceLimits>;
+  /** Throwaway uids for the strong tier, one per concurrent job on the host (lease()); default 61000 and 64 of them. */
+  uids?: { first: number; count: number };
+  /** Where scratch folders (HOME, /tmp of each command) are made; default os.tmpdir(). */
+  scratchRoot?: string;
 }
 
-export type NetworkMode = "isolated" | "allowed";
-
-const PROBE_TIMEOUT_MS = 5_000;
-/** Where iproute2 lives; resolved once so a PATH without sbin (ordinary users) still finds it. */
-const IP_CANDIDATES = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"];
-
-interface ProbeOutcome {
-  ok: boolean;
-  detail: string;
+export interface SandboxLease extends CommandRunner {
+  release(): Promise<void>;
 }
 
-function probe(file: string, args: string[]): Promise<ProbeOutcome> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: PROBE_TIMEOUT_MS, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } }, (error, _stdout, stderr) => {
-      if (!error) resolve({ ok: true, detail: "" });
-      else resolve({ ok: false, detail: (stderr.trim().split("\n")[0] ?? "") || errorMessage(error) });
-    });
-  });
+const TIERS: SandboxTier[] = ["strong", "namespaced", "weak"];
+const SELF_TEST_TIMEOUT_MS = 15_000;
+
+interface TierSetup {
+  tier: SandboxTier;
+  tools: LaunchTools;
+  weakNetwork: NetworkIsolation | null;
 }
 
-async function findExecutable(name: string, searchPath: string | undefined): Promise<string | null> {
-  const dirs = (searchPath ?? "").split(path.delimiter).filter(Boolean);
-  for (const candidate of name.includes("/") ? [name] : dirs.map((dir) => path.join(dir, name))) {
+export class Sandbox implements CommandRunner {
+  readonly memo = createMemo();
+  /** Why each stronger tier was not used, for the startup log. */
+  readonly declined: string[];
+  private readonly handovers: WorktreeHandover;
+
+  private constructor(
+    private readonly setup: TierSetup,
+    readonly record: SandboxRecord,
+    private readonly base: Record<string, string>,
+    private readonly limits: ResourceLimits,
+    private readonly botHome: string,
+    private readonly scratchRoot: string,
+    private readonly defaultUid: number,
+    private readonly pool: UidPool,
+    declined: string[],
+  ) {
+    this.declined = declined;
+    this.handovers = new WorktreeHandover(setup.tools.privileged ?? []);
+  }
+
+  get tier(): SandboxTier {
+    return this.setup.tier;
+  }
+
+  /** Probes the tiers from the strongest down and keeps the first whose self-test passes. */
+  static async create(options: SandboxOptions): Promise<Sandbox> {
+    const base = await baseEnvironment(options.environment, options.secrets ?? []);
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const uidRange = options.uids ?? { first: 61_000, count: 64 };
+    const botHome = options.environment.HOME ?? os.homedir();
+    const scratchRoot = await realpath(options.scratchRoot ?? os.tmpdir());
+    const pool = new UidPool(uidRange.first, uidRange.count, path.join(scratchRoot, "codegen-crew-sandbox-uids"));
+    const tools = await findTools();
+    const declined: string[] = [];
+    for (const tier of TIERS.slice(TIERS.indexOf(options.maxTier ?? "strong"))) {
+      const missing = missingFor(tier, tools);
+      if (missing) {
+        declined.push(`${tier}: ${missing}`);
+        continue;
+      }
+      const weakNetwork = tier === "weak" ? await probeNetworkIsolation(base.PATH ?? "/usr/bin:/bin") : null;
+      const attempts = tier === "strong" ? [{ ...tools, nestedUserns: true }, tools] : [tools];
+      // The strong tier's own uid (the CLI's and the Action's); other tiers keep the bot's.
+      const uid = tier === "strong" ? await pool.claim() : (process.getuid?.() ?? 0);
+      for (const attempt of attempts) {
+        const setup = { tier, tools: attempt, weakNetwork };
+        const probe = new Sandbox(setup, { tier, proven: [], gaps: [] }, base, limits, botHome, scratchRoot, uid, pool, []);
+        const judged = await probe.selfTest();
+        if ("refused" in judged) {
+          if (attempt === attempts[attempts.length - 1]) declined.push(`${tier}: ${judged.refused}`);
+          continue;
+        }
+        return new Sandbox(setup, judged, base, limits, botHome, scratchRoot, uid, pool, declined);
+      }
+      if (tier === "strong") await pool.release(uid);
+    }
+    throw new Error(`no sandbox tier is usable: ${declined.join("; ")}`);
+  }
+
+  private async selfTest(): Promise<SandboxRecord | { refused: string }> {
+    const dir = await mkdtemp(path.join(this.scratchRoot, "codegen-crew-selftest-"));
     try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
+      const result = await this.runAs(this.defaultUid, {
+        command: ["/bin/sh", "-c", SELF_TEST_SCRIPT],
+        cwd: dir,
+        timeoutMs: SELF_TEST_TIMEOUT_MS,
+        env: { BOT_PID: String(process.pid), BOT_HOME: this.botHome },
+      });
+      const facts = result.exitCode === 0 ? parseSelfTest(result.output) : null;
+      const judged = judgeSelfTest(this.setup.tier, facts, process.getuid?.() ?? -1, this.limits, this.setup.tools);
+      if ("refused" in judged && !facts) return { refused: `${judged.refused} (${result.output.trim().split("\n")[0] ?? "no output"})` };
+      if (!("refused" in judged) && this.setup.tier === "weak" && this.setup.weakNetwork) judged.proven[0] ||= describeWeakNetwork(this.setup.weakNetwork);
+      return judged;
+    } finally {
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
   }
-  return null;
-}
 
-/**
- * Tries, uncached: a new user namespace mapping us to root with its own (empty) network namespace, and,
- * when already root (containers), a plain network namespace. Exported for tests; use networkIsolation().
- */
-export async function probeNetworkIsolation(searchPath = process.env.PATH): Promise<NetworkIsolation> {
-  const none = (reason: string): NetworkIsolation => ({ available: false, reason, prefix: [], loopback: false });
-  if (process.platform !== "linux") return none(`network namespaces need Linux (this is ${process.platform})`);
-  const unshare = await findExecutable("unshare", searchPath);
-  if (!unshare) return none("`unshare` (util-linux) is not installed");
+  run(opts: CommandOptions): Promise<ProcessResult> {
+    return this.runAs(this.defaultUid, opts);
+  }
 
-  const attempts = [["--user", "--map-root-user", "--net"]];
-  if (process.getuid?.() === 0) attempts.push(["--net"]);
-  let failure = "";
-  for (const flags of attempts) {
-    const outcome = await probe(unshare, [...flags, "--", "true"]);
-    if (!outcome.ok) {
-      failure ||= `\`unshare ${flags.join(" ")}\` failed: ${outcome.detail}`;
-      continue;
-    }
-    let ip: string | null = null;
-    for (const candidate of IP_CANDIDATES) {
-      if ((await findExecutable(candidate, undefined)) && (await probe(unshare, [...flags, "--", candidate, "link", "set", "lo", "up"])).ok) {
-        ip = candidate;
-        break;
-      }
-    }
-    // The shell execs the command, so the process group and pid stay those of the spawned child.
-    const bringUpLoopback = ip ? `${ip} link set lo up 2>/dev/null; ` : "";
+  /**
+   * A runner for one concurrent job: in the strong tier with a uid of its own, unique on the host (UidPool).
+   * Release it when the job ends.
+   */
+  async lease(): Promise<SandboxLease> {
+    const uid = this.setup.tier === "strong" ? await this.pool.claim() : this.defaultUid;
+    let released = false;
     return {
-      available: true,
-      reason: "",
-      prefix: [unshare, ...flags, "--", "/bin/sh", "-c", `${bringUpLoopback}exec "$@"`, "codegen-crew-sandbox"],
-      loopback: ip !== null,
+      record: this.record,
+      memo: this.memo,
+      run: (opts) => this.runAs(uid, opts),
+      release: async () => {
+        if (released || uid === this.defaultUid) return;
+        released = true;
+        await this.pool.release(uid);
+      },
     };
   }
-  return none(failure || "unshare is not permitted here");
-}
 
-let detected: Promise<NetworkIsolation> | undefined;
-
-/** Detected once per process: the answer does not change while we run. */
-export function networkIsolation(): Promise<NetworkIsolation> {
-  detected ??= probeNetworkIsolation();
-  return detected;
-}
-
-/** The note every command check carries, so a reviewer knows whether the code could reach the network. */
-export function describeNetwork(mode: NetworkMode, isolation: NetworkIsolation): string {
-  if (mode === "allowed") return "network: allowed (dependency install)";
-  if (!isolation.available) return `network: NOT isolated: ${isolation.reason}`;
-  return isolation.loopback ? "network: isolated (unshare)" : "network: isolated (unshare; loopback unavailable: `ip` not found)";
-}
-
-/** Variables that point tools at credentials or agents outside the environment itself. */
-const CREDENTIAL_LOCATIONS = new Set([
-  "SSH_AUTH_SOCK",
-  "SSH_AGENT_PID",
-  "GPG_AGENT_INFO",
-  "NETRC",
-  "DOCKER_CONFIG",
-  "KUBECONFIG",
-  "AWS_SHARED_CREDENTIALS_FILE",
-  "AWS_CONFIG_FILE",
-  "AWS_WEB_IDENTITY_TOKEN_FILE",
-  "GOOGLE_APPLICATION_CREDENTIALS",
-  "CLOUDSDK_CONFIG",
-  "AZURE_CONFIG_DIR",
-  "GH_CONFIG_DIR",
-  "PIP_CONFIG_FILE",
-  "NPM_CONFIG_USERCONFIG",
-  "NPM_CONFIG_GLOBALCONFIG",
-  "CARGO_REGISTRIES_CRATES_IO_TOKEN",
-  "XDG_CONFIG_HOME",
-  "XDG_DATA_HOME",
-  "XDG_CACHE_HOME",
-  "XDG_STATE_HOME",
-  "XDG_RUNTIME_DIR",
-  "DBUS_SESSION_BUS_ADDRESS",
-]);
-
-/**
- * Toolchains found through HOME (pyenv, rustup, cargo, go, volta) would break under an empty HOME, so
- * their roots are passed explicitly, but only when the directory exists and holds no credential file.
- * Package caches are not passed: each command starts with a cold cache that nothing else shares.
- */
-const TOOLCHAIN_ROOTS: { name: string; dir: string; credentialFiles: string[] }[] = [
-  { name: "PYENV_ROOT", dir: ".pyenv", credentialFiles: [] },
-  { name: "RUSTUP_HOME", dir: ".rustup", credentialFiles: [] },
-  { name: "CARGO_HOME", dir: ".cargo", credentialFiles: ["credentials", "credentials.toml"] },
-  { name: "GOPATH", dir: "go", credentialFiles: [] },
-  { name: "VOLTA_HOME", dir: ".volta", credentialFiles: [] },
-];
-
-/** A fresh, empty HOME for one command; removed by the caller after the command ends. */
-export async function createSandboxHome(): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), "codegen-crew-home-"));
-}
-
-export async function removeSandboxHome(home: string): Promise<void> {
-  await rm(home, { recursive: true, force: true }).catch(() => undefined);
-}
-
-/**
- * The environment inside the sandbox: `scrubbed` (credentials already removed) without variables that
- * locate credentials or git settings, with an empty HOME and git reading neither global nor system config.
- */
-export async function sandboxEnvironment(scrubbed: NodeJS.ProcessEnv, home: string): Promise<NodeJS.ProcessEnv> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(scrubbed)) {
-    const upper = name.toUpperCase();
-    // GIT_CONFIG_PARAMETERS / GIT_CONFIG_COUNT can carry an auth header; GIT_DIR and friends redirect git.
-    if (upper.startsWith("GIT_") || CREDENTIAL_LOCATIONS.has(upper)) continue;
-    // What npm exports to the scripts it runs (when codegen-crew itself was started by npm or npx): our
-    // npm's context, including the real cache and user config, not the repository's.
-    if (name.startsWith("npm_")) continue;
-    env[name] = value;
+  private network(mode: "isolated" | "allowed"): string {
+    if (mode === "allowed") return "network: allowed (dependency install)";
+    if (this.setup.tier === "weak") return describeWeakNetwork(this.setup.weakNetwork!);
+    return "network: isolated (bubblewrap: its own namespace, loopback only)";
   }
-  const realHome = scrubbed.HOME;
-  if (realHome && path.isAbsolute(realHome)) {
-    for (const root of TOOLCHAIN_ROOTS) {
-      if (env[root.name] !== undefined) continue;
-      const dir = path.join(realHome, root.dir);
-      if (!(await pathExists(dir))) continue;
-      const holdsCredentials = await Promise.all(root.credentialFiles.map((file) => pathExists(path.join(dir, file))));
-      if (!holdsCredentials.includes(true)) env[root.name] = dir;
+
+  private async runAs(uid: number, opts: CommandOptions): Promise<ProcessResult> {
+    const secrets = opts.secrets ?? [];
+    const mode = opts.network ?? "isolated";
+    const { tier, tools } = this.setup;
+    const done = { network: this.network(mode), sandbox: this.record };
+    const argv = typeof opts.command === "string" ? ["/bin/sh", "-c", opts.command] : opts.command;
+    if (opts.signal?.aborted) throw new CancelledError(`cancelled before running ${describeCommand(opts.command)}`);
+    if (!argv[0]) return { ...cannotStart(opts.command, "the command is empty", secrets), ...done };
+
+    const scratch = await mkdtemp(path.join(this.scratchRoot, "codegen-crew-sandbox-"));
+    let handBack: (() => Promise<void>) | null = null;
+    let copies: string[] = [];
+    try {
+      const home = path.join(scratch, "home");
+      const tmp = path.join(scratch, "tmp");
+      await mkdir(home, { mode: 0o700 });
+      await mkdir(tmp, { mode: 0o700 });
+      const gitConfig = tier === "strong" ? path.join(home, ".gitconfig") : "/dev/null";
+      const env = commandEnvironment(this.base, { home, tmp: tier === "weak" ? tmp : "/tmp", gitConfig }, scrubEnvironment(opts.env ?? {}, secrets), opts.prependPath ?? []);
+      if (!(await findProgram(argv[0], env.PATH, opts.cwd))) return { ...cannotStart(opts.command, `spawn ${argv[0]} ENOENT`, secrets), ...done };
+
+      let full: string[];
+      if (tier === "weak") {
+        copies = await copyMounts(opts.readOnlyMounts ?? []);
+        const prefix = mode === "isolated" && this.setup.weakNetwork?.available ? this.setup.weakNetwork.prefix : [];
+        full = [...prefix, ...launchArgv({ tier, tools, limits: this.limits, uid, network: true, view: [], cwd: opts.cwd, setenv: null }, argv)];
+      } else {
+        if (tier === "strong") {
+          // The repository's checks see their worktree as their own: git inside wants no "dubious ownership".
+          await writeFile(gitConfig, "[safe]\n\tdirectory = *\n");
+          for (const dir of [home, tmp, gitConfig]) await chown(dir, uid, uid);
+          handBack = await this.handovers.handOver(opts.cwd, uid);
+        }
+        const view = await this.view(scratch, { home, tmp, uid, worktree: opts.cwd, readOnly: [...(opts.readOnlyPaths ?? []), ...(opts.prependPath ?? [])], mounts: opts.readOnlyMounts ?? [], env });
+        const setenv = tier === "strong" && tools.privileged?.length ? env : null;
+        full = launchArgv({ tier, tools, limits: this.limits, uid, network: mode === "allowed", view, cwd: opts.cwd, setenv }, argv);
+      }
+      const result = await spawnCommand(full, {
+        command: opts.command,
+        cwd: opts.cwd,
+        timeoutMs: opts.timeoutMs,
+        env,
+        secrets,
+        ...(opts.maxOutputBytes ? { maxOutputBytes: opts.maxOutputBytes } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.onLine ? { onLine: opts.onLine } : {}),
+      });
+      return { ...result, ...done };
+    } finally {
+      if (handBack) await handBack();
+      for (const copy of copies) await rm(copy, { recursive: true, force: true }).catch(() => undefined);
+      await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
     }
   }
-  return {
-    ...env,
-    HOME: home,
-    USERPROFILE: home,
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_TERMINAL_PROMPT: "0",
-    CI: "true",
-  };
+
+  private async view(scratch: string, spec: { home: string; tmp: string; uid: number; worktree: string; readOnly: string[]; mounts: { source: string; target: string }[]; env: Record<string, string> }): Promise<string[]> {
+    const name = this.setup.tier === "strong" ? "sandbox" : (os.userInfo().username || "user");
+    const id = this.setup.tier === "strong" ? spec.uid : (process.getuid?.() ?? 0);
+    const passwd = path.join(scratch, "passwd");
+    const group = path.join(scratch, "group");
+    await writeFile(passwd, `root:x:0:0:root:/root:/bin/sh\n${id === 0 ? "" : `${name}:x:${id}:${id}::${spec.home}:/bin/sh\n`}nobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n`, { mode: 0o644 });
+    await writeFile(group, `root:x:0:\n${id === 0 ? "" : `${name}:x:${id}:\n`}nogroup:x:65534:\n`, { mode: 0o644 });
+    const git = await locateGit(spec.worktree);
+    let gitConfig: string | null = null;
+    if (git) {
+      gitConfig = path.join(scratch, "repo-gitconfig");
+      await writeFile(gitConfig, await this.scrubbedConfigOf(git.config), { mode: 0o644 });
+    }
+    return viewArguments(
+      {
+        worktree: spec.worktree,
+        home: spec.home,
+        tmp: spec.tmp,
+        passwd,
+        group,
+        gitConfig,
+        network: false,
+        mounts: spec.mounts,
+        readOnly: [...spec.readOnly, ...this.toolchainDirs(spec.env, spec.worktree)],
+      },
+      git,
+    );
+  }
+
+  /** The scrubbed copy of a repository config, read again only when the file changed (one git process less per command). */
+  private async scrubbedConfigOf(file: string): Promise<string> {
+    const info = await stat(file).catch(() => null);
+    const key = `${file}\0${info?.mtimeMs ?? 0}\0${info?.size ?? 0}`;
+    return this.memo.get("scrubbed-git-config", key, async () => scrubbedGitConfig(await readConfigEntries(file)));
+  }
+
+  /** PATH entries and toolchain roots, read-only; never `/`, the bot's HOME, the temp root or an ancestor of them. */
+  private toolchainDirs(env: Record<string, string>, worktree: string): string[] {
+    const guarded = [this.botHome, this.scratchRoot, os.tmpdir(), worktree].map((p) => path.resolve(p));
+    const candidates = [
+      ...(env.PATH ?? "").split(path.delimiter),
+      ...TOOLCHAIN_VARIABLES.map((name) => env[name] ?? ""),
+      // Our own node: the checks run `node --check` and `tsc` with it.
+      path.dirname(path.dirname(process.execPath)),
+    ];
+    return candidates.filter((dir) => {
+      if (!path.isAbsolute(dir)) return false;
+      const resolved = path.resolve(dir);
+      return !guarded.some((g) => g === resolved || g.startsWith(`${resolved}/`) || resolved.startsWith(`${g}/`));
+    });
+  }
+}
+
+export function createSandbox(options: SandboxOptions): Promise<Sandbox> {
+  return Sandbox.create(options);
+}
+
+async function readConfigEntries(file: string): Promise<{ key: string; value: string }[]> {
+  // Reading a config file runs nothing (no includes are followed without --includes).
+  const result = await runGit(["config", "--file", file, "--no-includes", "--list", "-z"], { cwd: "/" });
+  if (result.exitCode !== 0) return [];
+  return result.stdout
+    .split("\0")
+    .filter(Boolean)
+    .map((record) => {
+      const newline = record.indexOf("\n");
+      return newline === -1 ? { key: record, value: "" } : { key: record.slice(0, newline), value: record.slice(newline + 1) };
+    });
+}
+
+/** The weak tier's stand-in for read-only mounts: a copy (never a link into another worktree), removed afterwards. */
+async function copyMounts(mounts: { source: string; target: string }[]): Promise<string[]> {
+  const made: string[] = [];
+  for (const mount of mounts) {
+    if (await stat(mount.target).catch(() => null)) continue;
+    await cp(mount.source, mount.target, { recursive: true, verbatimSymlinks: true });
+    made.push(mount.target);
+  }
+  return made;
+}
+
+async function findProgram(program: string, searchPath: string | undefined, cwd: string): Promise<boolean> {
+  if (program.includes("/")) return (await findExecutable(path.resolve(cwd, program), undefined)) !== null;
+  const dirs = (searchPath ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.resolve(cwd, dir));
+  return (await findExecutable(program, dirs.join(path.delimiter))) !== null;
 }

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { CheckResult } from "../report/run-report.js";
-import { runProcess, type ProcessResult } from "./process-runner.js";
+import type { CommandRunner, ProcessResult } from "./command-runner.js";
 import { parseWithTypeScript } from "./typescript-check.js";
 
 /**
@@ -12,6 +12,7 @@ import { parseWithTypeScript } from "./typescript-check.js";
  */
 
 export interface SyntaxCheckOptions {
+  runner: CommandRunner;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -41,7 +42,7 @@ function languageOf(file: string): keyof typeof CHECKERS | null {
   return null;
 }
 
-export async function checkSyntax(dir: string, files: string[], opts: SyntaxCheckOptions = {}): Promise<CheckResult> {
+export async function checkSyntax(runner: CommandRunner, dir: string, files: string[], opts: Omit<SyntaxCheckOptions, "runner"> = {}): Promise<CheckResult> {
   const started = Date.now();
   const byLanguage = new Map<string, string[]>();
   const unchecked: string[] = [];
@@ -54,7 +55,7 @@ export async function checkSyntax(dir: string, files: string[], opts: SyntaxChec
   const failures: string[] = [];
   const checked: string[] = [];
   for (const [language, group] of byLanguage) {
-    const verdicts = await CHECKERS[language]!(dir, group, opts);
+    const verdicts = await CHECKERS[language]!(dir, group, { ...opts, runner });
     for (const file of group) {
       const verdict = verdicts.get(file) ?? { checked: false, reason: "not checked" };
       if (verdict.checked) {
@@ -80,6 +81,8 @@ export async function checkSyntax(dir: string, files: string[], opts: SyntaxChec
     failures,
     preExistingFailures: [],
     notes: [],
+    // node and python3 parse inside the sandbox; JSON, YAML and TypeScript are parsed in-process.
+    ...(byLanguage.has("javascript") || byLanguage.has("python") ? { sandbox: runner.record } : {}),
   };
 }
 
@@ -132,9 +135,10 @@ async function checkJavaScript(dir: string, files: string[], opts: SyntaxCheckOp
   const jsx: string[] = [];
   for (const file of files) {
     const nodeCheck = (target: string) =>
-      runProcess({
+      opts.runner.run({
         command: [process.execPath, "--check", target],
         cwd: dir,
+        ...(target.startsWith("/") ? { readOnlyPaths: [target] } : {}),
         timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
@@ -171,7 +175,8 @@ async function recheckAsModule(
   const scratch = await mkdtemp(path.join(os.tmpdir(), "codegen-crew-check-"));
   try {
     const copy = path.join(scratch, `${path.posix.basename(file, ".js")}.mjs`);
-    await writeFile(copy, text);
+    // Readable by the sandbox's throwaway uid, which gets this one file bound in.
+    await writeFile(copy, text, { mode: 0o644 });
     return [await nodeCheck(copy), copy];
   } finally {
     await rm(scratch, { recursive: true, force: true });
@@ -207,7 +212,7 @@ for name in sys.argv[1:]:
 `;
 
 async function checkPython(dir: string, files: string[], opts: SyntaxCheckOptions): Promise<Map<string, Verdict>> {
-  const result = await runProcess({
+  const result = await opts.runner.run({
     command: ["python3", "-c", PYTHON_CHECK, ...files],
     cwd: dir,
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,

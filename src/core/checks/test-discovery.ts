@@ -1,6 +1,6 @@
 import path from "node:path";
 import { stripAnsi } from "./failures.js";
-import { runProcess } from "./process-runner.js";
+import type { CommandRunner } from "./command-runner.js";
 import { resolveTestCommand, shellQuote, type TestRunner } from "./test-command.js";
 import { pathExists } from "./path-exists.js";
 
@@ -12,6 +12,7 @@ import { pathExists } from "./path-exists.js";
  */
 
 export interface TestDiscoveryOptions {
+  runner: CommandRunner;
   dir: string;
   command: string;
   /** The command as shown in the report (secrets masked). */
@@ -86,7 +87,8 @@ export async function prepareTestDiscovery(opts: TestDiscoveryOptions): Promise<
   const hasPytest = resolved.runners.some((r) => r.kind === "pytest");
 
   return {
-    env: hasPytest ? { PYTEST_ADDOPTS: `${process.env.PYTEST_ADDOPTS ?? ""} -rA`.trim() } : {},
+    // -rA makes pytest name every test it ran; the ambient environment is not the sandbox's to read.
+    env: hasPytest ? { PYTEST_ADDOPTS: "-rA" } : {},
     observe(rawLine) {
       const line = stripAnsi(rawLine);
       for (const item of evidence) if (!item.mentioned && mentions(line, item.file)) item.mentioned = true;
@@ -167,11 +169,11 @@ async function runDirectly(item: FileEvidence, runners: TestRunner[], opts: Test
     if (!command) continue;
     const names = new Set<string>();
     let collected = 0;
-    const result = await runProcess({
+    const result = await opts.runner.run({
       command,
       cwd: opts.dir,
       timeoutMs: opts.timeoutMs,
-      env: { ...process.env, PATH: `${path.join(opts.dir, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}` },
+      prependPath: [path.join(opts.dir, "node_modules", ".bin")],
       ...(opts.secrets ? { secrets: opts.secrets } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       onLine: (raw) => {

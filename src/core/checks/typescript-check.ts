@@ -4,7 +4,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as TS from "typescript";
 import type { CheckResult } from "../report/run-report.js";
-import { maskSecrets, runProcess } from "./process-runner.js";
+import type { CommandRunner } from "./command-runner.js";
+import { maskSecrets } from "./process-runner.js";
 import { pathExists } from "./path-exists.js";
 
 /**
@@ -82,7 +83,7 @@ const TSC_GLOBAL = /^error (TS\d+): (.*)$/;
  * repository is not a TypeScript project (no tsconfig.json); "skipped" with the reason when it is but
  * its TypeScript is not installed, because a type check that did not run must never read as passed.
  */
-export async function runTypecheck(dir: string, opts: TypecheckOptions): Promise<CheckResult | null> {
+export async function runTypecheck(runner: CommandRunner, dir: string, opts: TypecheckOptions): Promise<CheckResult | null> {
   if (!(await pathExists(path.join(dir, "tsconfig.json")))) return null;
   const tsc = path.join(dir, "node_modules", "typescript", "bin", "tsc");
   const shown = "tsc --noEmit -p . --pretty false";
@@ -101,7 +102,7 @@ export async function runTypecheck(dir: string, opts: TypecheckOptions): Promise
     };
   }
   // The repository's own compiler, run by our node: the same one `npx tsc` would pick, without npx.
-  const result = await runProcess({
+  const result = await runner.run({
     command: [process.execPath, tsc, "--noEmit", "-p", ".", "--pretty", "false"],
     cwd: dir,
     timeoutMs: opts.timeoutMs,
@@ -127,6 +128,7 @@ export async function runTypecheck(dir: string, opts: TypecheckOptions): Promise
     failures,
     preExistingFailures: [],
     notes: [result.network],
+    sandbox: result.sandbox,
   };
 }
 

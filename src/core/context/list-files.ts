@@ -1,6 +1,6 @@
-import { execFile } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import { runGit } from "../git/run-git.js";
 
 /**
  * The files of a working tree as repository-relative "/" paths, sorted by code point (so every consumer
@@ -32,29 +32,14 @@ export function sortPaths(paths: Iterable<string>): string[] {
 }
 
 /** Undefined when `dir` is not in a git repository (or git is missing). */
-function gitListFiles(dir: string): Promise<string[] | undefined> {
-  return new Promise((resolve) => {
-    execFile(
-      "git",
-      ["-c", "core.quotePath=false", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-      { cwd: dir, env: gitEnvironment(), maxBuffer: GIT_MAX_OUTPUT, timeout: GIT_TIMEOUT_MS, encoding: "utf8" },
-      (error, stdout) => {
-        if (error) return resolve(undefined);
-        resolve(stdout.split("\0").filter((entry) => entry.length > 0));
-      },
-    );
+async function gitListFiles(dir: string): Promise<string[] | undefined> {
+  const result = await runGit(["-c", "core.quotePath=false", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: dir,
+    timeoutMs: GIT_TIMEOUT_MS,
+    maxBuffer: GIT_MAX_OUTPUT,
   });
-}
-
-/** Inherited GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE… would point git at some other repository. */
-function gitEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!name.toUpperCase().startsWith("GIT_")) env[name] = value;
-  }
-  env.GIT_TERMINAL_PROMPT = "0";
-  env.GIT_OPTIONAL_LOCKS = "0";
-  return env;
+  if (result.exitCode !== 0) return undefined;
+  return result.stdout.split("\0").filter((entry) => entry.length > 0);
 }
 
 /** Breadth-first, symlinks listed but never followed, stopping at WALK_MAX_FILES. */

@@ -1,4 +1,5 @@
 import { callAgent } from "../agent/call-agent.js";
+import type { CommandRunner } from "../checks/command-runner.js";
 import type { CrewConfig } from "../config.js";
 import type { Phase } from "../errors.js";
 import { sanitizeUntrustedText } from "../intake.js";
@@ -22,6 +23,8 @@ export interface CrewDeps {
   budget: RunBudget;
   ledger: UsageLedger;
   workspace: RunWorkspace;
+  /** Where every check command runs: the process's sandbox (or a job's lease of it). */
+  runner: CommandRunner;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
 }

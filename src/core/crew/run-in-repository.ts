@@ -1,5 +1,6 @@
 import path from "node:path";
 import { DEFAULT_CONFIG_PATH, parseConfigText, type CrewConfig } from "../config.js";
+import type { CommandRunner } from "../checks/command-runner.js";
 import type { ConnectModel } from "../model/model-client.js";
 import type { ProgressListener } from "../progress.js";
 import type { RunReport, UsageTotals } from "../report/run-report.js";
@@ -28,6 +29,8 @@ export interface RepositoryRunOptions {
   /** Where the config is read from, at the base commit. */
   configPath?: string;
   connect: ConnectModel;
+  /** Where the checks run: the sandbox the entry point built once (createSandbox), or a job's lease of it. */
+  runner: CommandRunner;
   model?: string;
   sequential?: boolean;
   secrets?: string[];
@@ -84,6 +87,7 @@ export async function runCrewInRepository(options: RepositoryRunOptions): Promis
         budget: stack.budget,
         ledger: stack.ledger,
         workspace,
+        runner: options.runner,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       },

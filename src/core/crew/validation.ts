@@ -39,6 +39,7 @@ export class Validation {
         policyCheck([...run.authorship.refused]),
         ...(this.install ? [this.install] : []),
         ...(await runChecks({
+          runner: run.deps.runner,
           dir: run.workspace.dir,
           changedFiles: changed,
           commands: this.commands,
@@ -62,7 +63,7 @@ export class Validation {
     const files = (await run.workspace.changedFiles()).filter((f) => f.status !== "deleted").map((f) => f.path);
     return run.timeline.track(
       { phase: "static-checks", name: round > 0 ? `static checks (round ${round})` : "static checks", round },
-      () => checkSyntax(run.workspace.dir, files, { timeoutMs: run.commandTimeoutMs }),
+      () => checkSyntax(run.deps.runner, run.workspace.dir, files, { timeoutMs: run.commandTimeoutMs }),
       (r) => ({ status: r.status === "fail" ? "failed" : r.status === "skipped" ? "skipped" : "ok", detail: r.failures.join("; ") }),
     );
   }
@@ -78,7 +79,7 @@ export async function prepareValidation(run: CrewRun, signal: AbortSignal): Prom
     { phase: "tests", name: "prepare checks", round: 0 },
     async () => {
       const commands = await detectCheckCommands(run.workspace.dir, { ...(config.test ? { test: config.test } : {}), ...(config.lint ? { lint: config.lint } : {}) });
-      const install = await installDependencies(run.workspace.dir, {
+      const install = await installDependencies(run.deps.runner, run.workspace.dir, {
         ...(config.install ? { command: config.install } : {}),
         pythonRequirements: config.install_python,
         timeoutMs: run.commandTimeoutMs,
@@ -86,6 +87,7 @@ export async function prepareValidation(run: CrewRun, signal: AbortSignal): Prom
         signal,
       });
       const baseline = runBaseline({
+        runner: run.deps.runner,
         repoDir: run.workspace.dir,
         baseCommit: run.workspace.baseCommit,
         commands,

@@ -1,7 +1,7 @@
 import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { TestResultCollector } from "../checks/test-results.js";
-import { runProcess } from "../checks/process-runner.js";
+import type { CommandRunner } from "../checks/command-runner.js";
 import { WorkspaceError } from "../errors.js";
 import { Git } from "../workspace/git.js";
 
@@ -30,6 +30,8 @@ export interface HiddenTestOptions {
   extraPatch?: string;
   command: string;
   timeoutMs: number;
+  /** The sandbox the task's test command runs in. */
+  runner: CommandRunner;
   /** Folder for the patch files, outside the repository. */
   scratchDir: string;
   secrets?: string[];
@@ -50,15 +52,15 @@ export async function runHiddenTests(opts: HiddenTestOptions): Promise<HiddenTes
 /** The one place the eval runs a task's own command (the sandboxed process runner). */
 async function runTestCommand(opts: HiddenTestOptions): Promise<HiddenTestRun> {
   const results = new TestResultCollector();
-  const run = await runProcess({
+  const run = await opts.runner.run({
     command: opts.command,
     cwd: opts.dir,
     timeoutMs: opts.timeoutMs,
     // Names as the runners print them without a terminal; no bytecode files left in the checkout.
-    env: { ...process.env, CI: "1", NO_COLOR: "1", PYTHONDONTWRITEBYTECODE: "1" },
+    env: { CI: "1", NO_COLOR: "1", PYTHONDONTWRITEBYTECODE: "1" },
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
-    onLine: (line) => results.push(line),
+    onLine: (line: string) => results.push(line),
   });
   return { results, exitCode: run.exitCode, timedOut: run.timedOut, output: run.output };
 }

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import type { CommandRunner } from "../checks/command-runner.js";
 import { runCrewInRepository } from "../crew/run-in-repository.js";
 import { describeError } from "../errors.js";
 import type { ConnectModel } from "../model/model-client.js";
@@ -22,6 +23,8 @@ import type { EvalTask } from "./task-format.js";
 
 export interface EvalRunOptions {
   connect: ConnectModel;
+  /** The sandbox for the crew's checks and the hidden tests. */
+  runner: CommandRunner;
   model?: string;
   secrets?: string[];
   /** Per run of the hidden tests. */
@@ -52,6 +55,7 @@ export async function evalTask(task: EvalTask, opts: EvalRunOptions): Promise<Ta
         testPatch: task.test_patch,
         command: task.test_command,
         timeoutMs: opts.testTimeoutMs,
+        runner: opts.runner,
         scratchDir: scratch,
         ...(opts.secrets ? { secrets: opts.secrets } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
@@ -68,6 +72,7 @@ export async function evalTask(task: EvalTask, opts: EvalRunOptions): Promise<Ta
       branch: "codegen-crew/eval",
       baseRef: seeded.baseCommit,
       connect: opts.connect,
+      runner: opts.runner,
       ...(opts.model ? { model: opts.model } : {}),
       ...(opts.secrets ? { secrets: opts.secrets } : {}),
       ...(listener ? { onProgress: listener } : {}),

@@ -1,3 +1,4 @@
+import type { CommandRunner } from "../checks/command-runner.js";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -19,7 +20,7 @@ export interface TaskValidation {
   problems: string[];
 }
 
-export async function validateTask(task: EvalTask, opts: { testTimeoutMs: number; workRoot?: string; signal?: AbortSignal }): Promise<TaskValidation> {
+export async function validateTask(task: EvalTask, opts: { testTimeoutMs: number; runner: CommandRunner; workRoot?: string; signal?: AbortSignal }): Promise<TaskValidation> {
   const root = await mkdtemp(path.join(opts.workRoot ?? os.tmpdir(), "codegen-crew-validate-"));
   const problems: string[] = [];
   try {
@@ -35,6 +36,7 @@ export async function validateTask(task: EvalTask, opts: { testTimeoutMs: number
         ...(extraPatch ? { extraPatch } : {}),
         command: task.test_command,
         timeoutMs: opts.testTimeoutMs,
+        runner: opts.runner,
         scratchDir: scratch,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });

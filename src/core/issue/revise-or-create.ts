@@ -81,6 +81,7 @@ export async function reviseOrCreate(ctx: WorkContext, deps: WorkRunDeps): Promi
     ...(revising ? { startRef: start.branchHead!, workflow, ...(seed ? { seed } : {}) } : {}),
     ...(ctx.configPath ? { configPath: ctx.configPath } : {}),
     connect: deps.connect,
+    runner: deps.runner,
     ...(deps.model ? { model: deps.model } : {}),
     secrets: deps.secrets,
     onProgress: ctx.status.onProgress,
@@ -166,7 +167,7 @@ async function replaceContentOnTop(repoDir: string, fresh: string, branchHead: s
 
 /** After a rebase onto people's new commits, the report's checks describe the pushed commit, not the old one. */
 async function recheckAfterRebase(report: RunReport, run: RepositoryRun, commit: string, base: string, deps: WorkRunDeps): Promise<RunReport> {
-  const checks = await checkCommit({ repoDir: deps.repoDir, commit, base, config: run.config, secrets: deps.secrets, ...(deps.signal ? { signal: deps.signal } : {}) });
+  const checks = await checkCommit({ runner: deps.runner, repoDir: deps.repoDir, commit, base, config: run.config, secrets: deps.secrets, ...(deps.signal ? { signal: deps.signal } : {}) });
   const failing = checks.filter(isFailing);
   const note = "the branch moved while the crew worked; its commits were put on top and checked again";
   if (failing.length === 0) return { ...report, checks, reason: `${report.reason}; ${note}`, repository: { ...report.repository, headCommit: commit } };

@@ -1,7 +1,9 @@
+import type { CommandRunner } from "../checks/command-runner.js";
 import { ConfigError, describeError } from "../errors.js";
 import { ForgeError, hasWriteAccess, type ForgeClient, type PullRequestInfo } from "../forge/forge-client.js";
 import type { ConnectModel } from "../model/model-client.js";
 import type { RunReport, RunResult } from "../report/run-report.js";
+import { sandboxSentence, weakestSandbox } from "../report/sandbox-note.js";
 import { issueBranch, type RunMode, type Trigger, type WorkItem } from "../work/work-item.js";
 import type { RemoteAccess } from "../workspace/git-remote.js";
 import { reviseOrCreate } from "./revise-or-create.js";
@@ -23,6 +25,8 @@ export interface WorkRunDeps {
   repoDir: string;
   remote: RemoteAccess;
   connect: ConnectModel;
+  /** Where the checks run (the entry point's sandbox, or a job's lease of it). */
+  runner: CommandRunner;
   model?: string;
   secrets: string[];
   log: { info(message: string): void; warn(message: string): void };
@@ -145,6 +149,12 @@ async function acknowledge(forge: ForgeClient, item: WorkItem, log: { warn(messa
 }
 
 function footer(outcome: WorkRunOutcome): string {
+  // The weak sandbox tier is said on the issue too, not only in the PR: people read the status comment.
+  const weak = outcome.report && weakestSandbox(outcome.report.checks)?.tier === "weak" ? `\n\n${sandboxSentence(outcome.report.checks)}` : "";
+  return `${outcomeLine(outcome)}${weak}`;
+}
+
+function outcomeLine(outcome: WorkRunOutcome): string {
   if (outcome.pullRequest) {
     const kind = outcome.result === "ready" ? "Pull request" : "Draft pull request";
     return `**${kind}:** ${outcome.pullRequest.htmlUrl} — ${outcome.message}`;

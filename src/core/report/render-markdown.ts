@@ -1,3 +1,4 @@
+import { sandboxSentence } from "./sandbox-note.js";
 import type { CheckResult, PhaseRecord, RunReport, RunResult } from "./run-report.js";
 
 /**
@@ -100,6 +101,8 @@ function checksSection(report: RunReport, maxLines: number): string {
     cell(c.name), c.command ? code(c.command) : "—", CHECK_BADGES[c.status], c.exitCode === null ? "—" : String(c.exitCode), duration(c.durationMs),
   ]);
   const parts = [`### Checks\n\n${table(["Check", "Command", "Status", "Exit code", "Duration"], rows, [false, false, false, true, true])}`];
+  const sandbox = sandboxSentence(report.checks);
+  if (sandbox) parts.push(sandbox);
   const facts = report.checks.flatMap((c) => [
     ...c.notes.map((note) => `- ${cell(c.name)}: ${inline(note)}`),
     ...(c.preExistingFailures.length ? [`- ${cell(c.name)}: already failing on the base commit (not caused by this change): ${c.preExistingFailures.map(inline).join(" · ")}`] : []),

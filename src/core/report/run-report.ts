@@ -27,6 +27,14 @@ export const checkResultSchema = z.object({
   preExistingFailures: z.array(z.string()).default([]),
   /** Facts a reviewer should know: sandbox isolation, new tests not run, a toolchain missing… */
   notes: z.array(z.string()).default([]),
+  /** Where the command ran: the sandbox tier and what its startup self-test proved (checks that ran a command). */
+  sandbox: z
+    .object({
+      tier: z.enum(["strong", "namespaced", "weak"]),
+      proven: z.array(z.string()),
+      gaps: z.array(z.string()),
+    })
+    .optional(),
 });
 export type CheckResult = z.infer<typeof checkResultSchema>;
 

@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
 import { WorkspaceError } from "../errors.js";
+import { runGit } from "../git/run-git.js";
 
 /**
  * Fetch, clone and push with a token that exists only in the environment of that one git process
@@ -12,15 +12,10 @@ export interface RemoteAccess {
   token?: string;
 }
 
-function authEnvironment(access: RemoteAccess): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
-  if (access.token) {
-    const basic = Buffer.from(`x-access-token:${access.token}`).toString("base64");
-    env.GIT_CONFIG_COUNT = "1";
-    env.GIT_CONFIG_KEY_0 = `http.${new URL(access.url).origin}/.extraheader`;
-    env.GIT_CONFIG_VALUE_0 = `AUTHORIZATION: basic ${basic}`;
-  }
-  return env;
+function authConfig(access: RemoteAccess): Record<string, string> {
+  if (!access.token) return {};
+  const basic = Buffer.from(`x-access-token:${access.token}`).toString("base64");
+  return { [`http.${new URL(access.url).origin}/.extraheader`]: `AUTHORIZATION: basic ${basic}` };
 }
 
 /** What git prints when the server, or a proxy in front of it, failed this once (GitHub's 502s and 503s). */
@@ -41,13 +36,10 @@ async function git(args: string[], cwd: string, access: RemoteAccess): Promise<s
   }
 }
 
-function gitOnce(args: string[], cwd: string, access: RemoteAccess): Promise<{ ok: true; stdout: string } | { ok: false; detail: string }> {
-  return new Promise((resolve) => {
-    execFile("git", ["-c", "core.hooksPath=/dev/null", ...args], { cwd, env: authEnvironment(access), maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (!error) return resolve({ ok: true, stdout });
-      resolve({ ok: false, detail: mask(`${stderr || error.message}`.trim().split("\n").slice(-4).join(" "), access.token) });
-    });
-  });
+async function gitOnce(args: string[], cwd: string, access: RemoteAccess): Promise<{ ok: true; stdout: string } | { ok: false; detail: string }> {
+  const result = await runGit(args, { cwd, secretConfig: authConfig(access), timeoutMs: 10 * 60_000 });
+  if (result.exitCode === 0) return { ok: true, stdout: result.stdout };
+  return { ok: false, detail: mask(`${result.stderr || result.failure || `exit code ${result.exitCode}`}`.trim().split("\n").slice(-4).join(" "), access.token) };
 }
 
 function mask(text: string, token: string | undefined): string {

@@ -1,9 +1,10 @@
-import { simpleGit, type SimpleGit } from "simple-git";
-import { errorMessage, WorkspaceError } from "../errors.js";
+import { stat } from "node:fs/promises";
+import { WorkspaceError } from "../errors.js";
+import { runGit } from "../git/run-git.js";
 
 /**
- * The only module that talks to git (through simple-git). Everything else asks this wrapper, so the
- * environment rules below hold for every git process the crew starts.
+ * The repository operations the crew needs, each one git process started by runGit (src/core/git/run-git.ts),
+ * the only place the bot starts git: hooks and fsmonitor are off for every one of them.
  */
 
 /** The identity used when the repository has no user configured; never written to any config file. */
@@ -23,24 +24,6 @@ export interface GitLogEntry {
   authorEmail: string;
 }
 
-/**
- * simple-git 4 refuses explicitly passed GIT_* / EDITOR / PAGER variables (and silently drops inherited
- * ones), so the environment is built here: the process env without those names, plus a git that never
- * waits for a password prompt.
- */
-const GUARDED_NAMES = new Set(["editor", "visual", "pager", "prefix", "ssh_askpass"]);
-
-function gitEnvironment(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    const lower = name.toLowerCase();
-    if (value === undefined || lower.startsWith("git_") || GUARDED_NAMES.has(lower)) continue;
-    env[name] = value;
-  }
-  env.GIT_TERMINAL_PROMPT = "0";
-  return env;
-}
-
 export class Git {
   readonly dir: string;
 
@@ -50,37 +33,20 @@ export class Git {
 
   /** Opens a wrapper on `dir`; the directory must exist (it need not be a repository, see isRepo). */
   static async open(dir: string): Promise<Git> {
-    const git = new Git(dir);
-    // simple-git checks that baseDir exists when the instance is made; surface that as a WorkspaceError.
-    git.client();
-    return git;
+    const info = await stat(dir).catch(() => null);
+    if (!info?.isDirectory()) throw new WorkspaceError(`cannot use ${dir} for git: it is not a directory`, { path: dir });
+    return new Git(dir);
   }
 
-  private client(config: string[] = []): SimpleGit {
-    try {
-      return simpleGit({
-        baseDir: this.dir,
-        config,
-        trimmed: false,
-        allowEnvironment: ["GIT_TERMINAL_PROMPT"],
-        // simple-git only fails a command that wrote to stderr; `show-ref --quiet` and friends answer
-        // through the exit code alone, so any non-zero exit is an error here.
-        errors: (error, result) =>
-          error ?? (result.exitCode === 0 ? undefined : Buffer.concat([...result.stdErr, ...result.stdOut, Buffer.from(`(exit code ${result.exitCode})`)])),
-      }).env(gitEnvironment());
-    } catch (error) {
-      throw new WorkspaceError(`cannot use ${this.dir} for git: ${errorMessage(error)}`, { path: this.dir }, { cause: error });
-    }
-  }
-
-  /** Runs `git <args>` and returns stdout; failures become WorkspaceError naming the command. */
+  /**
+   * Runs `git <args>` (through runGit: hooks and fsmonitor off) and returns stdout; any non-zero exit
+   * becomes a WorkspaceError naming the command. `config` entries are `key=value` for this command only.
+   */
   async raw(args: string[], config: string[] = []): Promise<string> {
-    try {
-      return await this.client(config).raw(args);
-    } catch (error) {
-      const detail = errorMessage(error).trim().split("\n").slice(0, 5).join(" ");
-      throw new WorkspaceError(`git ${args.join(" ")} failed in ${this.dir}: ${detail}`, { path: this.dir }, { cause: error });
-    }
+    const result = await runGit([...config.flatMap((entry) => ["-c", entry]), ...args], { cwd: this.dir });
+    if (result.exitCode === 0) return result.stdout;
+    const detail = `${result.stderr}${result.stdout}`.trim().split("\n").slice(0, 5).join(" ") || result.failure || "";
+    throw new WorkspaceError(`git ${args.join(" ")} failed in ${this.dir}: ${detail} (exit code ${result.exitCode ?? "none"})`, { path: this.dir });
   }
 
   async isRepo(): Promise<boolean> {
@@ -116,7 +82,6 @@ export class Git {
   }
 
   async branchExists(branch: string): Promise<boolean> {
-    // simple-git resolves a non-zero exit that printed nothing, so ask a question whose answer is output.
     const out = await this.raw(["for-each-ref", "--format=%(refname)", `refs/heads/${branch}`]);
     return out.trim() === `refs/heads/${branch}`;
   }
