@@ -1,7 +1,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "fixtures/**"] },
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", "fixtures/**", "evals/**"] },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { Logger } from "probot";
+import type { Logger, Probot } from "probot";
 import { describeError } from "../core/errors.js";
 import { runIssue, type IssueRunOutcome } from "../core/issue/run-issue.js";
 import { knownSecrets, resolveEndpoint, type ModelEndpoint } from "../core/model/endpoint.js";
@@ -10,6 +10,7 @@ import { installationAccess, type OpenRepository } from "./installation-access.j
 import type { JobOutcome } from "./job.js";
 import type { JobContext, JobProcessor } from "./job-queue.js";
 import { connectWithProgress } from "./model-connection.js";
+import { probotAppForge } from "./probot-forge.js";
 
 export interface JobRunnerDeps {
   openRepository: OpenRepository;
@@ -70,7 +71,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
  */
 /** The job processor both `app` (in-process queue) and `worker` (BullMQ) run, from the process's env. */
 export function jobProcessorFor(
-  probot: Parameters<typeof installationAccess>[0],
+  probot: Probot,
   env: NodeJS.ProcessEnv,
   settings: { model?: string | undefined },
   log: Logger,
@@ -79,7 +80,7 @@ export function jobProcessorFor(
   // The key is checked when the process starts, not at its first job: a misconfigured app should not start.
   const endpoint = resolveEndpoint(env);
   return createJobRunner({
-    openRepository: installationAccess(probot),
+    openRepository: installationAccess(probotAppForge(probot)),
     endpoint,
     ...(settings.model ? { model: settings.model } : {}),
     secrets: appSecrets(env, endpoint),

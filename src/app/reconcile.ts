@@ -1,6 +1,7 @@
-import type { Logger, Probot, ProbotOctokit } from "probot";
+import type { Logger } from "probot";
 import { describeError } from "../core/errors.js";
-import { hasWriteAccess, type Permission } from "../core/forge/forge-client.js";
+import { hasWriteAccess, type ForgeClient } from "../core/forge/forge-client.js";
+import type { AppForge, InstallationForge, InstallationRepository } from "../core/forge/installation-forge.js";
 import { readStatusState, STATUS_MARKER } from "../core/issue/status-comment.js";
 import { issueKey, type CodegenJob } from "./job.js";
 import type { JobQueue } from "./job-queue.js";
@@ -21,30 +22,27 @@ export interface ReconcileSummary {
   errors: number;
 }
 
-export async function reconcile(probot: Probot, queue: JobQueue, log: Logger): Promise<ReconcileSummary> {
+export async function reconcile(appForge: AppForge, queue: JobQueue, log: Logger): Promise<ReconcileSummary> {
   const summary: ReconcileSummary = { installations: 0, repositories: 0, candidates: 0, enqueued: 0, errors: 0 };
-  const asApp = await probot.auth();
-  const installations = await asApp.paginate(asApp.rest.apps.listInstallations, { per_page: 100 });
+  const installations = await appForge.listInstallations();
   for (const installation of installations) {
-    if (installation.suspended_at) continue;
+    if (installation.suspended) continue;
     summary.installations++;
-    let octokit: ProbotOctokit;
-    let repositories: Array<{ name: string; owner: { login: string }; archived?: boolean }>;
+    let forge: InstallationForge;
+    let repositories: InstallationRepository[];
     try {
-      octokit = await probot.auth(installation.id);
-      repositories = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+      forge = await appForge.installation(installation.id);
+      repositories = await forge.listRepositories();
     } catch (error) {
       summary.errors++;
       log.warn({ installationId: installation.id }, `reconcile: cannot list the repositories of installation ${installation.id}: ${describeError(error)}`);
       continue;
     }
-    for (const repository of repositories) {
-      if (repository.archived) continue;
+    for (const { owner, repo, archived } of repositories) {
+      if (archived) continue;
       summary.repositories++;
-      const owner = repository.owner.login;
-      const repo = repository.name;
       try {
-        const jobs = await unfinishedIssues(octokit, queue, owner, repo, installation.id, log);
+        const jobs = await unfinishedIssues(forge, queue, owner, repo, log);
         summary.candidates += jobs.length;
         for (const job of jobs) {
           const result = await queue.enqueue(job);
@@ -60,27 +58,28 @@ export async function reconcile(probot: Probot, queue: JobQueue, log: Logger): P
   return summary;
 }
 
-async function unfinishedIssues(octokit: ProbotOctokit, queue: JobQueue, owner: string, repo: string, installationId: number, log: Logger): Promise<CodegenJob[]> {
-  const label = await triggerLabel(octokit, owner, repo, log);
-  const issues = await octokit.paginate(octokit.rest.issues.listForRepo, { owner, repo, state: "open", labels: label, per_page: 100 });
+async function unfinishedIssues(installation: InstallationForge, queue: JobQueue, owner: string, repo: string, log: Logger): Promise<CodegenJob[]> {
+  const label = await triggerLabel(installation, owner, repo, log);
+  const forge = installation.repository(owner, repo);
+  const issues = await forge.listOpenIssuesWithLabel(label);
   const jobs: CodegenJob[] = [];
   for (const issue of issues) {
-    if (issue.pull_request || issue.locked) continue;
+    if (issue.isPullRequest || issue.locked) continue;
     if (await queue.activeJob(issueKey({ owner, repo, issueNumber: issue.number }))) continue;
-    const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issue.number, per_page: 100 });
-    const status = comments.find((comment) => comment.body?.includes(STATUS_MARKER));
+    const comments = await forge.listIssueComments(issue.number);
+    const status = comments.find((comment) => comment.body.includes(STATUS_MARKER));
     const state = status?.body ? readStatusState(status.body) : null;
     if (status && state?.state !== "running") continue;
-    const sender = await lastLabeler(octokit, owner, repo, issue.number, label);
+    const sender = await lastLabeler(forge, issue.number, label);
     // Without a labeller who may trigger runs, a job would only post the "write access" comment again on
     // every pass; the label stays until a maintainer applies it again (which sends a webhook).
-    if (!sender || !(await canWrite(octokit, owner, repo, sender))) {
+    if (!sender || !hasWriteAccess(await forge.getPermission(sender))) {
       log.info({ repo: `${owner}/${repo}`, issue: issue.number }, `reconcile: #${issue.number} was labelled by ${sender ?? "an unknown account"} without write access; not enqueued`);
       continue;
     }
     jobs.push({
       deliveryId: `reconcile-${owner}-${repo}-${issue.number}-${Date.now()}`,
-      installationId,
+      installationId: installation.installationId,
       owner,
       repo,
       issueNumber: issue.number,
@@ -92,23 +91,12 @@ async function unfinishedIssues(octokit: ProbotOctokit, queue: JobQueue, owner: 
 }
 
 /** Who applied the trigger label most recently (the issue's events); undefined when GitHub does not say. */
-async function lastLabeler(octokit: ProbotOctokit, owner: string, repo: string, issueNumber: number, label: string): Promise<string | undefined> {
-  const events = await octokit.paginate(octokit.rest.issues.listEvents, { owner, repo, issue_number: issueNumber, per_page: 100 });
+async function lastLabeler(forge: ForgeClient, issueNumber: number, label: string): Promise<string | undefined> {
   let login: string | undefined;
-  for (const event of events) {
-    if (event.event === "labeled" && "label" in event && sameLabel(event.label.name, label)) login = event.actor?.login;
+  for (const event of await forge.listLabelEvents(issueNumber)) {
+    if (event.event === "labeled" && sameLabel(event.label, label)) login = event.actor;
   }
   return login;
-}
-
-async function canWrite(octokit: ProbotOctokit, owner: string, repo: string, username: string): Promise<boolean> {
-  try {
-    const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username });
-    return hasWriteAccess((data.role_name ?? data.permission) as Permission);
-  } catch (error) {
-    if ((error as { status?: unknown }).status === 404) return false;
-    throw error;
-  }
 }
 
 /** Runs `reconcile` now and then every `intervalMs` (0 = only now), one pass at a time. */

@@ -12,6 +12,7 @@ import { MemoryJobQueue } from "./memory-queue.js";
 import { createAppProbot } from "./probot-factory.js";
 import type { QueueEvents } from "./queue-events.js";
 import { reconcile, startReconciler, type ReconcileSummary } from "./reconcile.js";
+import { probotAppForge } from "./probot-forge.js";
 import { readAppSettings, type AppSettings } from "./settings.js";
 import { codegenWebhooks } from "./webhook-handlers.js";
 
@@ -78,7 +79,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
   const url = `http://${settings.host && settings.host !== "0.0.0.0" ? settings.host : "127.0.0.1"}:${port}`;
   log.info({ url, queue: queue.mode, concurrency: settings.concurrency }, `codegen-crew app listening on ${url} (${queue.mode} queue)`);
 
-  const reconciler = startReconciler(() => reconcile(probot, queue, log), settings.reconcileIntervalMs, log);
+  const reconciler = startReconciler(() => reconcile(probotAppForge(probot), queue, log), settings.reconcileIntervalMs, log);
   reconcileNow = () => void reconciler.runNow();
   reconcileNow();
 

@@ -2,6 +2,7 @@ import type { ApplicationFunction, Context, Logger } from "probot";
 import { describeError } from "../core/errors.js";
 import { issueKey, type CodegenJob } from "./job.js";
 import { QueueUnavailableError, type JobQueue } from "./job-queue.js";
+import { deliveryForge } from "./probot-forge.js";
 import { sameLabel, triggerLabel } from "./trigger-label.js";
 
 /**
@@ -17,7 +18,7 @@ export function codegenWebhooks(queue: JobQueue): ApplicationFunction {
       const installationId = payload.installation?.id;
       if (installationId === undefined) return log.warn("issues.labeled without an installation: not an app delivery, ignored");
       if (payload.issue.state === "closed") return log.debug("the issue is closed: ignored");
-      const label = await triggerLabel(context.octokit, payload.repository.owner.login, payload.repository.name, log);
+      const label = await triggerLabel(deliveryForge(context.octokit, installationId), payload.repository.owner.login, payload.repository.name, log);
       if (!sameLabel(payload.label?.name, label)) return log.debug(`label "${payload.label?.name}" is not the trigger label "${label}": ignored`);
 
       const job: CodegenJob = {
@@ -37,7 +38,7 @@ export function codegenWebhooks(queue: JobQueue): ApplicationFunction {
       const { payload } = context;
       const log = deliveryLog(context);
       if (payload.installation?.id === undefined) return;
-      const label = await triggerLabel(context.octokit, payload.repository.owner.login, payload.repository.name, log);
+      const label = await triggerLabel(deliveryForge(context.octokit, payload.installation.id), payload.repository.owner.login, payload.repository.name, log);
       if (!sameLabel(payload.label?.name, label)) return;
       const key = issueKey({ owner: payload.repository.owner.login, repo: payload.repository.name, issueNumber: payload.issue.number });
       const who = payload.sender?.login ? `@${payload.sender.login}` : "someone";

@@ -3,6 +3,7 @@ import { describeError } from "../core/errors.js";
 import { ROLE_NAMES, isRoleName } from "../core/roles/role-names.js";
 import { runAppCommand } from "./app-command.js";
 import { runDemoCommand } from "./demo-command.js";
+import { runEvalCommand } from "./eval-command.js";
 import { runReplayCommand } from "./replay-command.js";
 import { runRunCommand } from "./run-command.js";
 import { runShowCommand } from "./show-command.js";
@@ -10,6 +11,12 @@ import { runWorkerCommand } from "./worker-command.js";
 
 /** Exit codes: the run's result, so scripts can branch on it. */
 export const EXIT = { ready: 0, skipped: 0, draft: 2, failed: 1, usage: 64 } as const;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive whole number");
+  return n;
+}
 
 function roleArg(value: string): string {
   if (!isRoleName(value)) throw new InvalidArgumentError(`expected one of ${ROLE_NAMES.join(", ")}`);
@@ -53,6 +60,24 @@ export function buildProgram(): Command {
     .option("--repo <path>", "the repository (default: the one recorded in the transcript)")
     .action(async (transcript: string, opts) => {
       process.exitCode = await runReplayCommand(transcript, opts);
+    });
+
+  program
+    .command("eval")
+    .description("measure how often the crew resolves tasks with hidden tests (SWE-bench style); see docs/eval.md")
+    .option("--suite <dir>", "a suite folder with tasks.jsonl (e.g. evals/starter)")
+    .option("--swe-bench <file>", "a SWE-bench-format .jsonl, with clones under --repos")
+    .option("--repos <dir>", "for --swe-bench: clones as DIR/<owner>__<name>")
+    .option("--test-command <command>", "for --swe-bench: the test command of instances that have none")
+    .option("--tasks <ids>", "only these instance_ids, comma-separated")
+    .option("--jobs <n>", "tasks run at a time", positiveInt, 1)
+    .option("--model <model>", "model for every role without a per-role model in the config (env CODEGEN_MODEL)")
+    .option("--base-url <url>", "OpenAI-compatible endpoint (env OPENAI_BASE_URL)")
+    .option("--out <dir>", "where results.jsonl, summary.json and summary.md go (default eval-results/<time>)")
+    .option("--test-timeout <seconds>", "limit for one run of a task's hidden tests", positiveInt, 600)
+    .option("--validate", "no model: check that each task's hidden tests fail at base_commit and pass with its gold_patch")
+    .action(async (opts) => {
+      process.exitCode = await runEvalCommand(opts);
     });
 
   program

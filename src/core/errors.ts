@@ -120,3 +120,12 @@ export function describeError(error: unknown): string {
   }
   return errorMessage(error);
 }
+
+/** An eval suite (tasks.jsonl or a SWE-bench file) is malformed: names the file, the line and the field. */
+export class SuiteError extends ConfigError {
+  readonly line: number | undefined;
+  constructor(message: string, details: { file?: string; line?: number; key?: string } = {}) {
+    super(message, { ...(details.file ? { file: details.file } : {}), ...(details.key ? { key: details.key } : {}) });
+    this.line = details.line;
+  }
+}

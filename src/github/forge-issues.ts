@@ -1,15 +1,33 @@
 import type { RestEndpointMethodTypes } from "@octokit/plugin-rest-endpoint-methods";
-import { ForgeError, type ForgeClient, type IssueComment, type Permission } from "../core/forge/forge-client.js";
+import { ForgeError, type ForgeClient, type IssueComment, type IssueInfo, type LabelEvent, type Permission } from "../core/forge/forge-client.js";
 import { errorMessage } from "../core/errors.js";
 import { call, readAllPages, statusOf, type GitHubOctokit } from "./octokit-client.js";
 
-type IssueCalls = Pick<ForgeClient, "getIssue" | "listIssueComments" | "getPermission" | "addReaction" | "addCommentReaction" | "createComment" | "updateComment" | "addLabels">;
+type IssueCalls = Pick<
+  ForgeClient,
+  "getIssue" | "listIssueComments" | "getPermission" | "addReaction" | "addCommentReaction" | "createComment" | "updateComment" | "addLabels" | "listOpenIssuesWithLabel" | "listLabelEvents"
+>;
 type CommentData = RestEndpointMethodTypes["issues"]["listComments"]["response"]["data"][number];
+type IssueData = RestEndpointMethodTypes["issues"]["get"]["response"]["data"] | RestEndpointMethodTypes["issues"]["listForRepo"]["response"]["data"][number];
 
 /** Attempts at posting one comment when GitHub answers 5xx (each after checking it was not stored). */
 const COMMENT_ATTEMPTS = 3;
 
 const ROLES: readonly string[] = ["admin", "maintain", "write", "triage", "read"];
+
+function issueInfo(data: IssueData): IssueInfo {
+  return {
+    number: data.number,
+    title: data.title,
+    body: data.body ?? "",
+    state: data.state === "closed" ? "closed" : "open",
+    locked: data.locked ?? false,
+    isPullRequest: data.pull_request !== undefined && data.pull_request !== null,
+    author: data.user?.login ?? "ghost",
+    labels: data.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean),
+    htmlUrl: data.html_url,
+  };
+}
 
 function comment(data: CommentData): IssueComment {
   return {
@@ -32,17 +50,21 @@ export function issueCalls(octokit: GitHubOctokit, owner: string, repo: string):
   return {
     async getIssue(issue) {
       const { data } = await call(`GET issue #${issue}`, () => rest.issues.get({ owner, repo, issue_number: issue }));
-      return {
-        number: data.number,
-        title: data.title,
-        body: data.body ?? "",
-        state: data.state === "closed" ? "closed" : "open",
-        locked: data.locked ?? false,
-        isPullRequest: data.pull_request !== undefined && data.pull_request !== null,
-        author: data.user?.login ?? "ghost",
-        labels: data.labels.map((l) => (typeof l === "string" ? l : (l.name ?? ""))).filter(Boolean),
-        htmlUrl: data.html_url,
-      };
+      return issueInfo(data);
+    },
+    async listOpenIssuesWithLabel(label) {
+      const all = await readAllPages(`list open issues labelled ${label}`, (page) => rest.issues.listForRepo({ owner, repo, state: "open", labels: label, ...page }));
+      return all.map(issueInfo);
+    },
+    async listLabelEvents(issue) {
+      const all = await readAllPages(`list events of #${issue}`, (page) => rest.issues.listEvents({ owner, repo, issue_number: issue, ...page }));
+      const events: LabelEvent[] = [];
+      for (const event of all) {
+        if ((event.event === "labeled" || event.event === "unlabeled") && "label" in event && event.label) {
+          events.push({ event: event.event, label: event.label.name, actor: event.actor?.login });
+        }
+      }
+      return events;
     },
     listIssueComments,
     async getPermission(user) {

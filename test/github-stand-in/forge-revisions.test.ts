@@ -20,7 +20,8 @@ beforeEach(async () => {
     permissions: { alice: "write", mallory: "read" },
   });
   await github.addIssue(OWNER, REPO, { number: 7, title: "Pad strings", body: "Add pad().", labels: ["codegen"], user: "alice" });
-  forge = createOctokitForge(createGitHubOctokit({ baseUrl: github.apiUrl, token: "ghs_writer" }), OWNER, REPO);
+  // Octokit's write pacing shrunk (1 s per write, 3 s per comment in production): the stand-in has no abuse limits.
+  forge = createOctokitForge(createGitHubOctokit({ baseUrl: github.apiUrl, token: "ghs_writer", pacing: { retryUnitMs: 5, writeIntervalMs: 0 } }), OWNER, REPO);
 });
 
 afterEach(async () => {
@@ -76,6 +77,28 @@ describe("Octokit forge against the GitHub stand-in: comments", () => {
   });
 });
 
+describe("Octokit forge against the GitHub stand-in: what the app's reconciler reads", () => {
+  it("lists the open issues carrying a label (pull requests flagged) and who applied it", async () => {
+    await github.addIssue(OWNER, REPO, { number: 9, title: "Closed one", labels: ["codegen"], state: "closed" });
+    await github.addIssue(OWNER, REPO, { number: 10, title: "Other label", labels: ["bug"] });
+    const pr = await openBotPullRequest();
+    await forge.addLabels(pr.number, ["Codegen"]);
+    github.unlabelIssue(OWNER, REPO, 7, "codegen", "bob");
+    github.labelIssue(OWNER, REPO, 7, "codegen", "carol");
+
+    const open = await forge.listOpenIssuesWithLabel("codegen");
+    expect(open.map((issue) => [issue.number, issue.isPullRequest]).sort(([a], [b]) => Number(a) - Number(b))).toEqual([
+      [7, false],
+      [pr.number, true],
+    ]);
+    expect(await forge.listLabelEvents(7)).toEqual([
+      { event: "labeled", label: "codegen", actor: "alice" },
+      { event: "unlabeled", label: "codegen", actor: "bob" },
+      { event: "labeled", label: "codegen", actor: "carol" },
+    ]);
+  });
+});
+
 describe("Octokit forge against the GitHub stand-in: reviews", () => {
   it("reads a submitted review with its inline comments, replies in each thread and re-requests review", async () => {
     const pr = await openBotPullRequest();
@@ -110,8 +133,9 @@ describe("Octokit forge against the GitHub stand-in: reviews", () => {
     const [first, second] = inline;
     if (!first || !second) throw new Error("two inline comments expected");
     const replyId = await forge.replyToReviewComment(pr.number, first.id, "Done in abc1234: empty strings return the padding.");
-    // A reply to a reply joins the same thread (GitHub does not nest).
-    await forge.replyToReviewComment(pr.number, replyId, "And a test covers it.");
+    await forge.replyToReviewComment(pr.number, first.id, "And a test covers it.");
+    // GitHub does not support replies to replies: a thread is answered through its top comment.
+    await expect(forge.replyToReviewComment(pr.number, replyId, "nested")).rejects.toMatchObject({ status: 422 });
     await forge.addReviewCommentReaction(second.id, "+1");
     await forge.requestReviewers(pr.number, ["alice"]);
 
@@ -131,6 +155,8 @@ describe("Octokit forge against the GitHub stand-in: reviews", () => {
       ["github-actions[bot]", "COMMENTED"],
       ["github-actions[bot]", "COMMENTED"],
     ]);
+    const botReply = github.reviews(OWNER, REPO, pr.number)[1];
+    expect(github.reviewSubmittedPayload(OWNER, REPO, botReply?.id ?? 0)).toMatchObject({ sender: { login: "github-actions[bot]", type: "Bot" }, review: { state: "commented", body: null } });
 
     // Submitting a review takes the reviewer off the requested list.
     await github.submitReview(OWNER, REPO, pr.number, { user: "alice", event: "APPROVE" });

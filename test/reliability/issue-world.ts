@@ -4,6 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { runIssue, type IssueRunOutcome } from "../../src/core/issue/run-issue.js";
+import { runWorkItem, type WorkRunOutcome } from "../../src/core/issue/run-work-item.js";
+import type { ConnectModel } from "../../src/core/model/model-client.js";
+import type { WorkItem } from "../../src/core/work/work-item.js";
 import { createOpenAIModelClient } from "../../src/core/model/openai-model-client.js";
 import { cloneRepository, type RemoteAccess } from "../../src/core/workspace/git-remote.js";
 import { SAMPLE_FILES, SAMPLE_TASK } from "../../src/demo/sample-repo.js";
@@ -34,6 +37,8 @@ export interface IssueWorld {
   logs: string[];
   /** A fresh clone and one runIssue on issue `issue` (default 1) by `sender` (default alice). */
   run(options?: { issue?: number; sender?: string; signal?: AbortSignal; staleAfterMs?: number }): Promise<IssueRunOutcome>;
+  /** A fresh clone and one runWorkItem, as the Action runs it (holder "workflow run …"). */
+  runItem(item: WorkItem, options?: { signal?: AbortSignal; holder?: string }): Promise<WorkRunOutcome>;
   close(): Promise<void>;
 }
 
@@ -48,6 +53,21 @@ export async function startIssueWorld(options: { files?: Record<string, string>;
   const log = { info: (m: string) => logs.push(`info: ${m}`), warn: (m: string) => logs.push(`warn: ${m}`) };
   const remote: RemoteAccess = { url: `${github.serverUrl}/${OWNER}/${REPO}.git`, token: TOKEN };
   let runs = 0;
+  const deps = async (signal?: AbortSignal) => {
+    const repoDir = path.join(temp, `clone-${++runs}`);
+    await cloneRepository(remote, repoDir);
+    const octokit = createGitHubOctokit({ baseUrl: github.apiUrl, token: TOKEN, log, maxRateLimitWaitSeconds: 5, pacing: { retryUnitMs: 5, writeIntervalMs: 0 } });
+    return {
+      forge: createOctokitForge(octokit, OWNER, REPO),
+      repoDir,
+      remote,
+      secrets: [TOKEN, API_KEY],
+      log,
+      connect: ((budget) =>
+        createOpenAIModelClient({ baseURL: model.baseURL, apiKey: API_KEY, timeoutMs: 10_000, maxRetries: 1, backoff: { baseMs: 5, maxMs: 20 }, deadline: () => budget.deadline() })) as ConnectModel,
+      ...(signal ? { signal } : {}),
+    };
+  };
   return {
     github,
     model,
@@ -71,6 +91,9 @@ export async function startIssueWorld(options: { files?: Record<string, string>;
           ...(runOptions.staleAfterMs !== undefined ? { staleAfterMs: runOptions.staleAfterMs } : {}),
         },
       );
+    },
+    async runItem(item, options = {}) {
+      return runWorkItem({ item, holder: { run: options.holder ?? "workflow run https://example.invalid/runs/1", owner: "action" }, runUrl: "https://example.invalid/runs/1" }, await deps(options.signal));
     },
     async close() {
       await model.close();

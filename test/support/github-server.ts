@@ -15,8 +15,8 @@ import { Representations } from "./github/representations.js";
 import { createRoutes } from "./github/rest-routes.js";
 import { ReviewRepresentations } from "./github/review-representations.js";
 import { Reviews, type ReviewInput } from "./github/review-state.js";
+import { reviewSubmittedWebhook } from "./github/review-webhooks.js";
 import { GitHubState, type CommentState, type IssueState, type Permission, type RepoState, type ReviewCommentState, type ReviewState, type UserState } from "./github/state.js";
-import { pullRequestReviewSubmittedPayload } from "./webhook-payloads.js";
 import type { PullRequestReviewSubmittedEvent } from "@octokit/webhooks-types";
 
 export type { RecordedRequest, Violation } from "./github/api-endpoint.js";
@@ -106,6 +106,8 @@ export interface GitHubServer {
    * others with 422, so does this). Send `payload` to the app or Action yourself.
    */
   submitReview(owner: string, repo: string, pullNumber: number, review: ReviewInput & { event: NonNullable<ReviewInput["event"]> }): Promise<SubmittedReview>;
+  /** The `pull_request_review` (submitted) webhook of a stored review, e.g. the one GitHub files for the bot's own reply. */
+  reviewSubmittedPayload(owner: string, repo: string, reviewId: number): PullRequestReviewSubmittedEvent;
   reviews(owner: string, repo: string, pullNumber: number): ReviewState[];
   /** Every inline comment of the PR (replies included), oldest first. */
   reviewComments(owner: string, repo: string, pullNumber: number): ReviewCommentState[];
@@ -239,6 +241,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     if (!repo) throw new Error(`GitHub stand-in: no repository ${owner}/${name} (addRepo first)`);
     return repo;
   };
+  const reviewPayload = (repo: RepoState, review: ReviewState) => reviewSubmittedWebhook(state, links, repo, review);
   const issueOrThrow = (owner: string, name: string, number: number): IssueState => {
     const issue = repoOrThrow(owner, name).issues.get(number);
     if (!issue) throw new Error(`GitHub stand-in: no issue ${owner}/${name}#${number}`);
@@ -299,36 +302,14 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     },
     async submitReview(owner, name, pullNumber, input) {
       const repo = repoOrThrow(owner, name);
-      const issue = issueOrThrow(owner, name, pullNumber);
-      const pull = issue.pullRequest;
-      if (!pull) throw new Error(`GitHub stand-in: ${owner}/${name}#${pullNumber} is not a pull request`);
-      const { review, comments } = await reviews.submit(repo, issue, input);
-      const payload = pullRequestReviewSubmittedPayload({
-        owner,
-        repo: name,
-        sender: review.user,
-        senderType: state.user(review.user).type,
-        installationId: repo.installationId,
-        defaultBranch: repo.defaultBranch,
-        apiUrl: links.api,
-        serverUrl: links.web,
-        pullRequest: {
-          number: issue.number,
-          title: issue.title,
-          body: issue.body,
-          head: { ref: pull.headRef, sha: pull.headSha },
-          base: { ref: pull.baseRef, sha: pull.baseSha },
-          draft: pull.draft,
-          labels: issue.labels,
-          user: issue.user,
-          id: pull.id,
-          nodeId: pull.nodeId,
-          requestedReviewers: pull.requestedReviewers,
-          state: issue.state,
-        },
-        review: { id: review.id, nodeId: review.nodeId, state: review.state.toLowerCase() as "approved" | "changes_requested" | "commented", body: review.body || null, user: review.user, commitId: review.commitId, submittedAt: review.submittedAt ?? undefined },
-      });
-      return { review, comments, payload };
+      const { review, comments } = await reviews.submit(repo, issueOrThrow(owner, name, pullNumber), input);
+      return { review, comments, payload: reviewPayload(repo, review) };
+    },
+    reviewSubmittedPayload(owner, name, reviewId) {
+      const repo = repoOrThrow(owner, name);
+      const review = repo.reviews.get(reviewId);
+      if (!review) throw new Error(`GitHub stand-in: no review ${reviewId} in ${owner}/${name}`);
+      return reviewPayload(repo, review);
     },
     reviews: (owner, name, pullNumber) => reviews.reviewsOf(repoOrThrow(owner, name), pullNumber),
     reviewComments: (owner, name, pullNumber) => reviews.commentsOf(repoOrThrow(owner, name), pullNumber),

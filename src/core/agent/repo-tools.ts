@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { classifyContent, classifyPath } from "../context/file-classifier.js";
 import { listRepoFiles, type RepoFileList } from "../context/list-files.js";
-import { displayPath } from "../context/render-context.js";
+import { displayPath } from "../context/display-path.js";
 import { readRepoFile, realRepoRoot, resolveInRepo, type ResolveProblem } from "../context/safe-read.js";
 import { errorMessage } from "../errors.js";
 import type { ToolDefinition } from "../model/model-client.js";

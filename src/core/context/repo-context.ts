@@ -2,37 +2,23 @@ import { sanitizeUntrustedText, truncateWithMarker } from "../intake.js";
 import { countTokens, loadTokenizer } from "../model/token-count.js";
 import type { Task } from "../task.js";
 import { ContentReader } from "./content-reader.js";
+import type { RepoContext, RepoContextFile, ContextReason } from "./context-types.js";
 import { classifyPath, isManifest, isReadme, MANIFEST_FILES, type Exclusion } from "./file-classifier.js";
+import { INSTRUCTION_FILE_TOKENS, INSTRUCTIONS_SHARE, isInstructionFile, nestedInstructionFiles, rootInstructionFiles } from "./instructions.js";
 import { listRepoFiles } from "./list-files.js";
 import { extractTaskTerms, findNamedFiles, rankRelevantFiles } from "./relevance.js";
 import { renderFileBlock, renderRepoContext } from "./render-context.js";
 import { realRepoRoot } from "./safe-read.js";
 import { createTreeRenderer } from "./tree.js";
 
-export { renderRepoContext } from "./render-context.js";
+export { describeRepoContext, renderRepoContext } from "./render-context.js";
+export type { ContextReason, RepoContext, RepoContextFile } from "./context-types.js";
 
 /**
- * What the agents see of the repository before they explore: a bounded tree, then the manifests, the
- * files the task names, the files most relevant to it and the README, all within a token budget.
+ * What the agents see of the repository before they explore: a bounded tree, then the repository's
+ * instruction files (sanitised like any untrusted text), the manifests, the files the task names, the
+ * files most relevant to it and the README, all within a token budget.
  */
-export type ContextReason = "manifest" | "named-in-task" | "relevant" | "readme";
-
-export interface RepoContextFile {
-  path: string;
-  content: string;
-  tokens: number;
-  reason: ContextReason;
-}
-
-export interface RepoContext {
-  tree: string;
-  files: RepoContextFile[];
-  omitted: { path: string; reason: string }[];
-  fileCount: number;
-  /** Tokens of `renderRepoContext(this)`; never above the budget asked for. */
-  totalTokens: number;
-}
-
 export interface BuildRepoContextOptions {
   dir: string;
   task: Task;
@@ -80,6 +66,8 @@ export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<R
   const selection = new Selection(reader, omitted, budget - treeReserve - skeleton - 50, maxFileTokens);
 
   const eligibleSet = new Set(eligible);
+  const instructions = new InstructionBudget(selection, Math.floor(budget * INSTRUCTIONS_SHARE), Math.min(maxFileTokens, INSTRUCTION_FILE_TOKENS));
+  for (const file of rootInstructionFiles(eligibleSet)) await instructions.offer(file);
   const manifestCap = Math.min(maxFileTokens, Math.max(MIN_USEFUL_TOKENS * 2, Math.floor(budget * 0.1)));
   for (const manifest of MANIFEST_FILES) {
     if (eligibleSet.has(manifest)) await selection.offer(manifest, "manifest", manifestCap);
@@ -89,7 +77,7 @@ export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<R
     if (added === "no-room") omitted.add(named, "named in the task but did not fit the context budget");
   }
   const readme = eligible.find(isReadme);
-  const rankable = eligible.filter((file) => !selection.has(file) && file !== readme && !isManifest(file));
+  const rankable = eligible.filter((file) => !selection.has(file) && file !== readme && !isManifest(file) && !isInstructionFile(file));
   const ranked = await rankRelevantFiles(
     rankable,
     terms,
@@ -107,6 +95,7 @@ export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<R
     if (score < floor || relevantCount >= MAX_RELEVANT_FILES || selection.remaining() < MIN_USEFUL_TOKENS) break;
     if ((await selection.offer(file, "relevant", maxFileTokens)) === "added") relevantCount += 1;
   }
+  for (const file of nestedInstructionFiles(eligibleSet, selection.files.map((entry) => entry.path))) await instructions.offer(file);
   if (readme) await selection.offer(readme, "readme", maxFileTokens);
 
   return fitToBudget(listing.files, selection.files, omitted.entries(), budget);
@@ -165,7 +154,7 @@ class Selection {
 
   async offer(file: string, reason: ContextReason, cap: number, options: { allowOversize?: boolean } = {}): Promise<OfferResult> {
     if (this.has(file)) return "added";
-    const loaded = await this.reader.load(file, SIZE_CAP_BYTES + 1);
+    let loaded = await this.reader.load(file, SIZE_CAP_BYTES + 1);
     if (loaded.kind === "skip") return "unusable";
     if (loaded.kind === "omit") {
       this.omitted.add(file, loaded.reason);
@@ -175,6 +164,8 @@ class Selection {
       this.omitted.add(file, `too large (${Math.round(loaded.size / 1024)} KiB)`);
       return "unusable";
     }
+    // Instruction files are written to steer agents: they get the same sanitising as an issue body.
+    if (reason === "instructions") loaded = { ...loaded, text: sanitizeUntrustedText(loaded.text) };
     const unread = loaded.size - loaded.bytesRead;
     const allowed = Math.min(cap, this.maxFileTokens, this.remaining());
     let content = unread > 0 ? `${loaded.text}\n[… ${unread} more bytes not read …]` : loaded.text;
@@ -188,6 +179,23 @@ class Selection {
     // The blank line that joins blocks costs a token too.
     this.used += tokens + 1;
     return "added";
+  }
+}
+
+/** Offers instruction files while their shared allowance lasts; each is cut to its own cap. */
+class InstructionBudget {
+  private used = 0;
+
+  constructor(
+    private readonly selection: Selection,
+    private readonly allowance: number,
+    private readonly perFile: number,
+  ) {}
+
+  async offer(file: string): Promise<void> {
+    const cap = Math.min(this.perFile, this.allowance - this.used);
+    if (cap < MIN_USEFUL_TOKENS || this.selection.has(file)) return;
+    if ((await this.selection.offer(file, "instructions", cap)) === "added") this.used += this.selection.files.at(-1)!.tokens;
   }
 }
 

@@ -1,4 +1,4 @@
-import { displayPath } from "./render-context.js";
+import { displayPath } from "./display-path.js";
 
 /**
  * A file tree that stays within a line budget however large the repository: directories are expanded

@@ -1,4 +1,4 @@
-import { buildRepoContext, renderRepoContext } from "../context/repo-context.js";
+import { buildRepoContext, describeRepoContext, renderRepoContext } from "../context/repo-context.js";
 import { renderTaskForPrompt } from "../intake.js";
 import { roles } from "../roles/index.js";
 import type { CrewRun } from "./crew-run.js";
@@ -34,7 +34,7 @@ export const phases = {
       const context = await run.timeline.track(
         { phase: "context", name: "repository context", round: 0 },
         () => buildRepoContext({ dir: run.workspace.dir, task: run.task, tokenBudget: run.config.context_tokens }),
-        (built) => ({ detail: `${built.files.length} files, ${built.totalTokens} tokens of ${built.fileCount}` }),
+        (built) => ({ detail: describeRepoContext(built) }),
       );
       return `${CREW_PREAMBLE}\n\n${renderRepoContext(context)}\n\n${output("intake")}`;
     }),

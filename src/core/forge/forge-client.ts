@@ -84,6 +84,14 @@ export interface TagInfo {
   date: string;
 }
 
+/** A labeled/unlabeled entry of an issue's timeline. */
+export interface LabelEvent {
+  event: "labeled" | "unlabeled";
+  label: string;
+  /** Undefined when GitHub does not say (a deleted account). */
+  actor: string | undefined;
+}
+
 export interface ForgeClient {
   readonly owner: string;
   readonly repo: string;
@@ -99,6 +107,10 @@ export interface ForgeClient {
   /** Edits the fields given; `state: "open"` reopens a PR a person closed. */
   updatePullRequest(pr: number, fields: { title?: string; body?: string; state?: "open" }): Promise<PullRequestInfo>;
   addLabels(issue: number, labels: string[]): Promise<void>;
+  /** Open issues (and pull requests: check `isPullRequest`) carrying `label`, all pages. */
+  listOpenIssuesWithLabel(label: string): Promise<IssueInfo[]>;
+  /** The labeled/unlabeled events of an issue, oldest first. */
+  listLabelEvents(issue: number): Promise<LabelEvent[]>;
 
   // Revisions: pull requests, reviews and their threads. Every list reads all pages.
   getPullRequest(pr: number): Promise<PullRequestDetails>;

@@ -16,7 +16,7 @@ export async function publishPullRequest(
   input: { issue: number; branch: string; report: RunReport; runUrl: string | undefined; existing: PullRequestDetails | undefined; log: { warn(message: string): void } },
 ): Promise<PullRequestInfo> {
   const { report, existing } = input;
-  const body = pullRequestBody(input.issue, report, input.runUrl);
+  const body = pullRequestBody(input.issue, report, input.runUrl, report.pullRequest ? undefined : descriptionOf(existing?.body));
   let pr: PullRequestInfo | null = existing ?? (await forge.findOpenPullRequest(input.branch));
   if (pr) {
     // A revision that did not rewrite the summary keeps the PR's title (people may have edited it).
@@ -50,13 +50,24 @@ export async function findStatsComment(forge: ForgeClient, pr: number): Promise<
   return (await forge.listIssueComments(pr)).find((c) => c.body.includes(STATS_MARKER));
 }
 
-export function pullRequestBody(issue: number, report: RunReport, runUrl: string | undefined): string {
+/** Where the PR's description ends and the bot's generated part (links, validation table) begins. */
+const GENERATED_MARKER = "<!-- codegen-crew:generated -->";
+
+/** The description part of a PR body the bot wrote (people may have edited it), to keep when it is not rewritten. */
+function descriptionOf(body: string | undefined): string | undefined {
+  if (!body) return undefined;
+  const at = body.indexOf(GENERATED_MARKER);
+  return at >= 0 ? body.slice(0, at).trimEnd() : undefined;
+}
+
+export function pullRequestBody(issue: number, report: RunReport, runUrl: string | undefined, keptDescription?: string): string {
   const checks = report.checks.length
     ? report.checks.map((c) => `| ${c.name} | ${c.command ? `\`${c.command.replace(/[|`]/g, " ")}\`` : ""} | ${c.status} |`).join("\n")
     : "| – | – | no checks ran |";
   const draftNote = report.result === "ready" ? "" : `\n> [!WARNING]\n> This is a draft: ${report.reason}.\n`;
   return [
-    report.pullRequest?.body ?? "",
+    report.pullRequest?.body ?? keptDescription ?? "",
+    GENERATED_MARKER,
     draftNote,
     `Closes #${issue}`,
     "",

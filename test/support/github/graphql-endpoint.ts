@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from "graphql";
+import type { DocumentNode, GraphQLError, GraphQLSchema, IntrospectionQuery, OperationDefinitionNode } from "graphql";
 import { parseAuthorization, type TokenRegistry } from "./auth.js";
 import { errorBody, readBody, sendJson } from "./http-util.js";
 import type { RecordedRequest } from "./api-endpoint.js";
@@ -35,13 +35,14 @@ const SERVED = new Set(["markPullRequestReadyForReview", "convertPullRequestToDr
 
 let schemaPromise: Promise<GraphQLSchema> | undefined;
 
-/** Built once per process, on first use: the schema is 1.2 MB of SDL and takes seconds to build. */
+/**
+ * Built once per process, on first use, from the package's introspection result (the same schema as its
+ * SDL, and several times faster to build than parsing 1.2 MB of SDL: under a second instead of seconds).
+ */
 function githubSchema(): Promise<GraphQLSchema> {
   schemaPromise ??= (async () => {
-    const [{ schema }, { buildSchema }] = await Promise.all([import("@octokit/graphql-schema"), import("graphql")]);
-    // The published SDL defines two EnterpriseOwnerInfo fields twice; graphql-js' SDL check would refuse
-    // the whole schema for it. Queries are still validated in full against the result.
-    return buildSchema(schema.idl, { assumeValidSDL: true });
+    const [{ schema }, { buildClientSchema }] = await Promise.all([import("@octokit/graphql-schema"), import("graphql")]);
+    return buildClientSchema(schema.json as unknown as IntrospectionQuery, { assumeValid: true });
   })();
   return schemaPromise;
 }

@@ -59,11 +59,14 @@ export class Reviews {
     return { review, comments };
   }
 
-  /** A reply joins the thread of the comment's top comment (GitHub does not nest replies). */
+  /**
+   * A reply to a thread's top comment. GitHub documents "replies to replies are not supported"; the stand-in
+   * refuses them (422) so a caller that passes a reply's id instead of the thread's top comment finds out here.
+   */
   reply(repo: RepoState, issue: IssueState, commentId: number, body: string, user: string): ReviewCommentState {
-    const target = repo.reviewComments.get(commentId);
-    if (!target || target.pullNumber !== issue.number) throw new HttpError(404, "Not Found");
-    const top = (target.inReplyTo !== undefined ? repo.reviewComments.get(target.inReplyTo) : undefined) ?? target;
+    const top = repo.reviewComments.get(commentId);
+    if (!top || top.pullNumber !== issue.number) throw new HttpError(404, "Not Found");
+    if (top.inReplyTo !== undefined) throw new HttpError(422, "Unprocessable Entity", { errors: [`Replies to replies are not supported: reply to ${top.inReplyTo}, the thread's top comment`] });
     const review = this.newReview(repo, issue, user, "COMMENTED", "");
     return this.newComment(repo, review, { path: top.path, line: top.line, side: top.side, body, diffHunk: top.diffHunk, position: top.position, inReplyTo: top.id });
   }

@@ -1,0 +1,20 @@
+import pytest
+
+from settings import parse_bool
+
+
+def test_true_values():
+    assert parse_bool("TRUE") is True
+    assert parse_bool(" 1 ") is True
+    assert parse_bool("yes") is True
+
+
+def test_false_values():
+    assert parse_bool("false") is False
+    assert parse_bool("0") is False
+    assert parse_bool("no") is False
+
+
+def test_rejects_garbage():
+    with pytest.raises(ValueError):
+        parse_bool("maybe")
