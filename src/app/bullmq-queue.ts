@@ -1,8 +1,9 @@
-import { Queue, type JobsOptions } from "bullmq";
+import { Queue, type Job, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { describeError } from "../core/errors.js";
-import { issueKey, type CodegenJob } from "./job.js";
+import { jobKey, type CodegenJob, type JobOutcome } from "./job.js";
+import { foldInto, isRepeatable } from "./job-merge.js";
 import { QueueUnavailableError, type CancelResult, type EnqueueResult, type JobCounts, type JobQueue } from "./job-queue.js";
 import { producerConnection, redisAnswers } from "./redis-connection.js";
 import type { RetryPolicy } from "./retry-policy.js";
@@ -10,8 +11,10 @@ import type { RetryPolicy } from "./retry-policy.js";
 /**
  * The scale-out queue, producer side (the webhook server): jobs go to BullMQ on Redis and `codegen-crew
  * worker` processes run them. Deduplication lives in Redis, so it holds across any number of webhook
- * servers: the job id is the delivery id (a redelivery finds its job), and BullMQ's deduplication id is
- * the issue (a second job for an issue is not created while one is waiting, delayed for a retry, or active).
+ * servers: the job id is the delivery id (a redelivery finds its job). Each issue (with its PR) has two
+ * BullMQ deduplication ids: the key itself for its current job, and `<key>:next` for one job waiting behind
+ * it (reviews and instructions are merged into that one while it waits). Workers run one job per key at a
+ * time (bullmq-worker.ts holds a per-key lock in Redis), so the waiting job starts when the current one ends.
  */
 export const DEFAULT_QUEUE_NAME = "codegen-crew";
 export const JOB_NAME = "issue";
@@ -72,38 +75,65 @@ export class BullJobQueue implements JobQueue {
 
   async enqueue(job: CodegenJob): Promise<EnqueueResult> {
     const jobId = safeJobId(job.deliveryId);
-    const key = issueKey(job);
+    const key = jobKey(job);
     return this.guard(async () => {
       if (await this.queue.getJob(jobId)) return { status: "duplicate-delivery", jobId };
-      const added = await this.queue.add(JOB_NAME, job, { ...this.jobOptions(), jobId, deduplication: { id: key } });
-      // BullMQ answers with the job that holds the deduplication id when it did not add ours.
-      return added.id === jobId ? { status: "queued", jobId } : { status: "already-active", jobId: added.id ?? "unknown" };
+      const current = await this.jobFor(key);
+      if (!current) return this.add(job, jobId, key);
+      if (isRepeatable(job.item)) return { status: "already-active", jobId: current.id ?? "unknown" };
+      const next = await this.jobFor(nextKey(key));
+      // A job that has not started takes the trigger in (its data is replaced while it waits).
+      for (const waiting of next ? [next] : [current]) {
+        const folded = (await notStarted(waiting)) ? foldInto(waiting.data.item, job.item) : undefined;
+        if (!folded) continue;
+        await waiting.updateData({ ...waiting.data, item: folded });
+        return { status: "merged", jobId: waiting.id ?? "unknown" };
+      }
+      if (next || (await notStarted(current))) return { status: "already-active", jobId: (next ?? current).id ?? "unknown" };
+      const added = await this.add(job, jobId, nextKey(key));
+      return added.status === "queued" ? { ...added, behind: current.id ?? "unknown" } : added;
     });
   }
 
   async cancel(key: string, reason: string): Promise<CancelResult> {
     return this.guard(async () => {
-      const jobId = await this.queue.getDeduplicationJobId(key);
-      const job = jobId ? await this.queue.getJob(jobId) : undefined;
-      if (!jobId || !job) return { status: "none" };
-      const state = await job.getState();
-      if (state === "waiting" || state === "delayed" || state === "prioritized") {
-        try {
-          await job.remove();
-          await job.removeDeduplicationKey();
-          return { status: "removed", jobId };
-        } catch {
-          // A worker took it meanwhile (it is locked): signal it like a running one.
-        }
-      }
-      if ((await job.getState()) !== "active") return { status: "none" };
-      await this.redis.set(cancelKey(this.name, jobId), reason, "EX", 24 * 3600);
-      return { status: "signalled", jobId };
+      const next = await this.jobFor(nextKey(key));
+      if (next) await this.cancelJob(next, reason);
+      const current = await this.jobFor(key);
+      return current ? this.cancelJob(current, reason) : { status: "none" };
     });
   }
 
   async activeJob(key: string): Promise<string | undefined> {
     return this.guard(async () => (await this.queue.getDeduplicationJobId(key)) ?? undefined);
+  }
+
+  /** The job holding a deduplication id, if it still exists. */
+  private async jobFor(deduplicationId: string): Promise<Job<CodegenJob> | undefined> {
+    const id = await this.queue.getDeduplicationJobId(deduplicationId);
+    return (id && (await this.queue.getJob(id))) || undefined;
+  }
+
+  private async add(job: CodegenJob, jobId: string, deduplicationId: string): Promise<EnqueueResult> {
+    const added = await this.queue.add(JOB_NAME, job, { ...this.jobOptions(), jobId, deduplication: { id: deduplicationId } });
+    // BullMQ answers with the job that holds the deduplication id when it did not add ours.
+    return added.id === jobId ? { status: "queued", jobId } : { status: "already-active", jobId: added.id ?? "unknown" };
+  }
+
+  private async cancelJob(job: Job<CodegenJob, JobOutcome>, reason: string): Promise<CancelResult> {
+    const jobId = job.id ?? "unknown";
+    if (await isWaiting(job)) {
+      try {
+        await job.remove();
+        await job.removeDeduplicationKey();
+        return { status: "removed", jobId };
+      } catch {
+        // A worker took it meanwhile (it is locked): signal it like a running one.
+      }
+    }
+    if ((await job.getState()) !== "active") return { status: "none" };
+    await this.redis.set(cancelKey(this.name, jobId), reason, "EX", 24 * 3600);
+    return { status: "signalled", jobId };
   }
 
   async ready(): Promise<boolean> {
@@ -145,6 +175,22 @@ export class BullJobQueue implements JobQueue {
       throw new QueueUnavailableError(`the job queue (Redis) failed: ${describeError(error)}`, {}, { cause: error });
     }
   }
+}
+
+/** The deduplication id of the job waiting behind the key's current one. */
+export function nextKey(key: string): string {
+  return `${key}:next`;
+}
+
+/** Not started yet: waiting, delayed (for a retry, or behind its key's lock) or prioritized. */
+async function isWaiting(job: Job): Promise<boolean> {
+  const state = await job.getState();
+  return state === "waiting" || state === "delayed" || state === "prioritized";
+}
+
+/** Waiting and never attempted: a job delayed for a retry has run once, and is not merged into. */
+async function notStarted(job: Job): Promise<boolean> {
+  return job.attemptsMade === 0 && (await isWaiting(job));
 }
 
 /** BullMQ job ids must not contain ":" (its key separator) nor look like integers. */

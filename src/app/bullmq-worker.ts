@@ -1,8 +1,9 @@
-import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { CancelledError, describeError } from "../core/errors.js";
 import { cancelKey, DEFAULT_QUEUE_NAME } from "./bullmq-queue.js";
-import type { CodegenJob, JobOutcome } from "./job.js";
+import { jobKey, type CodegenJob, type JobOutcome } from "./job.js";
 import type { JobProcessor } from "./job-queue.js";
 import { QueueEvents } from "./queue-events.js";
 import { workerConnection } from "./redis-connection.js";
@@ -13,7 +14,9 @@ import { isTransient } from "./retry-policy.js";
  * at a time in this process. Transient failures are thrown back to BullMQ, which retries them with
  * exponential backoff; permanent ones become UnrecoverableError and go straight to the failed set (the
  * dead letters, kept for operators). A cancel asked for by a webhook server (label removed) arrives as a
- * Redis key this worker polls while the job runs.
+ * Redis key this worker polls while the job runs. One job per issue (and its PR) runs at a time across all
+ * workers: a job holds its key's lock in Redis while it runs, and a job whose key is busy goes back to the
+ * delayed set until the lock is free (a review queued behind a running job starts when that job ends).
  */
 export interface BullWorkerOptions {
   redisUrl: string;
@@ -21,8 +24,17 @@ export interface BullWorkerOptions {
   concurrency: number;
   processor: JobProcessor;
   log: Logger;
-  /** How often a running job checks for a cancel request. Default 1000 ms. */
+  /** How often a running job checks for a cancel request (and renews its key's lock). Default 1000 ms. */
   cancelPollMs?: number;
+  /** How long a job whose key is busy waits before it asks again. Default 2000 ms. */
+  busyKeyDelayMs?: number;
+}
+
+/** A crashed worker's lock expires after this long without renewal; BullMQ hands its job to another worker. */
+const KEY_LOCK_TTL_MS = 60_000;
+
+export function keyLockKey(queueName: string, key: string): string {
+  return `codegen-crew:${queueName}:running:${key}`;
 }
 
 export interface RunningWorker {
@@ -39,11 +51,17 @@ export async function startBullWorker(options: BullWorkerOptions): Promise<Runni
 
   // BullMQ's own per-job signal is not linked: it fires on shutdown too, and a run stopped by shutdown must
   // stay unfinished (BullMQ re-queues it once its lock expires) rather than be recorded as cancelled.
-  const process = async (job: Job<CodegenJob, JobOutcome>): Promise<JobOutcome> => {
+  const process = async (job: Job<CodegenJob, JobOutcome>, token?: string): Promise<JobOutcome> => {
     const jobId = job.id ?? "unknown";
     const attempt = job.attemptsMade + 1;
+    const lock = keyLockKey(name, jobKey(job.data));
+    if (!(await takeLock(connection, lock, jobId))) {
+      await job.moveToDelayed(Date.now() + (options.busyKeyDelayMs ?? 2_000), token);
+      throw new DelayedError();
+    }
     const controller = new AbortController();
     const checkCancel = async () => {
+      await connection.pexpire(lock, KEY_LOCK_TTL_MS).catch(() => undefined);
       const reason = await connection.get(cancelKey(name, jobId)).catch(() => null);
       if (reason && !controller.signal.aborted) controller.abort(new CancelledError(reason));
     };
@@ -69,6 +87,7 @@ export async function startBullWorker(options: BullWorkerOptions): Promise<Runni
     } finally {
       clearInterval(poll);
       await connection.del(cancelKey(name, jobId)).catch(() => undefined);
+      await releaseLock(connection, lock, jobId).catch(() => undefined);
     }
   };
 
@@ -101,4 +120,15 @@ export async function startBullWorker(options: BullWorkerOptions): Promise<Runni
       connection.disconnect();
     },
   };
+}
+
+/** The key's lock for this job: newly taken, or already its own (a retry of a job whose worker died). */
+async function takeLock(connection: Redis, lock: string, jobId: string): Promise<boolean> {
+  if ((await connection.set(lock, jobId, "PX", KEY_LOCK_TTL_MS, "NX")) === "OK") return true;
+  return (await connection.get(lock)) === jobId;
+}
+
+/** Deletes the lock only if this job still holds it (compare and delete in one step). */
+async function releaseLock(connection: Redis, lock: string, jobId: string): Promise<void> {
+  await connection.eval('if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0', 1, lock, jobId);
 }

@@ -15,7 +15,10 @@ function writeLine(event: QueueEvent, log: Logger): void {
     jobId: event.jobId,
     deliveryId: event.job.deliveryId,
     repo: `${event.job.owner}/${event.job.repo}`,
-    issue: event.job.issueNumber,
+    issue: event.job.item.issue,
+    ...(event.job.item.kind === "revision" ? { pr: event.job.item.pr } : {}),
+    trigger: event.job.item.trigger.type,
+    ...(event.job.item.merged?.length ? { merged: event.job.item.merged.length } : {}),
     origin: event.job.origin,
   };
   switch (event.type) {

@@ -3,14 +3,19 @@ import type { CodegenJob, JobOutcome, JobProgress } from "./job.js";
 
 /**
  * The seam between the webhook server and the work: an in-process queue (memory-queue.ts) or BullMQ on
- * Redis (bullmq-queue.ts). Both guarantee at most one queued-or-running job per issue and ignore a
- * delivery they have already seen.
+ * Redis (bullmq-queue.ts). Both run at most one job at a time per issue and its PR (`jobKey`), ignore a
+ * delivery they have already seen, and apply job-merge.ts to a trigger that arrives while a job for the
+ * same key is queued or running: a repeated label is dropped, a review or instruction waits behind the
+ * running job, and those that wait are merged into one.
  */
 export type EnqueueResult =
-  | { status: "queued"; jobId: string }
+  /** A new job; `behind` is the running job it waits for. */
+  | { status: "queued"; jobId: string; behind?: string }
+  /** Folded into the job `jobId` that was waiting for the same issue or PR (job-merge.ts). */
+  | { status: "merged"; jobId: string }
   /** The same X-GitHub-Delivery was already taken (GitHub redelivered it, or it was sent twice). */
   | { status: "duplicate-delivery"; jobId: string }
-  /** A job for the same issue is queued or running; a second one would race it. */
+  /** A job for the same issue already covers this (a repeated label), or cannot take it (a retry while one waits). */
   | { status: "already-active"; jobId: string };
 
 export type CancelResult = { status: "removed" | "signalled"; jobId: string } | { status: "none" };
@@ -25,9 +30,9 @@ export interface JobCounts {
 export interface JobQueue {
   readonly mode: "memory" | "redis";
   enqueue(job: CodegenJob): Promise<EnqueueResult>;
-  /** Removes the issue's queued job, or signals its running job to stop (its AbortSignal fires). */
+  /** Removes the key's waiting jobs, and removes its queued job or signals its running one to stop (its AbortSignal fires). */
   cancel(key: string, reason: string): Promise<CancelResult>;
-  /** Whether a job for the issue is queued or running. */
+  /** The job queued or running for the key (not one waiting behind it), if any. */
   activeJob(key: string): Promise<string | undefined>;
   /** The queue can take jobs (Redis answers, the queue is not closing). */
   ready(): Promise<boolean>;

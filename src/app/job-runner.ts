@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Logger, Probot } from "probot";
 import { describeError } from "../core/errors.js";
-import { runIssue, type IssueRunOutcome } from "../core/issue/run-issue.js";
+import { runWorkItem, type WorkRunOutcome } from "../core/issue/run-work-item.js";
 import { knownSecrets, resolveEndpoint, type ModelEndpoint } from "../core/model/endpoint.js";
 import { cloneRepository } from "../core/workspace/git-remote.js";
 import { installationAccess, type OpenRepository } from "./installation-access.js";
@@ -25,14 +25,22 @@ export interface JobRunnerDeps {
 }
 
 /**
- * A job, start to end: a token for the installation, a fresh clone over HTTPS, the shared issue runner
+ * A job, start to end: a token for the installation, a fresh clone over HTTPS, the shared work-item runner
  * (permission check, status comment, crew, push, one PR per issue, stats comment), and the clone removed.
  * Failures around the run (token, clone, reading the issue) are thrown for the queue's retry policy;
  * the run's own failures are already on the issue as a finished status comment.
  */
 export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
   return async (job, context) => {
-    const log = deps.log.child({ jobId: context.jobId, deliveryId: job.deliveryId, repo: `${job.owner}/${job.repo}`, issue: job.issueNumber, attempt: context.attempt });
+    const { item } = job;
+    const log = deps.log.child({
+      jobId: context.jobId,
+      deliveryId: job.deliveryId,
+      repo: `${job.owner}/${job.repo}`,
+      issue: item.issue,
+      ...(item.kind === "revision" ? { pr: item.pr } : {}),
+      attempt: context.attempt,
+    });
     if (context.signal.aborted) return cancelled("cancelled before it started");
     const access = await deps.openRepository(job.installationId, job.owner, job.repo);
     const remote = { url: access.cloneUrl, token: access.token };
@@ -42,8 +50,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
       log.info(`cloning ${access.cloneUrl}`);
       await cloneRepository(remote, repoDir);
       if (context.signal.aborted) return cancelled("cancelled before the crew started");
-      const outcome = await runIssue(
-        { issueNumber: job.issueNumber, sender: job.sender },
+      const outcome = await runWorkItem(
+        { item, holder: { run: `app job ${context.jobId}`, owner: "app" } },
         {
           forge: access.forge,
           repoDir,
@@ -52,9 +60,9 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
           ...(deps.model ? { model: deps.model } : {}),
           secrets: [...new Set([...deps.secrets, access.token])],
           log: { info: (message) => log.info(message), warn: (message) => log.warn(message) },
-          // The queue already allows one job per issue: a "running" status comment with no job behind it
-          // is a run that died with its process, and the new job takes over instead of waiting an hour.
-          staleAfterMs: 0,
+          // The queue already runs one job per issue: a lock left by an earlier job of the app is one that died
+          // with its process, and the new job takes over instead of waiting for the lock to expire.
+          mayTakeOverLock: (holder) => holder.owner === "app",
           signal: context.signal,
         },
       );
@@ -102,7 +110,7 @@ function redisPassword(url: string | undefined): string | undefined {
   }
 }
 
-function toJobOutcome(outcome: IssueRunOutcome, context: JobContext): JobOutcome {
+function toJobOutcome(outcome: WorkRunOutcome, context: JobContext): JobOutcome {
   const totals = outcome.report?.totals;
   return {
     result: context.signal.aborted ? "cancelled" : outcome.result,

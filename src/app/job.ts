@@ -1,19 +1,19 @@
 import type { RunResult } from "../core/report/run-report.js";
+import { workKey, type WorkItem } from "../core/work/work-item.js";
 
 /**
- * One unit of queued work: "run codegen-crew on this issue, for this sender". Jobs carry only
- * identifiers; the issue text is read from GitHub when the job runs (it is untrusted data and may have
- * changed since the webhook).
+ * One unit of queued work: "do this work item in this repository". Jobs carry only identifiers and the
+ * trigger; the issue, review and comments are read from GitHub when the job runs (they are untrusted data and
+ * may have changed since the webhook).
  */
 export interface CodegenJob {
-  /** X-GitHub-Delivery of the webhook, or `reconcile:<…>` for jobs the reconciler created. */
+  /** X-GitHub-Delivery of the webhook, or `reconcile-<…>` for jobs the reconciler created. */
   deliveryId: string;
   installationId: number;
   owner: string;
   repo: string;
-  issueNumber: number;
-  /** Who applied the label; runIssue checks their permission before anything else. */
-  sender: string | undefined;
+  /** What to do; its trigger names the sender, whose permission the run checks before anything else. */
+  item: WorkItem;
   origin: "webhook" | "reconcile";
 }
 
@@ -28,9 +28,9 @@ export interface JobOutcome {
   costUsd: number;
 }
 
-/** "owner/repo#12", lower-cased: the identity of "a job for this issue" (GitHub names are case-insensitive). */
-export function issueKey(target: { owner: string; repo: string; issueNumber: number }): string {
-  return `${target.owner}/${target.repo}#${target.issueNumber}`.toLowerCase();
+/** The queue identity of a job: its issue and the issue's PR share one key, so one run at a time works on them. */
+export function jobKey(job: { owner: string; repo: string; item: Pick<WorkItem, "issue"> }): string {
+  return workKey(job, job.item);
 }
 
 /** Progress a running job reports (BullMQ stores it on the job; the in-process queue keeps it in memory). */

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CancelledError } from "../core/errors.js";
-import { issueKey, type CodegenJob, type JobProgress } from "./job.js";
+import { jobKey, type CodegenJob, type JobProgress } from "./job.js";
+import { foldInto, isRepeatable } from "./job-merge.js";
 import { QueueUnavailableError, type CancelResult, type EnqueueResult, type JobCounts, type JobProcessor, type JobQueue } from "./job-queue.js";
 import { QueueEvents } from "./queue-events.js";
 import { backoffFor, isTransient, type RetryPolicy } from "./retry-policy.js";
@@ -29,11 +30,17 @@ interface Entry {
   retryTimer?: NodeJS.Timeout;
 }
 
+/** The jobs of one issue and its PR: the one queued or running, and at most one waiting for it to end. */
+interface Slot {
+  current: Entry;
+  next?: Entry;
+}
+
 export class MemoryJobQueue implements JobQueue {
   readonly mode = "memory" as const;
   readonly events = new QueueEvents();
   private readonly pending: Entry[] = [];
-  private readonly byKey = new Map<string, Entry>();
+  private readonly byKey = new Map<string, Slot>();
   private readonly running = new Set<Promise<void>>();
   private readonly deliveries = new Map<string, string>();
   private readonly totals = { completed: 0, failed: 0 };
@@ -47,20 +54,37 @@ export class MemoryJobQueue implements JobQueue {
     if (this.closing) throw new QueueUnavailableError("the app is shutting down; the label stays on the issue and the next start picks it up");
     const seen = this.deliveries.get(job.deliveryId);
     if (seen) return { status: "duplicate-delivery", jobId: seen };
-    const key = issueKey(job);
-    const active = this.byKey.get(key);
-    if (active) return { status: "already-active", jobId: active.id };
-    const entry: Entry = { id: randomUUID(), key, job, attempt: 1, controller: new AbortController(), state: "queued" };
-    this.remember(job.deliveryId, entry.id);
-    this.byKey.set(key, entry);
-    this.pending.push(entry);
-    this.pump();
-    return { status: "queued", jobId: entry.id };
+    const key = jobKey(job);
+    const slot = this.byKey.get(key);
+    if (!slot) {
+      const entry = this.newEntry(key, job);
+      this.byKey.set(key, { current: entry });
+      this.pending.push(entry);
+      this.pump();
+      return { status: "queued", jobId: entry.id };
+    }
+    if (isRepeatable(job.item)) return { status: "already-active", jobId: slot.current.id };
+    // A job that has not started yet takes the trigger in; one that runs (or ran and waits to retry) does not.
+    const waiting = slot.next ?? (slot.current.state === "queued" ? slot.current : undefined);
+    const folded = waiting ? foldInto(waiting.job.item, job.item) : undefined;
+    if (waiting && folded) {
+      waiting.job = { ...waiting.job, item: folded };
+      this.remember(job.deliveryId, waiting.id);
+      return { status: "merged", jobId: waiting.id };
+    }
+    if (slot.next || slot.current.state === "queued") return { status: "already-active", jobId: (slot.next ?? slot.current).id };
+    slot.next = this.newEntry(key, job);
+    return { status: "queued", jobId: slot.next.id, behind: slot.current.id };
   }
 
   async cancel(key: string, reason: string): Promise<CancelResult> {
-    const entry = this.byKey.get(key);
-    if (!entry) return { status: "none" };
+    const slot = this.byKey.get(key);
+    if (!slot) return { status: "none" };
+    if (slot.next) {
+      this.events.emit({ type: "cancelled", jobId: slot.next.id, job: slot.next.job });
+      slot.next = undefined;
+    }
+    const entry = slot.current;
     if (entry.state === "running") {
       entry.controller.abort(new CancelledError(reason));
       return { status: "signalled", jobId: entry.id };
@@ -74,7 +98,7 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   async activeJob(key: string): Promise<string | undefined> {
-    return this.byKey.get(key)?.id;
+    return this.byKey.get(key)?.current.id;
   }
 
   async ready(): Promise<boolean> {
@@ -82,18 +106,19 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   async counts(): Promise<JobCounts> {
-    const running = [...this.byKey.values()].filter((entry) => entry.state === "running").length;
-    return { queued: this.byKey.size - running, running, ...this.totals };
+    const entries = this.entries();
+    const running = entries.filter((entry) => entry.state === "running").length;
+    return { queued: entries.length - running, running, ...this.totals };
   }
 
   /** The progress last reported by a running job (for operators and tests). */
   progressOf(jobId: string): JobProgress | undefined {
-    return [...this.byKey.values()].find((entry) => entry.id === jobId)?.progress;
+    return this.entries().find((entry) => entry.id === jobId)?.progress;
   }
 
   async close(deadlineMs: number): Promise<void> {
     this.closing = true;
-    for (const entry of this.byKey.values()) if (entry.retryTimer) clearTimeout(entry.retryTimer);
+    for (const entry of this.entries()) if (entry.retryTimer) clearTimeout(entry.retryTimer);
     // Queued jobs are dropped on purpose: GitHub still shows their label, so reconciliation re-creates them.
     this.pending.length = 0;
     if (this.running.size === 0) return;
@@ -104,6 +129,29 @@ export class MemoryJobQueue implements JobQueue {
     });
     await Promise.race([Promise.allSettled([...this.running]), deadline]);
     clearTimeout(timer);
+  }
+
+  private newEntry(key: string, job: CodegenJob): Entry {
+    const entry: Entry = { id: randomUUID(), key, job, attempt: 1, controller: new AbortController(), state: "queued" };
+    this.remember(job.deliveryId, entry.id);
+    return entry;
+  }
+
+  private entries(): Entry[] {
+    return [...this.byKey.values()].flatMap((slot) => (slot.next ? [slot.current, slot.next] : [slot.current]));
+  }
+
+  /** The key's current job ended for good: the one waiting behind it (if any) is queued now. */
+  private release(entry: Entry): void {
+    const slot = this.byKey.get(entry.key);
+    if (!slot || slot.current !== entry) return;
+    if (!slot.next) {
+      this.byKey.delete(entry.key);
+      return;
+    }
+    slot.current = slot.next;
+    slot.next = undefined;
+    if (!this.closing) this.pending.push(slot.current);
   }
 
   private remember(deliveryId: string, jobId: string): void {
@@ -137,14 +185,14 @@ export class MemoryJobQueue implements JobQueue {
           entry.progress = progress;
         },
       });
-      this.byKey.delete(entry.key);
+      this.release(entry);
       this.totals.completed++;
       this.events.emit({ type: "finished", jobId: entry.id, job: entry.job, outcome, durationMs: Date.now() - started });
     } catch (error) {
       const willRetry = !this.closing && !entry.controller.signal.aborted && entry.attempt < this.options.retry.attempts && isTransient(error);
       this.events.emit({ type: "failed", jobId: entry.id, job: entry.job, error, willRetry, durationMs: Date.now() - started });
       if (!willRetry) {
-        this.byKey.delete(entry.key);
+        this.release(entry);
         this.totals.failed++;
         return;
       }

@@ -3,7 +3,7 @@ import { describeError } from "../core/errors.js";
 import { hasWriteAccess, type ForgeClient } from "../core/forge/forge-client.js";
 import type { AppForge, InstallationForge, InstallationRepository } from "../core/forge/installation-forge.js";
 import { readStatusState, STATUS_MARKER } from "../core/issue/status-comment.js";
-import { issueKey, type CodegenJob } from "./job.js";
+import { jobKey, type CodegenJob } from "./job.js";
 import type { JobQueue } from "./job-queue.js";
 import { sameLabel, triggerLabel } from "./trigger-label.js";
 
@@ -47,7 +47,7 @@ export async function reconcile(appForge: AppForge, queue: JobQueue, log: Logger
         for (const job of jobs) {
           const result = await queue.enqueue(job);
           if (result.status === "queued") summary.enqueued++;
-          log.info({ repo: `${owner}/${repo}`, issue: job.issueNumber, jobId: result.jobId, enqueue: result.status }, `reconcile: ${owner}/${repo}#${job.issueNumber} → ${result.status}`);
+          log.info({ repo: `${owner}/${repo}`, issue: job.item.issue, jobId: result.jobId, enqueue: result.status }, `reconcile: ${owner}/${repo}#${job.item.issue} → ${result.status}`);
         }
       } catch (error) {
         summary.errors++;
@@ -65,7 +65,7 @@ async function unfinishedIssues(installation: InstallationForge, queue: JobQueue
   const jobs: CodegenJob[] = [];
   for (const issue of issues) {
     if (issue.isPullRequest || issue.locked) continue;
-    if (await queue.activeJob(issueKey({ owner, repo, issueNumber: issue.number }))) continue;
+    if (await queue.activeJob(jobKey({ owner, repo, item: { issue: issue.number } }))) continue;
     const comments = await forge.listIssueComments(issue.number);
     const status = comments.find((comment) => comment.body.includes(STATUS_MARKER));
     const state = status?.body ? readStatusState(status.body) : null;
@@ -82,8 +82,7 @@ async function unfinishedIssues(installation: InstallationForge, queue: JobQueue
       installationId: installation.installationId,
       owner,
       repo,
-      issueNumber: issue.number,
-      sender,
+      item: { kind: "issue", issue: issue.number, trigger: { type: "reconcile", sender } },
       origin: "reconcile",
     });
   }

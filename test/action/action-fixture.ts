@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { SAMPLE_FILES, SAMPLE_TASK } from "../../src/demo/sample-repo.js";
 import { startGitHubServer, type GitHubServer } from "../support/github-server.js";
 import { startScriptedModel, toolAnswer, type ScriptedModel } from "../support/scripted-model.js";
-import { issuesLabeledPayload, workflowDispatchPayload } from "../support/webhook-payloads.js";
+import { issueCommentCreatedPayload, issuesLabeledPayload, pullRequestReviewSubmittedPayload, workflowDispatchPayload } from "../support/webhook-payloads.js";
 
 export const OWNER = "octo";
 export const REPO = "text-tools";
@@ -56,7 +56,7 @@ export interface ActionRun {
 /** Runs the bundle the way a runner does: env vars, an event file, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files. */
 export async function runAction(
   world: ActionWorld,
-  event: { name: "issues" | "workflow_dispatch"; payload: unknown },
+  event: { name: string; payload: unknown },
   inputs: Record<string, string> = {},
   options: { node?: string; workspace?: string; omitKey?: boolean } = {},
 ): Promise<ActionRun> {
@@ -150,4 +150,39 @@ export function scriptShoutStory(model: ScriptedModel, base: string): void {
   model.on("reviewer", toolAnswer("reviewer", { verdict: "approve", comments: [] }));
   model.on("documenter", toolAnswer("documenter", { summary: "Nothing to document", files: [] }));
   model.on("summarizer", toolAnswer("summarizer", { title: "Add shout(text)", body: "Adds `shout`." }));
+}
+
+/** A comment created on issue #1 (or on a PR, by number) by `user`. */
+export function commentEvent(world: ActionWorld, body: string, options: { user?: string; on?: { number: number; pullRequest: boolean } } = {}) {
+  const on = options.on ?? { number: 1, pullRequest: false };
+  const issue = world.github.issue(OWNER, REPO, on.number);
+  const user = options.user ?? "alice";
+  return {
+    name: "issue_comment" as const,
+    payload: issueCommentCreatedPayload({
+      owner: OWNER,
+      repo: REPO,
+      sender: user,
+      issue: { number: on.number, title: issue.title, body: issue.body, user: issue.user, labels: issue.labels, pullRequest: on.pullRequest },
+      comment: { body, user },
+      apiUrl: world.github.apiUrl,
+      serverUrl: world.github.serverUrl,
+    }),
+  };
+}
+
+/** A review submitted on PR `number` (whose head is `headRef`) by `reviewer`. */
+export function reviewEvent(world: ActionWorld, number: number, headRef: string, review: { state: "approved" | "changes_requested" | "commented"; body?: string; reviewer: string }) {
+  return {
+    name: "pull_request_review" as const,
+    payload: pullRequestReviewSubmittedPayload({
+      owner: OWNER,
+      repo: REPO,
+      sender: review.reviewer,
+      pullRequest: { number, title: "Add shout", head: { ref: headRef, sha: "a".repeat(40) }, base: { ref: "main", sha: "b".repeat(40) }, labels: ["codegen-crew"] },
+      review: { state: review.state, body: review.body ?? null, user: review.reviewer },
+      apiUrl: world.github.apiUrl,
+      serverUrl: world.github.serverUrl,
+    }),
+  };
 }

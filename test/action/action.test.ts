@@ -8,7 +8,7 @@ import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
 import { demoAnswers } from "../../src/demo/demo-answers.js";
 import { scriptDemoStory } from "../crew/crew-fixture.js";
 import { toolAnswer } from "../support/scripted-model.js";
-import { API_KEY, dispatchEvent, labeledEvent, OWNER, REPO, runAction, scriptShoutStory, startWorld, TOKEN, type ActionWorld } from "./action-fixture.js";
+import { API_KEY, commentEvent, dispatchEvent, labeledEvent, reviewEvent, OWNER, REPO, runAction, scriptShoutStory, startWorld, TOKEN, type ActionWorld } from "./action-fixture.js";
 
 const exec = promisify(execFile);
 let world: ActionWorld;
@@ -39,6 +39,7 @@ describe("the GitHub Action (dist/index.js, no node_modules)", () => {
     world.model.assertComplete();
     expect(run.outputs.result).toBe("ready");
     expect(run.outputs.branch).toBe("codegen-crew/issue-1");
+    expect(run.outputs.mode).toBe("new");
     const prs = world.github.pullRequests(OWNER, REPO);
     expect(prs).toHaveLength(1);
     const pr = prs[0]!;
@@ -175,10 +176,38 @@ describe("the GitHub Action (dist/index.js, no node_modules)", () => {
     world = await startWorld();
     const run = await runAction(world, labeledEvent(world), {}, { omitKey: true });
     expect(run.code).not.toBe(0);
-    expect(run.stdout).toMatch(/OPENAI_API_KEY or OPENROUTER_API_KEY/);
+    expect(run.stdout).toMatch(/no API key: set the "api-key" input .*, or OPENAI_API_KEY or OPENROUTER_API_KEY/);
     expect(run.outputs.result).toBe("failed");
     expect(world.model.requests).toHaveLength(0);
     expect(writes(world)).toEqual([]);
+  });
+
+  it("a review by a bot and an edited comment start nothing and write nothing", async () => {
+    world = await startWorld();
+    await world.github.addIssue(OWNER, REPO, { number: 2, title: "Add shout", user: "codegen-crew[bot]", pull_request: { head: "codegen-crew/issue-1" } });
+    const edited = commentEvent(world, "/codegen retry");
+    const runs = [
+      await runAction(world, reviewEvent(world, 2, "codegen-crew/issue-1", { state: "changes_requested", body: "again", reviewer: "lint-bot[bot]" }), {}, { omitKey: true }),
+      await runAction(world, { ...edited, payload: { ...edited.payload, action: "edited" } }, {}, { omitKey: true }),
+    ];
+    expect(runs.map((run) => [run.code, run.outputs.result, run.outputs.mode])).toEqual(Array(2).fill([0, "skipped", ""]));
+    expect(runs[0]!.stdout).toMatch(/lint-bot\[bot\] is a bot/);
+    expect(runs[1]!.stdout).toMatch(/"edited" is not "created"/);
+    expect(world.model.requests).toHaveLength(0);
+    expect(writes(world)).toEqual([]);
+  });
+
+  it("/codegen help replies with the commands, and /codegen stop says how to cancel a workflow run, with no key and no model", async () => {
+    world = await startWorld();
+    await world.github.addIssue(OWNER, REPO, { number: 2, title: "Add shout", user: "codegen-crew[bot]", pull_request: { head: "codegen-crew/issue-1" } });
+    const help = await runAction(world, commentEvent(world, "/codegen help", { user: "mallory" }), {}, { omitKey: true });
+    const stop = await runAction(world, commentEvent(world, "/codegen stop", { on: { number: 2, pullRequest: true } }), {}, { omitKey: true });
+    expect([help.code, help.outputs.result, stop.code, stop.outputs.result]).toEqual([0, "skipped", 0, "skipped"]);
+    expect(world.github.comments(OWNER, REPO, 1).map((comment) => comment.body)).toEqual([expect.stringContaining("`/codegen retry`")]);
+    expect(world.github.comments(OWNER, REPO, 2).map((comment) => comment.body)).toEqual([expect.stringMatching(/cannot cancel another.*Actions.*tab/s)]);
+    // The comment on the PR named no branch: the Action read the PR to see it is the bot's.
+    expect(world.github.requests.some((request) => request.method === "GET" && request.path.endsWith("/pulls/2"))).toBe(true);
+    expect(world.model.requests).toHaveLength(0);
   });
 
   it("a sender without write access gets a polite comment and no model call", async () => {
@@ -188,7 +217,7 @@ describe("the GitHub Action (dist/index.js, no node_modules)", () => {
     expect(world.model.requests).toHaveLength(0);
     const comments = world.github.comments(OWNER, REPO, 1);
     expect(comments).toHaveLength(1);
-    expect(comments[0]!.body).toMatch(/@mallory: codegen-crew only runs for people with write access/);
+    expect(comments[0]!.body).toMatch(/@mallory: codegen-crew only acts for people with write access/);
     expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(0);
   });
 

@@ -152,7 +152,7 @@ describe("the GitHub App (in-process queue)", () => {
     expect(world.model.requests).toHaveLength(0);
     const comments = world.github.comments(OWNER, "text-tools", 1);
     expect(comments).toHaveLength(1);
-    expect(comments[0]!.body).toMatch(/@mallory: codegen-crew only runs for people with write access/);
+    expect(comments[0]!.body).toMatch(/@mallory: codegen-crew only acts for people with write access/);
     expect(world.github.pullRequests(OWNER, "text-tools")).toEqual([]);
   });
 
@@ -193,7 +193,7 @@ describe("the GitHub App (in-process queue)", () => {
 
     world.github.unlabelIssue(OWNER, "text-tools", 2, "codegen", "alice");
     expect((await deliver(app.url, "issues", unlabeled(world, "text-tools", 2))).status).toBe(200);
-    expect(events.filter((event) => event.type === "cancelled").map((event) => event.job.issueNumber)).toEqual([2]);
+    expect(events.filter((event) => event.type === "cancelled").map((event) => event.job.item.issue)).toEqual([2]);
     expect(world.github.comments(OWNER, "text-tools", 2).map((comment) => comment.body)).toEqual([expect.stringMatching(/@alice removed the `codegen` label, so the queued codegen-crew run was cancelled before it started/)]);
 
     world.github.unlabelIssue(OWNER, "text-tools", 1, "codegen", "alice");

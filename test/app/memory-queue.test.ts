@@ -4,11 +4,21 @@ import { PermanentJobError, type JobProcessor } from "../../src/app/job-queue.js
 import { MemoryJobQueue } from "../../src/app/memory-queue.js";
 import type { QueueEvent } from "../../src/app/queue-events.js";
 import { ForgeError } from "../../src/core/forge/forge-client.js";
+import type { WorkItem } from "../../src/core/work/work-item.js";
 import { waitFor } from "./app-fixture.js";
 
 const ok: JobOutcome = { result: "ready", message: "done", tokens: 1, costUsd: 0 };
 let deliveries = 0;
-const job = (issueNumber: number, repo = "widgets"): CodegenJob => ({ deliveryId: `d-${++deliveries}`, installationId: 1, owner: "acme", repo, issueNumber, sender: "alice", origin: "webhook" });
+const job = (issue: number, repo = "widgets", item: WorkItem = { kind: "issue", issue, trigger: { type: "label", sender: "alice" } }): CodegenJob => ({
+  deliveryId: `d-${++deliveries}`,
+  installationId: 1,
+  owner: "acme",
+  repo,
+  item,
+  origin: "webhook",
+});
+const review = (reviewId: number): WorkItem => ({ kind: "revision", issue: 4, pr: 9, trigger: { type: "review", sender: "alice", reviewId, url: `https://example.test/pull/9#pullrequestreview-${reviewId}` } });
+const command = (instruction: string): WorkItem => ({ kind: "revision", issue: 4, pr: 9, trigger: { type: "command", sender: "alice", commentId: instruction.length, instruction, url: "https://example.test/pull/9" } });
 
 function queueWith(processor: JobProcessor, concurrency = 2, attempts = 3) {
   const queue = new MemoryJobQueue({ concurrency, processor, retry: { attempts, backoffMs: 20 } });
@@ -26,7 +36,7 @@ describe("the in-process job queue", () => {
     const order: number[] = [];
     const { queue, events } = queueWith(async (codegenJob) => {
       most = Math.max(most, ++running);
-      order.push(codegenJob.issueNumber);
+      order.push(codegenJob.item.issue);
       await new Promise((resolve) => setTimeout(resolve, 20));
       running--;
       return ok;
@@ -41,10 +51,10 @@ describe("the in-process job queue", () => {
   it("retries transient failures with backoff and gives up at once on permanent ones", async () => {
     const attempts: Array<[number, number]> = [];
     const { queue, events } = queueWith(async (codegenJob, context) => {
-      attempts.push([codegenJob.issueNumber, context.attempt]);
-      if (codegenJob.issueNumber === 1 && context.attempt < 3) throw new ForgeError("GET issue #1", "Service Unavailable", 503);
-      if (codegenJob.issueNumber === 2) throw new PermanentJobError("no access");
-      if (codegenJob.issueNumber === 3) throw new ForgeError("GET issue #3", "Not Found", 404);
+      attempts.push([codegenJob.item.issue, context.attempt]);
+      if (codegenJob.item.issue === 1 && context.attempt < 3) throw new ForgeError("GET issue #1", "Service Unavailable", 503);
+      if (codegenJob.item.issue === 2) throw new PermanentJobError("no access");
+      if (codegenJob.item.issue === 3) throw new ForgeError("GET issue #3", "Not Found", 404);
       return ok;
     });
     for (const n of [1, 2, 3]) await queue.enqueue(job(n));
@@ -64,8 +74,8 @@ describe("the in-process job queue", () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const started: number[] = [];
     const { queue, events } = queueWith(async (codegenJob) => {
-      started.push(codegenJob.issueNumber);
-      if (codegenJob.issueNumber === 1) await gate;
+      started.push(codegenJob.item.issue);
+      if (codegenJob.item.issue === 1) await gate;
       return ok;
     }, 1);
     await queue.enqueue(job(1));
@@ -73,7 +83,7 @@ describe("the in-process job queue", () => {
 
     setTimeout(release, 100);
     await queue.close(5_000);
-    expect(events.filter((event) => event.type === "finished").map((event) => event.job.issueNumber)).toEqual([1]);
+    expect(events.filter((event) => event.type === "finished").map((event) => event.job.item.issue)).toEqual([1]);
     expect(started).toEqual([1]);
     expect(await queue.ready()).toBe(false);
     await expect(queue.enqueue(job(3))).rejects.toMatchObject({ status: 503 });
@@ -85,5 +95,74 @@ describe("the in-process job queue", () => {
     await stuck.queue.close(150);
     expect(Date.now() - before).toBeLessThan(5_000);
     expect((await stuck.queue.counts()).running).toBe(1);
+  });
+
+  it("queues a review behind the running job of its issue, merges the reviews and instructions that wait, and drops a repeated label", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const ran: WorkItem[] = [];
+    const { queue, events } = queueWith(async (codegenJob) => {
+      ran.push(codegenJob.item);
+      if (ran.length === 1) await gate;
+      return ok;
+    });
+    const first = await queue.enqueue(job(4));
+    await waitFor("the first job to start", () => ran.length === 1);
+
+    const behind = await queue.enqueue(job(4, "widgets", review(1)));
+    const merged = [await queue.enqueue(job(4, "widgets", review(2))), await queue.enqueue(job(4, "widgets", command("also test empty strings")))];
+    const relabel = await queue.enqueue(job(4));
+    const retry = await queue.enqueue(job(4, "widgets", { kind: "revision", issue: 4, pr: 9, trigger: { type: "retry", sender: "alice", commentId: 3, url: "u" } }));
+
+    expect(first.status).toBe("queued");
+    expect(behind).toEqual({ status: "queued", jobId: expect.any(String), behind: first.jobId });
+    expect(merged).toEqual([
+      { status: "merged", jobId: behind.jobId },
+      { status: "merged", jobId: behind.jobId },
+    ]);
+    expect(relabel).toEqual({ status: "already-active", jobId: first.jobId });
+    expect(retry).toEqual({ status: "already-active", jobId: behind.jobId });
+    expect(await queue.counts()).toMatchObject({ running: 1, queued: 1 });
+    // The other issue is not held up by issue 4's queue.
+    await queue.enqueue(job(5));
+    await waitFor("issue 5", () => ran.some((item) => item.issue === 5));
+
+    release();
+    await waitFor("both jobs of issue 4", () => events.filter((event) => event.type === "finished" && event.job.item.issue === 4).length === 2);
+    const revision = ran.filter((item) => item.issue === 4)[1]!;
+    expect(revision).toEqual({ ...review(1), merged: [review(2).trigger, command("also test empty strings").trigger] });
+    expect(events.filter((event) => event.type === "started" && event.job.item.issue === 4).map((event) => event.job.item.trigger.type)).toEqual(["label", "review"]);
+  });
+
+  it("a review folds into a queued issue run that has not started, which becomes a revision of the PR", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const ran: WorkItem[] = [];
+    const { queue, events } = queueWith(async (codegenJob) => {
+      ran.push(codegenJob.item);
+      if (codegenJob.item.issue === 1) await gate;
+      return ok;
+    }, 1);
+    await queue.enqueue(job(1));
+    const labelled = await queue.enqueue(job(4));
+    expect(await queue.enqueue(job(4, "widgets", review(7)))).toEqual({ status: "merged", jobId: labelled.jobId });
+    release();
+    await waitFor("both jobs", () => settled(events) === 2);
+    expect(ran[1]).toEqual({ kind: "revision", issue: 4, pr: 9, trigger: { type: "label", sender: "alice" }, merged: [review(7).trigger] });
+  });
+
+  it("cancel removes the job waiting behind and signals the running one", async () => {
+    const { queue, events } = queueWith(
+      (_job, context) =>
+        new Promise<JobOutcome>((resolve) => context.signal.addEventListener("abort", () => resolve({ ...ok, result: "cancelled" }))),
+    );
+    const running = await queue.enqueue(job(4));
+    await waitFor("the job to start", () => events.some((event) => event.type === "started"));
+    const waiting = await queue.enqueue(job(4, "widgets", review(1)));
+    expect(await queue.cancel("acme/widgets#4", "stopped by @alice")).toEqual({ status: "signalled", jobId: running.jobId });
+    expect(events.filter((event) => event.type === "cancelled").map((event) => event.jobId)).toEqual([waiting.jobId]);
+    await waitFor("the running job to end", () => settled(events) === 1);
+    expect(await queue.activeJob("acme/widgets#4")).toBeUndefined();
+    expect(events.filter((event) => event.type === "started")).toHaveLength(1);
   });
 });

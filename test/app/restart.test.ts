@@ -49,7 +49,7 @@ describe("restart with work in flight", () => {
     second.jobEvents!.subscribe((event) => events.push(event));
     await waitFor("both issues to be finished", () => events.filter((event) => event.type === "finished").length === 2, 30_000);
 
-    expect(events.filter((event) => event.type === "started").map((event) => [event.job.issueNumber, event.job.origin, event.job.sender]).sort()).toEqual([
+    expect(events.filter((event) => event.type === "started").map((event) => [event.job.item.issue, event.job.origin, event.job.item.trigger.sender]).sort()).toEqual([
       [1, "reconcile", "alice"],
       [2, "reconcile", "alice"],
     ]);

@@ -17,8 +17,16 @@ export type Trigger =
   | { type: "retry"; sender: string; commentId: number; url: string };
 
 export type WorkItem =
-  | { kind: "issue"; issue: number; trigger: Trigger }
-  | { kind: "revision"; issue: number; pr: number; trigger: Trigger };
+  | { kind: "issue"; issue: number; trigger: Trigger; merged?: Trigger[] }
+  | { kind: "revision"; issue: number; pr: number; trigger: Trigger; merged?: Trigger[] };
+
+/**
+ * `merged`: later review and `/codegen` triggers that arrived while this item waited in the app's queue, folded
+ * into it so one run answers them all (in order, after `trigger`). Absent when there were none.
+ */
+export function allTriggers(item: WorkItem): Trigger[] {
+  return [item.trigger, ...(item.merged ?? [])];
+}
 
 /** "new": the run opens the branch and the PR; "revision": it builds on the branch the bot already has. */
 export type RunMode = "new" | "revision";
