@@ -3,9 +3,11 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { acquireRunLock } from "../../src/core/issue/run-lock.js";
 import { STATS_MARKER } from "../../src/core/issue/stats-comment.js";
 import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
 import { demoAnswers } from "../../src/demo/demo-answers.js";
+import { createGitHubOctokit, createOctokitForge } from "../../src/github/octokit-forge.js";
 import { scriptDemoStory } from "../crew/crew-fixture.js";
 import { toolAnswer } from "../support/scripted-model.js";
 import { API_KEY, commentEvent, dispatchEvent, labeledEvent, reviewEvent, OWNER, REPO, runAction, scriptShoutStory, startWorld, TOKEN, type ActionWorld } from "./action-fixture.js";
@@ -256,13 +258,19 @@ describe("the GitHub Action (dist/index.js, no node_modules)", () => {
     expect(world.model.requests).toHaveLength(0);
   });
 
-  it("a second run while one is in progress on the issue stops as skipped", async () => {
+  it("a second run while another holds the issue's run lock stops as skipped, names that run and writes nothing", async () => {
     world = await startWorld();
-    world.github.addComment(OWNER, REPO, 1, { body: `${STATUS_MARKER}\n<!-- codegen-crew:state=running started=${Date.now()} -->\nworking`, user: "github-actions[bot]" });
+    // Another workflow run took the lock (a ref created through the Git Data API) and is still working.
+    const other = createOctokitForge(createGitHubOctokit({ baseUrl: world.github.apiUrl, token: TOKEN }), OWNER, REPO);
+    const now = Date.now();
+    const held = await acquireRunLock(other, 1, { run: "workflow run https://example.invalid/runs/99", owner: "action", startedAt: now, expiresAt: now + 3_600_000 }, { now: () => now, log: { warn: () => {} } });
+    expect(held.acquired).toBe(true);
+
     const run = await runAction(world, labeledEvent(world));
     expect(run.outputs.result).toBe("skipped");
-    expect(run.stdout).toMatch(/another codegen-crew run on #1 is in progress/);
+    expect(run.stdout).toMatch(/workflow run https:\/\/example\.invalid\/runs\/99 \(started .*\) is already working on #1/);
     expect(world.model.requests).toHaveLength(0);
+    expect(world.github.comments(OWNER, REPO, 1)).toHaveLength(0);
   });
 
   const node24 = process.env.CODEGEN_CREW_NODE24;

@@ -5,7 +5,7 @@ import { isFailing } from "../crew/validation.js";
 import type { CrewWorkflow } from "../crew/workflows.js";
 import { ForgeError, hasWriteAccess, type ForgeClient, type IssueComment, type IssueInfo, type Permission, type PullRequestDetails } from "../forge/forge-client.js";
 import type { RunReport } from "../report/run-report.js";
-import { issueBranch, type RunMode, type WorkItem } from "../work/work-item.js";
+import { allTriggers, issueBranch, type RunMode, type WorkItem } from "../work/work-item.js";
 import { pushOnTop } from "../workspace/branch-push.js";
 import { Git } from "../workspace/git.js";
 import { fetchBranch } from "../workspace/git-remote.js";
@@ -60,7 +60,7 @@ export async function reviseOrCreate(ctx: WorkContext, deps: WorkRunDeps): Promi
   let seed: CrewSnapshot | undefined;
   let baseRef = start.defaultHead;
   if (revising) {
-    input = await buildRevisionInput(forge, ctx.item.trigger, { issue: n, pr: start.pr ?? ctx.pr }, trusted);
+    input = await buildRevisionInput(forge, allTriggers(ctx.item), { issue: n, pr: start.pr ?? ctx.pr }, trusted);
     if (!input) return { result: "skipped", mode: start.mode, message: "the review has nothing to act on (no body and no inline comments)" };
     seed = snapshotOf(stats);
     workflow = { kind: "revision", request: { ...input.request, ...(seed?.plan ? { plan: seed.plan } : {}) } };

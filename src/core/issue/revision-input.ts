@@ -22,6 +22,33 @@ const isBot = (login: string, type: string) => type === "Bot" || login.endsWith(
  */
 export async function buildRevisionInput(
   forge: ForgeClient,
+  triggers: Trigger[],
+  where: { issue: number; pr: PullRequestDetails | undefined },
+  trusted: (login: string) => Promise<boolean>,
+): Promise<RevisionInput | null> {
+  // Triggers the app's queue merged into one run (reviews, /codegen instructions) become one request, in order.
+  const parts: RevisionInput[] = [];
+  for (const trigger of triggers) {
+    const part = await inputFor(forge, trigger, where, trusted);
+    if (part) parts.push(part);
+  }
+  if (parts.length <= 1) return parts[0] ?? null;
+  const items: RevisionItem[] = [];
+  const targets: ReplyTarget[] = [];
+  for (const part of parts) {
+    const offset = items.length;
+    items.push(...part.request.items.map((item) => ({ ...item, id: item.id + offset })));
+    targets.push(...part.targets.map((target) => ({ ...target, item: target.item + offset })));
+  }
+  return {
+    request: { summary: parts.map((p) => p.request.summary).join("; "), items },
+    targets,
+    reviewers: [...new Set(parts.flatMap((p) => p.reviewers))],
+  };
+}
+
+async function inputFor(
+  forge: ForgeClient,
   trigger: Trigger,
   where: { issue: number; pr: PullRequestDetails | undefined },
   trusted: (login: string) => Promise<boolean>,
