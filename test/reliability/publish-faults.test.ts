@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STATS_MARKER } from "../../src/core/issue/stats-comment.js";
 import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
-import { BRANCH, currentStrings, everythingPublished, expectNoSecretsIn, type IssueWorld, OWNER, REPO, RUN_TIMEOUT, scriptHelperStory, startIssueWorld } from "./issue-world.js";
+import { BRANCH, currentStrings, everythingPublished, expectNoSecretsIn, type IssueWorld, OWNER, REPO, RUN_TIMEOUT, scriptHelperStory, scriptRevisionStory, startIssueWorld } from "./issue-world.js";
 
 /**
  * Faults on the publish path, through runIssue and the Octokit forge against the GitHub stand-in. Every case
@@ -58,7 +58,8 @@ describe("faults on the publish path", RUN_TIMEOUT, () => {
     expect(statusComments(world)[0]!.body).toMatch(/create pull request/);
 
     world.github.pendingFaults().forEach((fault) => (fault.remaining = 0));
-    scriptHelperStory(world.model, await currentStrings(world), "whisper");
+    // The first run pushed the branch, so the next one revises it (the debugger revises).
+    scriptRevisionStory(world.model, await currentStrings(world), "whisper");
     const second = await world.run();
 
     expect(second.result, second.message).toBe("ready");
