@@ -34,7 +34,10 @@ async function isCloneOf(dir: string, repository: { owner: string; repo: string 
     const git = await Git.open(dir);
     if (!(await git.isRepo())) return false;
     const url = (await git.raw(["remote", "get-url", "origin"])).trim();
-    return url.replace(/\.git$/, "").toLowerCase().endsWith(`/${repository.owner}/${repository.repo}`.toLowerCase());
+    return url
+      .replace(/\.git$/, "")
+      .toLowerCase()
+      .endsWith(`/${repository.owner}/${repository.repo}`.toLowerCase());
   } catch {
     return false;
   }

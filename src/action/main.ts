@@ -52,7 +52,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     let outcome: WorkRunOutcome;
     try {
       outcome = await runWorkItem(
-        { item, holder: { run: inputs.runUrl ? `workflow run ${inputs.runUrl}` : "a codegen-crew run", owner: "action" }, configPath: inputs.configPath, ...(inputs.runUrl ? { runUrl: inputs.runUrl } : {}) },
+        {
+          item,
+          holder: { run: inputs.runUrl ? `workflow run ${inputs.runUrl}` : "a codegen-crew run", owner: "action" },
+          configPath: inputs.configPath,
+          ...(inputs.runUrl ? { runUrl: inputs.runUrl } : {}),
+        },
         {
           forge,
           repoDir,
@@ -89,7 +94,10 @@ function resolveActionEndpoint(env: NodeJS.ProcessEnv, inputs: ReturnType<typeof
     return resolveEndpoint(env, { ...(inputs.apiKey ? { apiKey: inputs.apiKey } : {}), ...(inputs.baseUrl ? { baseURL: inputs.baseUrl } : {}) });
   } catch (error) {
     if (inputs.apiKey || !(error instanceof ConfigError)) throw error;
-    throw new ConfigError('no API key: set the "api-key" input (for example `api-key: ${{ secrets.OPENROUTER_API_KEY }}`), or OPENAI_API_KEY or OPENROUTER_API_KEY in the step\'s env', { key: "api-key" });
+    throw new ConfigError(
+      'no API key: set the "api-key" input (for example `api-key: ${{ secrets.OPENROUTER_API_KEY }}`), or OPENAI_API_KEY or OPENROUTER_API_KEY in the step\'s env',
+      { key: "api-key" },
+    );
   }
 }
 

@@ -65,7 +65,8 @@ function deliveryOf(context: Context<"pull_request_review" | "issue_comment">, f
 
 async function act(delivery: Delivery, decision: TriggerDecision, queue: JobQueue, acknowledge: Acknowledge): Promise<void> {
   const { log, octokit, repository } = delivery;
-  const reply = (number: number, body: string) => afterAnswer(log, `reply on #${number}`, () => octokit.rest.issues.createComment({ ...repository, issue_number: number, body: asReply(body) }));
+  const reply = (number: number, body: string) =>
+    afterAnswer(log, `reply on #${number}`, () => octokit.rest.issues.createComment({ ...repository, issue_number: number, body: asReply(body) }));
   switch (decision.action) {
     case "ignore":
     case "needs-head":
@@ -85,12 +86,17 @@ async function act(delivery: Delivery, decision: TriggerDecision, queue: JobQueu
     }
     case "run": {
       const sender = decision.item.trigger.sender;
-      if (!sender || !(await canWrite(octokit, repository.owner, repository.repo, sender))) return refuse(delivery, decision.item.kind === "revision" ? decision.item.pr : decision.item.issue, sender ?? "someone", reply);
+      if (!sender || !(await canWrite(octokit, repository.owner, repository.repo, sender)))
+        return refuse(delivery, decision.item.kind === "revision" ? decision.item.pr : decision.item.issue, sender ?? "someone", reply);
       const job: CodegenJob = { deliveryId: delivery.id, installationId: delivery.installationId, ...repository, item: decision.item, origin: "webhook" };
       const result = await unlessQueueDown(log, () => queue.enqueue(job));
       log.info({ jobId: result.jobId, enqueue: result.status, trigger: decision.item.trigger.type }, `${decision.item.trigger.type} → ${result.status} (job ${result.jobId})`);
       if (result.status === "queued" || result.status === "merged") acknowledgeWithEyes(delivery, acknowledge);
-      else if (result.status === "already-active") reply(decision.item.kind === "revision" ? decision.item.pr : decision.item.issue, `@${sender}: a codegen-crew run for this issue is already waiting to start and cannot take this request too; ask again once it has started.`);
+      else if (result.status === "already-active")
+        reply(
+          decision.item.kind === "revision" ? decision.item.pr : decision.item.issue,
+          `@${sender}: a codegen-crew run for this issue is already waiting to start and cannot take this request too; ask again once it has started.`,
+        );
       return;
     }
   }

@@ -22,5 +22,7 @@ export function foldInto(waiting: WorkItem, later: WorkItem): WorkItem | undefin
   if (!FOLDABLE.has(later.trigger.type) || waiting.trigger.type === "retry") return undefined;
   const merged = [...(waiting.merged ?? []), later.trigger, ...(later.merged ?? [])];
   const pr = waiting.kind === "revision" ? waiting.pr : later.kind === "revision" ? later.pr : undefined;
-  return pr === undefined ? { kind: "issue", issue: waiting.issue, trigger: waiting.trigger, merged } : { kind: "revision", issue: waiting.issue, pr, trigger: waiting.trigger, merged };
+  return pr === undefined
+    ? { kind: "issue", issue: waiting.issue, trigger: waiting.trigger, merged }
+    : { kind: "revision", issue: waiting.issue, pr, trigger: waiting.trigger, merged };
 }

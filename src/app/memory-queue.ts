@@ -197,13 +197,16 @@ export class MemoryJobQueue implements JobQueue {
         return;
       }
       entry.state = "waiting-retry";
-      entry.retryTimer = setTimeout(() => {
-        entry.retryTimer = undefined;
-        entry.attempt++;
-        entry.state = "queued";
-        this.pending.push(entry);
-        this.pump();
-      }, backoffFor(this.options.retry, entry.attempt));
+      entry.retryTimer = setTimeout(
+        () => {
+          entry.retryTimer = undefined;
+          entry.attempt++;
+          entry.state = "queued";
+          this.pending.push(entry);
+          this.pump();
+        },
+        backoffFor(this.options.retry, entry.attempt),
+      );
       entry.retryTimer.unref();
     }
   }

@@ -47,7 +47,10 @@ export async function reconcile(appForge: AppForge, queue: JobQueue, log: Logger
         for (const job of jobs) {
           const result = await queue.enqueue(job);
           if (result.status === "queued") summary.enqueued++;
-          log.info({ repo: `${owner}/${repo}`, issue: job.item.issue, jobId: result.jobId, enqueue: result.status }, `reconcile: ${owner}/${repo}#${job.item.issue} → ${result.status}`);
+          log.info(
+            { repo: `${owner}/${repo}`, issue: job.item.issue, jobId: result.jobId, enqueue: result.status },
+            `reconcile: ${owner}/${repo}#${job.item.issue} → ${result.status}`,
+          );
         }
       } catch (error) {
         summary.errors++;
@@ -74,7 +77,10 @@ async function unfinishedIssues(installation: InstallationForge, queue: JobQueue
     // Without a labeller who may trigger runs, a job would only post the "write access" comment again on
     // every pass; the label stays until a maintainer applies it again (which sends a webhook).
     if (!sender || !hasWriteAccess(await forge.getPermission(sender))) {
-      log.info({ repo: `${owner}/${repo}`, issue: issue.number }, `reconcile: #${issue.number} was labelled by ${sender ?? "an unknown account"} without write access; not enqueued`);
+      log.info(
+        { repo: `${owner}/${repo}`, issue: issue.number },
+        `reconcile: #${issue.number} was labelled by ${sender ?? "an unknown account"} without write access; not enqueued`,
+      );
       continue;
     }
     jobs.push({

@@ -27,7 +27,14 @@ export function codegenWebhooks(queue: JobQueue): ApplicationFunction {
       const decision = decideTrigger(toTriggerEvent("issues", payload), { label });
       if (decision.action !== "run") return log.debug(`${decision.action === "ignore" ? decision.reason : decision.action}: ignored`);
 
-      const job: CodegenJob = { deliveryId: context.id, installationId, owner: payload.repository.owner.login, repo: payload.repository.name, item: decision.item, origin: "webhook" };
+      const job: CodegenJob = {
+        deliveryId: context.id,
+        installationId,
+        owner: payload.repository.owner.login,
+        repo: payload.repository.name,
+        item: decision.item,
+        origin: "webhook",
+      };
       const result = await unlessQueueDown(log, () => queue.enqueue(job));
       log.info({ jobId: result.jobId, enqueue: result.status }, `issues.labeled → ${result.status} (job ${result.jobId})`);
     });

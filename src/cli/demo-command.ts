@@ -26,8 +26,7 @@ export async function runDemoCommand(opts: { sequential?: boolean }, out: NodeJS
       repoDir: sample.dir,
       task: createCliTask(sample.task),
       sequential: opts.sequential,
-      connect: (budget) =>
-        createOpenAIModelClient({ baseURL: server.baseURL, apiKey: "demo-offline", timeoutMs: 30_000, deadline: () => budget.deadline() }),
+      connect: (budget) => createOpenAIModelClient({ baseURL: server.baseURL, apiKey: "demo-offline", timeoutMs: 30_000, deadline: () => budget.deadline() }),
       onProgress: printer.onProgress,
       onUsage: printer.onUsage,
       meta: { demo: true },

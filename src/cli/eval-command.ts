@@ -29,7 +29,12 @@ export async function runEvalCommand(opts: EvalCommandOptions, env: NodeJS.Proce
   const tasks = await readTasks(opts);
   const testTimeoutMs = opts.testTimeout * 1000;
   const sandbox = () =>
-    startSandbox({ environment: env, secrets: knownSecrets(env, []), weakTier: "warn", log: { info: () => undefined, warn: (message) => process.stderr.write(`warning: ${message}\n`) } });
+    startSandbox({
+      environment: env,
+      secrets: knownSecrets(env, []),
+      weakTier: "warn",
+      log: { info: () => undefined, warn: (message) => process.stderr.write(`warning: ${message}\n`) },
+    });
   if (opts.validate) return validate(tasks, testTimeoutMs, await sandbox());
 
   // Resolved before anything runs: no key means no task starts, and the user hears it first.
@@ -62,7 +67,12 @@ export async function runEvalCommand(opts: EvalCommandOptions, env: NodeJS.Proce
 }
 
 async function readTasks(opts: EvalCommandOptions): Promise<EvalTask[]> {
-  const only = opts.tasks ? opts.tasks.split(",").map((id) => id.trim()).filter(Boolean) : undefined;
+  const only = opts.tasks
+    ? opts.tasks
+        .split(",")
+        .map((id) => id.trim())
+        .filter(Boolean)
+    : undefined;
   if (opts.suite && opts.sweBench) throw new ConfigError("pass --suite or --swe-bench, not both");
   if (opts.suite) return loadSuite(path.resolve(opts.suite), only);
   if (opts.sweBench) {

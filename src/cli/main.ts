@@ -24,10 +24,7 @@ function roleArg(value: string): string {
 }
 
 export function buildProgram(): Command {
-  const program = new Command("codegen-crew")
-    .description("A crew of LLM agents that turns an issue into a tested change.")
-    .showHelpAfterError()
-    .exitOverride();
+  const program = new Command("codegen-crew").description("A crew of LLM agents that turns an issue into a tested change.").showHelpAfterError().exitOverride();
 
   program
     .command("run")

@@ -5,8 +5,7 @@ import { ROLE_NAMES, type RoleName } from "./roles/role-names.js";
 
 export const DEFAULT_CONFIG_PATH = ".github/codegen-crew.yml";
 
-const roleMap = <T extends z.ZodType>(value: T) =>
-  z.strictObject(Object.fromEntries(ROLE_NAMES.map((role) => [role, value.optional()])) as Record<RoleName, z.ZodOptional<T>>);
+const roleMap = <T extends z.ZodType>(value: T) => z.strictObject(Object.fromEntries(ROLE_NAMES.map((role) => [role, value.optional()])) as Record<RoleName, z.ZodOptional<T>>);
 
 const price = z.strictObject({
   input: z.number().nonnegative().describe("USD per million prompt tokens"),

@@ -2,19 +2,7 @@
  * One error tree for the whole core. Errors carry their context (phase, agent, file, key) as fields so
  * that an entry point can render them once, at the edge, without parsing messages.
  */
-export type Phase =
-  | "intake"
-  | "context"
-  | "architect"
-  | "developer"
-  | "tester"
-  | "reviewer"
-  | "static-checks"
-  | "tests"
-  | "debugger"
-  | "documenter"
-  | "summarizer"
-  | "publish";
+export type Phase = "intake" | "context" | "architect" | "developer" | "tester" | "reviewer" | "static-checks" | "tests" | "debugger" | "documenter" | "summarizer" | "publish";
 
 export interface ErrorContext {
   phase?: Phase | undefined;
@@ -42,27 +30,14 @@ export class ConfigError extends CrewError {
   }
 }
 
-export type ModelErrorKind =
-  | "rate-limited"
-  | "server"
-  | "timeout"
-  | "connection"
-  | "bad-request"
-  | "auth"
-  | "malformed-response"
-  | "invalid-answer"
-  | "truncated";
+export type ModelErrorKind = "rate-limited" | "server" | "timeout" | "connection" | "bad-request" | "auth" | "malformed-response" | "invalid-answer" | "truncated";
 
 /** A model call failed for good (after its retries). */
 export class ModelError extends CrewError {
   readonly kind: ModelErrorKind;
   readonly status: number | undefined;
   readonly attempts: number;
-  constructor(
-    message: string,
-    details: { kind: ModelErrorKind; status?: number; attempts?: number; context?: ErrorContext },
-    options?: { cause?: unknown },
-  ) {
+  constructor(message: string, details: { kind: ModelErrorKind; status?: number; attempts?: number; context?: ErrorContext }, options?: { cause?: unknown }) {
     super(message, details.context ?? {}, options);
     this.kind = details.kind;
     this.status = details.status;

@@ -123,7 +123,10 @@ export function renderTaskForPrompt(task: Task, opts: RenderTaskOptions = {}): s
 
   // The nonce is a digest of the fenced content: stable across calls (prompt prefix caches) and, since
   // the content would have to contain its own digest, not guessable by whoever wrote it.
-  const digest = createHash("sha256").update(JSON.stringify([title, body, comments])).digest("hex").slice(0, 16);
+  const digest = createHash("sha256")
+    .update(JSON.stringify([title, body, comments]))
+    .digest("hex")
+    .slice(0, 16);
   const begin = `----- BEGIN ${DELIMITER_PHRASE} ${digest} -----`;
   const end = `----- END ${DELIMITER_PHRASE} ${digest} -----`;
   const head = `${PREAMBLE}\n${begin}\nTitle: ${title}\n\nBody:\n`;
@@ -204,7 +207,10 @@ export function createCliTask(text: string): Task {
   if (first === -1) throw new CrewError("the task text is empty", { phase: "intake" });
   return {
     title: lines[first]!.trim(),
-    body: lines.slice(first + 1).join("\n").trim(),
+    body: lines
+      .slice(first + 1)
+      .join("\n")
+      .trim(),
     // The person at the terminal is trusted; there are no third-party comments to filter.
     comments: [],
     source: "cli",

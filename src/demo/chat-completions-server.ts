@@ -58,18 +58,14 @@ export interface ChatCompletionsServer {
 /** Rough token counts (4 characters a token) for replies that do not script their usage. */
 export function estimateUsage(body: Record<string, unknown>, message?: { content?: string | null; tool_calls?: ReplyToolCall[] }): ReplyUsage {
   const promptChars = JSON.stringify(body["messages"] ?? []).length + JSON.stringify(body["tools"] ?? []).length;
-  const completionChars =
-    (message?.content ?? "").length + (message?.tool_calls ?? []).reduce((sum, call) => sum + call.name.length + call.arguments.length, 0);
+  const completionChars = (message?.content ?? "").length + (message?.tool_calls ?? []).reduce((sum, call) => sum + call.name.length + call.arguments.length, 0);
   return { prompt_tokens: Math.ceil(promptChars / 4), completion_tokens: Math.max(1, Math.ceil(completionChars / 4)), cached_tokens: 0 };
 }
 
 // The OpenAI path, plus the Azure deployment path so the SDK's AzureOpenAI client can be exercised too.
 const CHAT_PATH = /^(\/v1|\/openai\/deployments\/[^/]+)\/chat\/completions$/;
 
-export async function startChatCompletionsServer(
-  respond: Responder,
-  opts: { host?: string; port?: number } = {},
-): Promise<ChatCompletionsServer> {
+export async function startChatCompletionsServer(respond: Responder, opts: { host?: string; port?: number } = {}): Promise<ChatCompletionsServer> {
   const requests: ReceivedRequest[] = [];
   const open = new Set<ServerResponse>();
   let closing = false;

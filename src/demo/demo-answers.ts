@@ -133,8 +133,7 @@ The first version replaced each separator character with its own dash, so \`"Hel
 export const demoAnswers: Record<RoleName, object[]> = {
   architect: [
     {
-      summary:
-        "Add slugify(text) to src/strings.js next to capitalize and truncate, cover it with its own node:test file, and document it in the README.",
+      summary: "Add slugify(text) to src/strings.js next to capitalize and truncate, cover it with its own node:test file, and document it in the README.",
       steps: [
         "Add an exported slugify(text) to src/strings.js that validates its argument with assertString, like the other helpers.",
         "Normalise with NFKD and drop the combining marks (\\p{M}) so accented letters become their ASCII base letters.",
@@ -185,8 +184,7 @@ export const demoAnswers: Record<RoleName, object[]> = {
           path: "src/strings.js",
           line: lineOf(DEBUGGER_STRINGS, "characters other than ASCII letters and digits become dashes"),
           severity: "nit",
-          message:
-            'Characters with no ASCII decomposition (ß, ø) become separators, e.g. slugify("Straße") is "stra-e". That matches the spec, but the README should say so.',
+          message: 'Characters with no ASCII decomposition (ß, ø) become separators, e.g. slugify("Straße") is "stra-e". That matches the spec, but the README should say so.',
         },
       ],
     },
@@ -200,8 +198,7 @@ export const demoAnswers: Record<RoleName, object[]> = {
   ],
   documenter: [
     {
-      summary:
-        "Added a slugify(text) section to README.md with examples and the rules, including that characters without an ASCII decomposition count as separators.",
+      summary: "Added a slugify(text) section to README.md with examples and the rules, including that characters without an ASCII decomposition count as separators.",
       files: [{ path: "README.md", content: readmeWithSlugify() }],
     },
   ],

@@ -144,12 +144,17 @@ Please add tests (node:test) and document the helper in the README.
 
 /** A fixed author, committer and date: the same files always give the same base commit. */
 const GIT_SETTINGS = [
-  "-c", "user.name=codegen-crew demo",
-  "-c", "user.email=demo@codegen-crew.invalid",
-  "-c", "commit.gpgsign=false",
-  "-c", "core.autocrlf=false",
+  "-c",
+  "user.name=codegen-crew demo",
+  "-c",
+  "user.email=demo@codegen-crew.invalid",
+  "-c",
+  "commit.gpgsign=false",
+  "-c",
+  "core.autocrlf=false",
   // A hooks folder that does not exist: the user's global hooks have no business in the demo.
-  "-c", "core.hooksPath=.git/no-hooks",
+  "-c",
+  "core.hooksPath=.git/no-hooks",
 ];
 const FIXED_DATE = "1704110400 +0000"; // 2024-01-01T12:00:00Z
 

@@ -5,7 +5,16 @@ import { call, readAllPages, statusOf, type GitHubOctokit } from "./octokit-clie
 
 type IssueCalls = Pick<
   ForgeClient,
-  "getIssue" | "listIssueComments" | "getPermission" | "addReaction" | "addCommentReaction" | "createComment" | "updateComment" | "addLabels" | "listOpenIssuesWithLabel" | "listLabelEvents"
+  | "getIssue"
+  | "listIssueComments"
+  | "getPermission"
+  | "addReaction"
+  | "addCommentReaction"
+  | "createComment"
+  | "updateComment"
+  | "addLabels"
+  | "listOpenIssuesWithLabel"
+  | "listLabelEvents"
 >;
 type CommentData = RestEndpointMethodTypes["issues"]["listComments"]["response"]["data"][number];
 type IssueData = RestEndpointMethodTypes["issues"]["get"]["response"]["data"] | RestEndpointMethodTypes["issues"]["listForRepo"]["response"]["data"][number];

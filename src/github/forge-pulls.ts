@@ -20,8 +20,7 @@ type PullCalls = Pick<
 type PullData = RestEndpointMethodTypes["pulls"]["get"]["response"]["data"] | RestEndpointMethodTypes["pulls"]["list"]["response"]["data"][number];
 type ReviewData = RestEndpointMethodTypes["pulls"]["getReview"]["response"]["data"];
 type ReviewCommentData =
-  | RestEndpointMethodTypes["pulls"]["listReviewComments"]["response"]["data"][number]
-  | RestEndpointMethodTypes["pulls"]["listCommentsForReview"]["response"]["data"][number];
+  RestEndpointMethodTypes["pulls"]["listReviewComments"]["response"]["data"][number] | RestEndpointMethodTypes["pulls"]["listCommentsForReview"]["response"]["data"][number];
 
 const REVIEW_STATES: readonly string[] = ["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"];
 

@@ -131,20 +131,36 @@ export function labeledEvent(world: ActionWorld, label = "codegen", sender = "al
 export function dispatchEvent(world: ActionWorld, issueNumber: number) {
   return {
     name: "workflow_dispatch" as const,
-    payload: workflowDispatchPayload({ owner: OWNER, repo: REPO, sender: "alice", inputs: { "issue-number": String(issueNumber) }, apiUrl: world.github.apiUrl, serverUrl: world.github.serverUrl }),
+    payload: workflowDispatchPayload({
+      owner: OWNER,
+      repo: REPO,
+      sender: "alice",
+      inputs: { "issue-number": String(issueNumber) },
+      apiUrl: world.github.apiUrl,
+      serverUrl: world.github.serverUrl,
+    }),
   };
 }
 
 /** A short green story for a second run on the same issue: one new helper with its test, approved. */
 export function scriptShoutStory(model: ScriptedModel, base: string): void {
   const strings = `${base}\nexport function shout(text) {\n  if (typeof text !== "string") throw new TypeError("shout expects a string");\n  return text.toUpperCase() + "!";\n}\n`;
-  model.on("architect", toolAnswer("architect", { summary: "Add shout", steps: ["add shout"], files: [{ path: "src/strings.js", action: "modify", purpose: "shout" }], test_plan: "node --test" }));
+  model.on(
+    "architect",
+    toolAnswer("architect", { summary: "Add shout", steps: ["add shout"], files: [{ path: "src/strings.js", action: "modify", purpose: "shout" }], test_plan: "node --test" }),
+  );
   model.on("developer", toolAnswer("developer", { summary: "Add shout(text)", files: [{ path: "src/strings.js", content: strings }] }));
   model.on(
     "tester",
     toolAnswer("tester", {
       summary: "Test shout",
-      files: [{ path: "test/shout.test.js", content: 'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { shout } from "../src/strings.js";\n\ntest("shout upper-cases and adds a bang", () => {\n  assert.equal(shout("hi"), "HI!");\n});\n' }],
+      files: [
+        {
+          path: "test/shout.test.js",
+          content:
+            'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { shout } from "../src/strings.js";\n\ntest("shout upper-cases and adds a bang", () => {\n  assert.equal(shout("hi"), "HI!");\n});\n',
+        },
+      ],
     }),
   );
   model.on("reviewer", toolAnswer("reviewer", { verdict: "approve", comments: [] }));
@@ -172,7 +188,12 @@ export function commentEvent(world: ActionWorld, body: string, options: { user?:
 }
 
 /** A review submitted on PR `number` (whose head is `headRef`) by `reviewer`. */
-export function reviewEvent(world: ActionWorld, number: number, headRef: string, review: { state: "approved" | "changes_requested" | "commented"; body?: string; reviewer: string }) {
+export function reviewEvent(
+  world: ActionWorld,
+  number: number,
+  headRef: string,
+  review: { state: "approved" | "changes_requested" | "commented"; body?: string; reviewer: string },
+) {
   return {
     name: "pull_request_review" as const,
     payload: pullRequestReviewSubmittedPayload({

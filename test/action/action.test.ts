@@ -10,7 +10,20 @@ import { demoAnswers } from "../../src/demo/demo-answers.js";
 import { createGitHubOctokit, createOctokitForge } from "../../src/github/octokit-forge.js";
 import { scriptDemoStory } from "../crew/crew-fixture.js";
 import { toolAnswer } from "../support/scripted-model.js";
-import { API_KEY, commentEvent, dispatchEvent, labeledEvent, reviewEvent, OWNER, REPO, runAction, scriptShoutStory, startWorld, TOKEN, type ActionWorld } from "./action-fixture.js";
+import {
+  API_KEY,
+  commentEvent,
+  dispatchEvent,
+  labeledEvent,
+  reviewEvent,
+  OWNER,
+  REPO,
+  runAction,
+  scriptShoutStory,
+  startWorld,
+  TOKEN,
+  type ActionWorld,
+} from "./action-fixture.js";
 
 const exec = promisify(execFile);
 let world: ActionWorld;
@@ -263,7 +276,12 @@ describe("the GitHub Action (dist/index.js, no node_modules)", () => {
     // Another workflow run took the lock (a ref created through the Git Data API) and is still working.
     const other = createOctokitForge(createGitHubOctokit({ baseUrl: world.github.apiUrl, token: TOKEN }), OWNER, REPO);
     const now = Date.now();
-    const held = await acquireRunLock(other, 1, { run: "workflow run https://example.invalid/runs/99", owner: "action", startedAt: now, expiresAt: now + 3_600_000 }, { now: () => now, log: { warn: () => {} } });
+    const held = await acquireRunLock(
+      other,
+      1,
+      { run: "workflow run https://example.invalid/runs/99", owner: "action", startedAt: now, expiresAt: now + 3_600_000 },
+      { now: () => now, log: { warn: () => {} } },
+    );
     expect(held.acquired).toBe(true);
 
     const run = await runAction(world, labeledEvent(world));

@@ -60,7 +60,8 @@ export function shoutAnswer(request: { role?: string; body: Record<string, unkno
       files: [
         {
           path: "test/shout.test.js",
-          content: 'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { shout } from "../src/strings.js";\n\ntest("shout", () => {\n  assert.equal(shout("hi"), "HI!");\n});\n',
+          content:
+            'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { shout } from "../src/strings.js";\n\ntest("shout", () => {\n  assert.equal(shout("hi"), "HI!");\n});\n',
         },
       ],
     },

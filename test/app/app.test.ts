@@ -5,7 +5,23 @@ import { STATS_MARKER } from "../../src/core/issue/stats-comment.js";
 import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
 import { SAMPLE_FILES } from "../../src/demo/sample-repo.js";
 import { issuesLabeledPayload } from "../support/webhook-payloads.js";
-import { addLabelledIssue, addRepo, API_KEY, deliver, labeled, OWNER, REPO_FILES, sign, startTestApp, startWorld, unlabeled, waitFor, WEBHOOK_SECRET, type AppWorld, type LogLine } from "./app-fixture.js";
+import {
+  addLabelledIssue,
+  addRepo,
+  API_KEY,
+  deliver,
+  labeled,
+  OWNER,
+  REPO_FILES,
+  sign,
+  startTestApp,
+  startWorld,
+  unlabeled,
+  waitFor,
+  WEBHOOK_SECRET,
+  type AppWorld,
+  type LogLine,
+} from "./app-fixture.js";
 
 let world: AppWorld | undefined;
 let app: RunningApp | undefined;
@@ -58,7 +74,13 @@ describe("the GitHub App (in-process queue)", () => {
     expect(world.github.violations).toEqual([]);
 
     const line = started.lines.find((entry) => entry.event === "job-finished") as LogLine;
-    expect(line).toMatchObject({ deliveryId: delivery.deliveryId, repo: `${OWNER}/text-tools`, issue: 1, result: "ready", pullRequest: expect.stringMatching(new RegExp(`/pull/${prs[0]!.number}$`)) });
+    expect(line).toMatchObject({
+      deliveryId: delivery.deliveryId,
+      repo: `${OWNER}/text-tools`,
+      issue: 1,
+      result: "ready",
+      pullRequest: expect.stringMatching(new RegExp(`/pull/${prs[0]!.number}$`)),
+    });
     expect(line.jobId).toEqual(expect.any(String));
     expect(line.tokens).toBeGreaterThan(0);
     expect(line.durationMs).toBeGreaterThan(0);
@@ -175,7 +197,12 @@ describe("the GitHub App (in-process queue)", () => {
     await waitFor("two jobs", () => finished(events).length === 2);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(started.lines.filter((line) => line.enqueue === "queued").map((line) => line.deliveryId)).toEqual(triggering.map((delivery) => delivery.deliveryId));
-    expect(events.filter((event) => event.type === "started").map((event) => event.job.repo).sort()).toEqual(["org-default", "own-config"]);
+    expect(
+      events
+        .filter((event) => event.type === "started")
+        .map((event) => event.job.repo)
+        .sort(),
+    ).toEqual(["org-default", "own-config"]);
   });
 
   it("cancels a queued job and a running one when the label is removed, and says so on each issue", async () => {
@@ -194,7 +221,9 @@ describe("the GitHub App (in-process queue)", () => {
     world.github.unlabelIssue(OWNER, "text-tools", 2, "codegen", "alice");
     expect((await deliver(app.url, "issues", unlabeled(world, "text-tools", 2))).status).toBe(200);
     expect(events.filter((event) => event.type === "cancelled").map((event) => event.job.item.issue)).toEqual([2]);
-    expect(world.github.comments(OWNER, "text-tools", 2).map((comment) => comment.body)).toEqual([expect.stringMatching(/@alice removed the `codegen` label, so the queued codegen-crew run was cancelled before it started/)]);
+    expect(world.github.comments(OWNER, "text-tools", 2).map((comment) => comment.body)).toEqual([
+      expect.stringMatching(/@alice removed the `codegen` label, so the queued codegen-crew run was cancelled before it started/),
+    ]);
 
     world.github.unlabelIssue(OWNER, "text-tools", 1, "codegen", "alice");
     expect((await deliver(app.url, "issues", unlabeled(world, "text-tools", 1))).status).toBe(200);

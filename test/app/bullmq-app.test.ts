@@ -1,7 +1,21 @@
 import { afterAll, describe, expect, it, onTestFailed } from "vitest";
 import type { RunningApp } from "../../src/app/start-app.js";
 import { promptText } from "../crew/crew-fixture.js";
-import { addLabelledIssue, addRepo, deliver, labeled, maxOverlap, OWNER, spawnCli, startTestApp, startWorld, waitFor, type AppWorld, type ChildApp, type LogLine } from "./app-fixture.js";
+import {
+  addLabelledIssue,
+  addRepo,
+  deliver,
+  labeled,
+  maxOverlap,
+  OWNER,
+  spawnCli,
+  startTestApp,
+  startWorld,
+  waitFor,
+  type AppWorld,
+  type ChildApp,
+  type LogLine,
+} from "./app-fixture.js";
 import { HAS_REDIS, startRedis, type RedisServer } from "./redis-server.js";
 
 let redis: RedisServer | undefined;
@@ -33,7 +47,14 @@ describe.skipIf(!HAS_REDIS)("the GitHub App in scale-out mode: BullMQ on redis-s
     }
     const env = { ...world.env, REDIS_URL: redis.url, CODEGEN_CONCURRENCY: "1", LOG_LEVEL: "info" };
     const started = await startTestApp(world, { REDIS_URL: redis.url });
-    onTestFailed(() => console.log(`app:\n${started.lines.filter((line) => !/^GitHub request/.test(line.msg)).map((line) => `${line.time} ${line.msg}`).join("\n")}`));
+    onTestFailed(() =>
+      console.log(
+        `app:\n${started.lines
+          .filter((line) => !/^GitHub request/.test(line.msg))
+          .map((line) => `${line.time} ${line.msg}`)
+          .join("\n")}`,
+      ),
+    );
     app = started.app;
     // The startup reconciliation already queued the labelled issues: the deliveries below find their jobs.
     await waitFor("the startup reconciliation", () => started.lines.some((line) => line.reconcile !== undefined), 10_000);

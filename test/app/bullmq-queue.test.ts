@@ -29,11 +29,21 @@ afterAll(async () => {
 const { log } = captureLog();
 const ok: JobOutcome = { result: "ready", message: "done", tokens: 10, costUsd: 0 };
 
-function job(issue: number, deliveryId: string = randomUUID(), repo = "widgets", item: WorkItem = { kind: "issue", issue, trigger: { type: "label", sender: "alice" } }): CodegenJob {
+function job(
+  issue: number,
+  deliveryId: string = randomUUID(),
+  repo = "widgets",
+  item: WorkItem = { kind: "issue", issue, trigger: { type: "label", sender: "alice" } },
+): CodegenJob {
   return { deliveryId, installationId: 1, owner: "acme", repo, item, origin: "webhook" };
 }
 
-const review = (issue: number, reviewId: number): WorkItem => ({ kind: "revision", issue, pr: 90 + issue, trigger: { type: "review", sender: "alice", reviewId, url: `https://example.test/pull/${90 + issue}#pullrequestreview-${reviewId}` } });
+const review = (issue: number, reviewId: number): WorkItem => ({
+  kind: "revision",
+  issue,
+  pr: 90 + issue,
+  trigger: { type: "review", sender: "alice", reviewId, url: `https://example.test/pull/${90 + issue}#pullrequestreview-${reviewId}` },
+});
 
 function setup(processor: JobProcessor, options: { concurrency?: number; attempts?: number } = {}) {
   const name = `test-${randomUUID()}`;
@@ -42,11 +52,13 @@ function setup(processor: JobProcessor, options: { concurrency?: number; attempt
   const inspector = new Queue(name, { connection: { host: "127.0.0.1", port: redis.port } });
   inspectors.push(inspector);
   const events: QueueEvent[] = [];
-  const worker = startBullWorker({ redisUrl: redis.url, queueName: name, concurrency: options.concurrency ?? 1, processor, log, cancelPollMs: 50, busyKeyDelayMs: 50 }).then((started: RunningWorker) => {
-    open.push(started);
-    started.events.subscribe((event) => events.push(event));
-    return started;
-  });
+  const worker = startBullWorker({ redisUrl: redis.url, queueName: name, concurrency: options.concurrency ?? 1, processor, log, cancelPollMs: 50, busyKeyDelayMs: 50 }).then(
+    (started: RunningWorker) => {
+      open.push(started);
+      started.events.subscribe((event) => events.push(event));
+      return started;
+    },
+  );
   return { queue, inspector, events, worker };
 }
 

@@ -60,7 +60,10 @@ describe("a burst of deliveries (in-process queue, CODEGEN_CONCURRENCY=2)", () =
 
     // Nothing lost: one PR per issue, from its own branch.
     for (const repo of REPOS) {
-      const heads = world.github.pullRequests(OWNER, repo).map((pr) => pr.pullRequest!.headRef).sort();
+      const heads = world.github
+        .pullRequests(OWNER, repo)
+        .map((pr) => pr.pullRequest!.headRef)
+        .sort();
       expect(heads).toEqual(ISSUES.map((number) => `codegen-crew/issue-${number}`));
     }
 

@@ -19,7 +19,13 @@ const PR = 2;
 
 async function withBotPullRequest(target: AppWorld): Promise<void> {
   await addLabelledIssue(target, REPO, 1);
-  await target.github.addIssue(OWNER, REPO, { number: PR, title: "Add shout(text)", user: "codegen-crew[bot]", labels: ["codegen-crew"], pull_request: { head: "codegen-crew/issue-1" } });
+  await target.github.addIssue(OWNER, REPO, {
+    number: PR,
+    title: "Add shout(text)",
+    user: "codegen-crew[bot]",
+    labels: ["codegen-crew"],
+    pull_request: { head: "codegen-crew/issue-1" },
+  });
 }
 
 function review(target: AppWorld, reviewer: string, state: "approved" | "changes_requested" | "commented", body: string) {
@@ -28,7 +34,13 @@ function review(target: AppWorld, reviewer: string, state: "approved" | "changes
     repo: REPO,
     installationId: INSTALLATION_ID,
     sender: reviewer,
-    pullRequest: { number: PR, title: "Add shout(text)", head: { ref: "codegen-crew/issue-1", sha: "a".repeat(40) }, base: { ref: "main", sha: "b".repeat(40) }, labels: ["codegen-crew"] },
+    pullRequest: {
+      number: PR,
+      title: "Add shout(text)",
+      head: { ref: "codegen-crew/issue-1", sha: "a".repeat(40) },
+      base: { ref: "main", sha: "b".repeat(40) },
+      labels: ["codegen-crew"],
+    },
     review: { state, body, user: reviewer },
     apiUrl: target.github.apiUrl,
     serverUrl: target.github.serverUrl,
@@ -52,7 +64,10 @@ function comment(target: AppWorld, user: string, body: string, on: { number: num
 const bodies = (target: AppWorld, number: number) => target.github.comments(OWNER, REPO, number).map((entry) => entry.body);
 const enqueued = (lines: LogLine[]) => lines.filter((line) => line.enqueue).map((line) => line.enqueue);
 /** Writes other than the 👀 on a comment (the stand-in serves comment reactions once the forge work lands). */
-const writes = (target: AppWorld) => target.github.requests.filter((request) => request.kind === "api" && request.method !== "GET" && request.path.startsWith("/repos/") && !/\/issues\/comments\/\d+\/reactions$/.test(request.path));
+const writes = (target: AppWorld) =>
+  target.github.requests.filter(
+    (request) => request.kind === "api" && request.method !== "GET" && request.path.startsWith("/repos/") && !/\/issues\/comments\/\d+\/reactions$/.test(request.path),
+  );
 
 describe("the GitHub App: reviews and /codegen commands", () => {
   it("ignores bots, approvals, edits and plain comments; refuses /codegen from someone without write access once; help answers anyone", async () => {

@@ -17,8 +17,18 @@ const job = (issue: number, repo = "widgets", item: WorkItem = { kind: "issue", 
   item,
   origin: "webhook",
 });
-const review = (reviewId: number): WorkItem => ({ kind: "revision", issue: 4, pr: 9, trigger: { type: "review", sender: "alice", reviewId, url: `https://example.test/pull/9#pullrequestreview-${reviewId}` } });
-const command = (instruction: string): WorkItem => ({ kind: "revision", issue: 4, pr: 9, trigger: { type: "command", sender: "alice", commentId: instruction.length, instruction, url: "https://example.test/pull/9" } });
+const review = (reviewId: number): WorkItem => ({
+  kind: "revision",
+  issue: 4,
+  pr: 9,
+  trigger: { type: "review", sender: "alice", reviewId, url: `https://example.test/pull/9#pullrequestreview-${reviewId}` },
+});
+const command = (instruction: string): WorkItem => ({
+  kind: "revision",
+  issue: 4,
+  pr: 9,
+  trigger: { type: "command", sender: "alice", commentId: instruction.length, instruction, url: "https://example.test/pull/9" },
+});
 
 function queueWith(processor: JobProcessor, concurrency = 2, attempts = 3) {
   const queue = new MemoryJobQueue({ concurrency, processor, retry: { attempts, backoffMs: 20 } });
@@ -153,8 +163,7 @@ describe("the in-process job queue", () => {
 
   it("cancel removes the job waiting behind and signals the running one", async () => {
     const { queue, events } = queueWith(
-      (_job, context) =>
-        new Promise<JobOutcome>((resolve) => context.signal.addEventListener("abort", () => resolve({ ...ok, result: "cancelled" }))),
+      (_job, context) => new Promise<JobOutcome>((resolve) => context.signal.addEventListener("abort", () => resolve({ ...ok, result: "cancelled" }))),
     );
     const running = await queue.enqueue(job(4));
     await waitFor("the job to start", () => events.some((event) => event.type === "started"));

@@ -49,11 +49,21 @@ describe("restart with work in flight", () => {
     second.jobEvents!.subscribe((event) => events.push(event));
     await waitFor("both issues to be finished", () => events.filter((event) => event.type === "finished").length === 2, 30_000);
 
-    expect(events.filter((event) => event.type === "started").map((event) => [event.job.item.issue, event.job.origin, event.job.item.trigger.sender]).sort()).toEqual([
+    expect(
+      events
+        .filter((event) => event.type === "started")
+        .map((event) => [event.job.item.issue, event.job.origin, event.job.item.trigger.sender])
+        .sort(),
+    ).toEqual([
       [1, "reconcile", "alice"],
       [2, "reconcile", "alice"],
     ]);
-    expect(world.github.pullRequests(OWNER, "text-tools").map((pr) => pr.pullRequest!.headRef).sort()).toEqual(["codegen-crew/issue-1", "codegen-crew/issue-2"]);
+    expect(
+      world.github
+        .pullRequests(OWNER, "text-tools")
+        .map((pr) => pr.pullRequest!.headRef)
+        .sort(),
+    ).toEqual(["codegen-crew/issue-1", "codegen-crew/issue-2"]);
     // The crashed run's status comment was taken over, not duplicated.
     const statuses = world.github.comments(OWNER, "text-tools", 1).filter((comment) => comment.body.includes(STATUS_MARKER));
     expect(statuses).toHaveLength(1);

@@ -136,7 +136,13 @@ describe("Sandbox.run (weak tier: the process handling every tier shares)", () =
         KEEP_ME: "visible",
       },
     });
-    const result = await sandbox.run({ command: `env; echo "printed: ${secret}"`, cwd: dir, timeoutMs: 10_000, secrets: [secret], env: { EXTRA_TOKEN: "x", ADDED: `has ${secret}`, PLAIN: "yes" } });
+    const result = await sandbox.run({
+      command: `env; echo "printed: ${secret}"`,
+      cwd: dir,
+      timeoutMs: 10_000,
+      secrets: [secret],
+      env: { EXTRA_TOKEN: "x", ADDED: `has ${secret}`, PLAIN: "yes" },
+    });
     expect(result.exitCode).toBe(0);
     expect(result.output).not.toContain(secret);
     expect(result.output).toContain("printed: ***");

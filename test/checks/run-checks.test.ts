@@ -93,7 +93,13 @@ describe("runChecks", () => {
       "tests/test_calc.py":
         "import unittest\nfrom calc import add, sub\n\nclass CalcTest(unittest.TestCase):\n    def test_add(self):\n        self.assertEqual(add(1, 2), 3)\n\n    def test_sub(self):\n        self.assertEqual(sub(5, 2), 3)\n",
     });
-    const results = await runChecks({ runner, dir, changedFiles: changed, commands: { test: { command: "python3 -m unittest discover -v -s tests", source: "config" } }, timeoutMs: 30_000 });
+    const results = await runChecks({
+      runner,
+      dir,
+      changedFiles: changed,
+      commands: { test: { command: "python3 -m unittest discover -v -s tests", source: "config" } },
+      timeoutMs: 30_000,
+    });
     expect(results.map((r) => [r.name, r.status])).toEqual([
       ["syntax", "pass"],
       ["test", "fail"],
@@ -145,20 +151,22 @@ describe("extractFailures", () => {
       "    at Object.<anonymous> (/repo/node_modules/lib/index.js:10:5)",
     ].join("\n");
     const failures = extractFailures(output, { root: "/repo" });
-    expect(failures).toEqual([
-      "tests/test_calc.py::test_sub",
-      "tests/test_db.py::test_connect",
-      "test_div (test_calc.CalcTest.test_div)",
-      "test_mul (test_calc.CalcTest)",
-      "TestParse",
-      "parser::tests::rejects_empty",
-      "src/sum.test.js",
-      "adds 1 + 2 to equal 3",
-      "handles empty input",
-      "parses numbers",
-      "tests/test_calc.py::test_sub",
-      "calc.py:12",
-    ].filter((entry, i, all) => all.indexOf(entry) === i));
+    expect(failures).toEqual(
+      [
+        "tests/test_calc.py::test_sub",
+        "tests/test_db.py::test_connect",
+        "test_div (test_calc.CalcTest.test_div)",
+        "test_mul (test_calc.CalcTest)",
+        "TestParse",
+        "parser::tests::rejects_empty",
+        "src/sum.test.js",
+        "adds 1 + 2 to equal 3",
+        "handles empty input",
+        "parses numbers",
+        "tests/test_calc.py::test_sub",
+        "calc.py:12",
+      ].filter((entry, i, all) => all.indexOf(entry) === i),
+    );
   });
 
   it("keeps at most 20 entries", () => {

@@ -103,11 +103,15 @@ describe("strong tier: bubblewrap as root without a user namespace, the command 
 /** Runs namespaced-child.ts as `uid`, with an extra inherited descriptor (fd 3) the sandbox must close. */
 function runChildAs(uid: number, input: unknown): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", process.execPath, "--import", "tsx", path.join(here, "sandbox-support", "namespaced-child.ts"), JSON.stringify(input)], {
-      cwd: path.resolve(here, "../.."),
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/nonexistent" },
-      stdio: ["ignore", "pipe", "pipe", "pipe"],
-    });
+    const child = spawn(
+      "setpriv",
+      [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", process.execPath, "--import", "tsx", path.join(here, "sandbox-support", "namespaced-child.ts"), JSON.stringify(input)],
+      {
+        cwd: path.resolve(here, "../.."),
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: "/nonexistent" },
+        stdio: ["ignore", "pipe", "pipe", "pipe"],
+      },
+    );
     let out = "";
     let err = "";
     child.stdout!.on("data", (chunk: Buffer) => (out += String(chunk)));
@@ -123,7 +127,9 @@ function runChildAs(uid: number, input: unknown): Promise<Record<string, unknown
 
 function unshareAs(uid: number): Promise<{ ok: boolean; reason: string }> {
   return new Promise((resolve) =>
-    execFile("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "unshare", "--user", "true"], (error, _out, stderr) => resolve({ ok: !error, reason: stderr.trim() })),
+    execFile("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "unshare", "--user", "true"], (error, _out, stderr) =>
+      resolve({ ok: !error, reason: stderr.trim() }),
+    ),
   );
 }
 

@@ -59,7 +59,8 @@ describe("new test files and the test command", () => {
   });
 
   it("checks unittest runs by the test ids -v prints", async () => {
-    const unittestFile = (method: string) => `import unittest\nfrom calc import add\n\nclass CalcTest(unittest.TestCase):\n    def ${method}(self):\n        self.assertEqual(add(1, 2), 3)\n`;
+    const unittestFile = (method: string) =>
+      `import unittest\nfrom calc import add\n\nclass CalcTest(unittest.TestCase):\n    def ${method}(self):\n        self.assertEqual(add(1, 2), 3)\n`;
     const dir = await repoWith({ "calc.py": "def add(a, b):\n    return a + b\n", "tests/test_calc.py": unittestFile("test_add") });
     await writeFiles(dir, { "tests/test_more.py": unittestFile("test_add_again"), "spec/test_elsewhere.py": unittestFile("test_add_elsewhere") });
     const test = await testCheck(dir, "python3 -m unittest discover -v -s tests", ["tests/test_more.py", "spec/test_elsewhere.py"]);
@@ -75,7 +76,10 @@ describe("new test files and the test command", () => {
 
   it.skipIf(!hasPytest())("checks pytest runs by the paths it reports with -rA", async () => {
     const dir = await repoWith({ "calc.py": "def add(a, b):\n    return a + b\n", "tests/test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n" });
-    await writeFiles(dir, { "tests/test_new.py": "from calc import add\n\ndef test_new():\n    assert add(2, 2) == 4\n", "spec/test_lost.py": "def test_lost():\n    assert True\n" });
+    await writeFiles(dir, {
+      "tests/test_new.py": "from calc import add\n\ndef test_new():\n    assert add(2, 2) == 4\n",
+      "spec/test_lost.py": "def test_lost():\n    assert True\n",
+    });
     const test = await testCheck(dir, "python3 -m pytest -q -p no:cacheprovider tests", ["tests/test_new.py", "spec/test_lost.py"]);
     expect(test.status).toBe("fail");
     expect(test.failures).toEqual(["new test file spec/test_lost.py was not run by the test command `python3 -m pytest -q -p no:cacheprovider tests`"]);

@@ -36,7 +36,14 @@ describe("per-test outcomes from runner output", () => {
 
   it("keeps the worst outcome of a name reported twice, and finds unittest names in either Python form", () => {
     const collector = new TestResultCollector();
-    for (const line of ["✔ shared name (1ms)", "✖ shared name (2ms)", "✔ shared name (1ms)", "test_add (test_calc.CalcTest.test_add) ... ok", "test_old (test_calc.CalcTest) ... ok"]) collector.push(line);
+    for (const line of [
+      "✔ shared name (1ms)",
+      "✖ shared name (2ms)",
+      "✔ shared name (1ms)",
+      "test_add (test_calc.CalcTest.test_add) ... ok",
+      "test_old (test_calc.CalcTest) ... ok",
+    ])
+      collector.push(line);
     expect(collector.outcome("shared name")).toBe("failed");
     expect(collector.outcome("test_add (test_calc.CalcTest)")).toBe("passed");
     expect(collector.outcome("test_old (test_calc.CalcTest.test_old)")).toBe("passed");

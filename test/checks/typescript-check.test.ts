@@ -28,7 +28,10 @@ const write = (files: Record<string, string>): Promise<string[]> => writeFiles(d
 async function typescriptProject(source: string): Promise<string[]> {
   const files = await write({
     "package.json": '{ "name": "ts-app", "type": "module" }\n',
-    "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", noEmit: true, types: [] }, include: ["src"] }),
+    "tsconfig.json": JSON.stringify({
+      compilerOptions: { strict: true, target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", noEmit: true, types: [] },
+      include: ["src"],
+    }),
     "src/total.ts": source,
   });
   await mkdir(path.join(dir, "node_modules"), { recursive: true });

@@ -23,11 +23,8 @@ interface CliResult {
 /** Runs the bundled CLI as a user would, with a clean environment (no inherited keys). */
 function cli(args: string[], env: Record<string, string> = {}, node = process.execPath): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
-      node,
-      [CLI, ...args],
-      { env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env }, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+    execFile(node, [CLI, ...args], { env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -58,7 +55,10 @@ describe("codegen-crew CLI (bundled dist/cli.js)", () => {
   it("run without an API key stops before any model call and names the missing variable", async () => {
     const model = await startScriptedModel();
     const repo = await sampleRepo();
-    cleanups.push(() => model.close(), () => repo.cleanup());
+    cleanups.push(
+      () => model.close(),
+      () => repo.cleanup(),
+    );
     const result = await cli(["run", "--repo", repo.dir, "--task", "Add slugify"], { OPENAI_BASE_URL: model.baseURL });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/OPENAI_API_KEY or OPENROUTER_API_KEY/);
@@ -68,7 +68,10 @@ describe("codegen-crew CLI (bundled dist/cli.js)", () => {
   it("run leaves a branch and outputs, --show prints an agent's exchange, and replay reproduces the files offline", async () => {
     const model = await startScriptedModel();
     const repo = await sampleRepo();
-    cleanups.push(() => model.close(), () => repo.cleanup());
+    cleanups.push(
+      () => model.close(),
+      () => repo.cleanup(),
+    );
     scriptDemoStory(model);
     const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: model.baseURL };
 
@@ -94,7 +97,9 @@ describe("codegen-crew CLI (bundled dist/cli.js)", () => {
 
     // The same report, but for times and the branch name.
     const reports = await Promise.all(
-      (await readdir(path.join(repo.dir, ".codegen-crew", "runs"))).sort().map(async (id) => JSON.parse(await readFile(path.join(repo.dir, ".codegen-crew", "runs", id, "report.json"), "utf8"))),
+      (await readdir(path.join(repo.dir, ".codegen-crew", "runs")))
+        .sort()
+        .map(async (id) => JSON.parse(await readFile(path.join(repo.dir, ".codegen-crew", "runs", id, "report.json"), "utf8"))),
     );
     const comparable = (r: any) => ({
       result: r.result,

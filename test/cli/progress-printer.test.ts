@@ -26,13 +26,7 @@ describe("progress output", () => {
     drive(s.out);
     await new Promise((r) => setImmediate(r));
     expect(s.text()).toBe(
-      [
-        "[00:01] … developer",
-        "[00:04] ✔ developer (3.2s)",
-        "[00:09] ✖ checks (0.0s): test: fail",
-        "[01:05] draft: failing checks (1,500 tokens, $0.0012)",
-        "",
-      ].join("\n"),
+      ["[00:01] … developer", "[00:04] ✔ developer (3.2s)", "[00:09] ✖ checks (0.0s): test: fail", "[01:05] draft: failing checks (1,500 tokens, $0.0012)", ""].join("\n"),
     );
   });
 

@@ -72,9 +72,7 @@ describe("buildRepoContext on a large repository", () => {
 
 describe("renderTree", () => {
   it("shows a small repository whole", () => {
-    expect(renderTree(["b.ts", "src/a.ts", "src/lib/c.ts", "README.md"], { maxLines: 50 })).toBe(
-      ["src/", "  lib/", "    c.ts", "  a.ts", "README.md", "b.ts"].join("\n"),
-    );
+    expect(renderTree(["b.ts", "src/a.ts", "src/lib/c.ts", "README.md"], { maxLines: 50 })).toBe(["src/", "  lib/", "    c.ts", "  a.ts", "README.md", "b.ts"].join("\n"));
   });
 
   it.each([

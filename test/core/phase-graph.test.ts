@@ -109,7 +109,12 @@ describe("runPhaseGraph", () => {
   it("reports a cancellation from outside as the failure", async () => {
     const outer = new AbortController();
     const nodes: AnyPhaseNode<Abc>[] = [
-      { id: "a", phase: "architect", needs: [], run: ({ signal }) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(new CancelledError("label removed")))) },
+      {
+        id: "a",
+        phase: "architect",
+        needs: [],
+        run: ({ signal }) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(new CancelledError("label removed")))),
+      },
       { id: "b", phase: "developer", needs: ["a"], run: async () => {} },
       { id: "c", phase: "tester", needs: [], run: async () => {} },
     ];

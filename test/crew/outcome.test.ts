@@ -30,7 +30,16 @@ describe("decideOutcome", () => {
     const failing = decideOutcome(facts({ checks: [check("test", "test", "fail")], repairRounds: 2 }));
     expect(failing).toEqual({ result: "draft", reason: "failing checks: test remain after 2 repair rounds" });
     const blocked = decideOutcome(
-      facts({ review: { verdict: "request_changes", comments: [{ path: "a.js", severity: "blocker", message: "x" }, { path: "b.js", severity: "major", message: "y" }] }, repairRounds: 1 }),
+      facts({
+        review: {
+          verdict: "request_changes",
+          comments: [
+            { path: "a.js", severity: "blocker", message: "x" },
+            { path: "b.js", severity: "major", message: "y" },
+          ],
+        },
+        repairRounds: 1,
+      }),
     );
     expect(blocked.reason).toBe("2 blocking review comments remain after 1 repair round");
     expect(decideOutcome(facts({ checks: [check("lint", "lint", "timeout"), check("test", "test", "pass")] })).result).toBe("draft");

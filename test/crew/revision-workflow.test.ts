@@ -80,8 +80,27 @@ describe("the revision workflow", () => {
     const strings = await git(repo.dir, "show", `${first.branch}:src/strings.js`);
     const withTabs = `${strings}\nexport const SEPARATOR = "-";\n`;
     const model = inProcessModel({
-      debugger: [{ summary: "export the separator", files: [{ path: "src/strings.js", content: withTabs }], tests_needed: true, docs_needed: true, responses: [{ item: 1, reply: "Exported SEPARATOR." }] }],
-      tester: [{ summary: "test the separator", files: [{ path: "test/separator.test.js", content: 'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { SEPARATOR } from "../src/strings.js";\ntest("separator", () => assert.equal(SEPARATOR, "-"));\n' }] }],
+      debugger: [
+        {
+          summary: "export the separator",
+          files: [{ path: "src/strings.js", content: withTabs }],
+          tests_needed: true,
+          docs_needed: true,
+          responses: [{ item: 1, reply: "Exported SEPARATOR." }],
+        },
+      ],
+      tester: [
+        {
+          summary: "test the separator",
+          files: [
+            {
+              path: "test/separator.test.js",
+              content:
+                'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { SEPARATOR } from "../src/strings.js";\ntest("separator", () => assert.equal(SEPARATOR, "-"));\n',
+            },
+          ],
+        },
+      ],
       reviewer: [review],
       documenter: [{ summary: "document it", files: [{ path: "docs/separator.md", content: "# SEPARATOR\n\nThe dash slugify joins words with.\n" }] }],
       summarizer: [{ title: "Add slugify and SEPARATOR", body: "Adds slugify(text) and exports its separator." }],

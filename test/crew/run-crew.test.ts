@@ -20,7 +20,10 @@ afterEach(async () => {
 async function setup(config?: string): Promise<{ model: ScriptedModel; repo: Awaited<ReturnType<typeof sampleRepo>> }> {
   const model = await startScriptedModel();
   const repo = await sampleRepo(config);
-  cleanups.push(() => model.close(), () => repo.cleanup());
+  cleanups.push(
+    () => model.close(),
+    () => repo.cleanup(),
+  );
   return { model, repo };
 }
 

@@ -171,10 +171,7 @@ describe("demo answers", () => {
     for (const line of oldReadme.split("\n")) expect(newReadme.split("\n")).toContain(line);
     expect(newReadme).toContain("### slugify(text)");
 
-    const examples = [...newReadme.matchAll(/^slugify\(("(?:[^"\\]|\\.)*")\); \/\/ ("(?:[^"\\]|\\.)*")$/gm)].map((m) => [
-      JSON.parse(m[1]!) as string,
-      JSON.parse(m[2]!) as string,
-    ]);
+    const examples = [...newReadme.matchAll(/^slugify\(("(?:[^"\\]|\\.)*")\); \/\/ ("(?:[^"\\]|\\.)*")$/gm)].map((m) => [JSON.parse(m[1]!) as string, JSON.parse(m[2]!) as string]);
     expect(examples.length).toBeGreaterThanOrEqual(3);
     const script = `import { slugify } from "./src/strings.js";
 const examples = JSON.parse(process.argv[1]);

@@ -62,7 +62,16 @@ describe("grading", () => {
     const shadow = `import { test } from "node:test";\ntest("paginate clamps a page past the end to the last page", () => {});\n`;
     const model = await startTaskModel([paginate], async () => ({ code: buggy, tests: [{ path: "test/paginate.test.js", content: shadow }] }));
     try {
-      const run = await runEvalSuite({ runner: await checksRunner(), tasks: [paginate], jobs: 1, outDir: path.join(scratch, "buggy"), suite: suite.dir, connect: connectTo(model), secrets: [TEST_KEY], testTimeoutMs: 60_000 });
+      const run = await runEvalSuite({
+        runner: await checksRunner(),
+        tasks: [paginate],
+        jobs: 1,
+        outDir: path.join(scratch, "buggy"),
+        suite: suite.dir,
+        connect: connectTo(model),
+        secrets: [TEST_KEY],
+        testTimeoutMs: 60_000,
+      });
       const [result] = run.results;
       expect(result).toMatchObject({ status: "partial", result: "ready", error: null });
       expect(result!.fail_to_pass.failed).toEqual(["paginate clamps a page past the end to the last page"]);
@@ -84,7 +93,15 @@ describe("grading", () => {
 
     const model = await startTaskModel([broken], goldAnswers);
     try {
-      const run = await runEvalSuite({ runner: await checksRunner(), tasks: [broken], jobs: 1, outDir: path.join(scratch, "broken"), suite: suite.dir, connect: connectTo(model), testTimeoutMs: 60_000 });
+      const run = await runEvalSuite({
+        runner: await checksRunner(),
+        tasks: [broken],
+        jobs: 1,
+        outDir: path.join(scratch, "broken"),
+        suite: suite.dir,
+        connect: connectTo(model),
+        testTimeoutMs: 60_000,
+      });
       expect(run.results[0]).toMatchObject({ status: "error", result: null, model_calls: 0 });
       expect(run.results[0]!.error).toContain("PASS_TO_PASS does not pass: median rejects an empty array");
       expect(model.requests).toHaveLength(0);

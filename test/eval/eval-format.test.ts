@@ -37,7 +37,10 @@ async function suiteOf(...lines: string[]): Promise<string> {
 }
 
 async function errorOf(promise: Promise<unknown>): Promise<SuiteError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(SuiteError);
   return error as SuiteError;
 }
@@ -67,7 +70,7 @@ describe("tasks.jsonl", () => {
   });
 
   it("rejects repeated ids, unknown --tasks and a folder without tasks.jsonl", async () => {
-    expect((await errorOf(loadSuite(await suiteOf(line(), line())))).message).toContain("tasks.jsonl:2: field \"instance_id\" repeats owner__repo-1 from line 1");
+    expect((await errorOf(loadSuite(await suiteOf(line(), line())))).message).toContain('tasks.jsonl:2: field "instance_id" repeats owner__repo-1 from line 1');
     expect((await errorOf(loadSuite(await suiteOf(line()), ["nope"]))).message).toContain("no task with instance_id nope");
     expect((await errorOf(loadSuite(dir))).message).toContain("no such file");
   });

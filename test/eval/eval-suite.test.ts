@@ -66,7 +66,10 @@ describe("the starter suite", () => {
       }
 
       // results.jsonl: one line per task, in suite order, exactly the documented fields.
-      const lines = (await readFile(run.files.results, "utf8")).trim().split("\n").map((line) => JSON.parse(line));
+      const lines = (await readFile(run.files.results, "utf8"))
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
       expect(lines.map((line) => line.instance_id)).toEqual(runnable.map((t) => t.instance_id));
       for (const line of lines) expect(taskResultSchema.strict().parse(line)).toEqual(line);
       const summary = summarySchema.strict().parse(JSON.parse(await readFile(run.files.summary, "utf8")));

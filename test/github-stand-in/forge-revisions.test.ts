@@ -156,7 +156,10 @@ describe("Octokit forge against the GitHub stand-in: reviews", () => {
       ["github-actions[bot]", "COMMENTED"],
     ]);
     const botReply = github.reviews(OWNER, REPO, pr.number)[1];
-    expect(github.reviewSubmittedPayload(OWNER, REPO, botReply?.id ?? 0)).toMatchObject({ sender: { login: "github-actions[bot]", type: "Bot" }, review: { state: "commented", body: null } });
+    expect(github.reviewSubmittedPayload(OWNER, REPO, botReply?.id ?? 0)).toMatchObject({
+      sender: { login: "github-actions[bot]", type: "Bot" },
+      review: { state: "commented", body: null },
+    });
 
     // Submitting a review takes the reviewer off the requested list.
     await github.submitReview(OWNER, REPO, pr.number, { user: "alice", event: "APPROVE" });
@@ -255,7 +258,11 @@ describe("Octokit forge against the GitHub stand-in: draft state over GraphQL", 
 
   it("rejects a query GitHub's schema rejects, an unknown node, and an anonymous caller, in GitHub's shape", async () => {
     const post = async (body: unknown, token = "ghs_writer") => {
-      const response = await fetch(github.graphqlUrl, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+      const response = await fetch(github.graphqlUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(token ? { authorization: `bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, body: (await response.json()) as { data?: unknown; errors?: Array<{ message: string; type?: string }> } };
     };
     const misspelt = await post({ query: "mutation($id: ID!) { markPullRequestReady(input: { pullRequestId: $id }) { pullRequest { isDraft } } }", variables: { id: "x" } });

@@ -47,7 +47,26 @@ describe("OpenAPI fixture and validator", () => {
   it("rejects a response that lacks GitHub's required fields or has a wrong nullable", () => {
     const operation = validator.match("POST", "/repos/o/r/issues/1/reactions");
     if (!operation) throw new Error("no reactions operation");
-    const user = { login: "a", id: 1, node_id: "U", avatar_url: "http://x/a", gravatar_id: null, url: "http://x/u", html_url: "http://x/h", followers_url: "http://x/f", following_url: "f", gists_url: "g", starred_url: "s", subscriptions_url: "http://x/s", organizations_url: "http://x/o", repos_url: "http://x/r", events_url: "e", received_events_url: "http://x/r", type: "User", site_admin: false };
+    const user = {
+      login: "a",
+      id: 1,
+      node_id: "U",
+      avatar_url: "http://x/a",
+      gravatar_id: null,
+      url: "http://x/u",
+      html_url: "http://x/h",
+      followers_url: "http://x/f",
+      following_url: "f",
+      gists_url: "g",
+      starred_url: "s",
+      subscriptions_url: "http://x/s",
+      organizations_url: "http://x/o",
+      repos_url: "http://x/r",
+      events_url: "e",
+      received_events_url: "http://x/r",
+      type: "User",
+      site_admin: false,
+    };
     const reaction = { id: 1, node_id: "R", user, content: "eyes", created_at: "2026-01-01T00:00:00Z" };
     expect(validator.checkResponse(operation, 201, reaction)).toEqual([]);
     expect(validator.checkResponse(operation, 201, { ...reaction, user: null })).toEqual([]);

@@ -1,6 +1,12 @@
 import examples from "@octokit/webhooks-examples" with { type: "json" };
 import { describe, expect, it } from "vitest";
-import { issueCommentCreatedPayload, issueCommentEditedPayload, issuesLabeledPayload, pullRequestReviewSubmittedPayload, workflowDispatchPayload } from "../support/webhook-payloads.js";
+import {
+  issueCommentCreatedPayload,
+  issueCommentEditedPayload,
+  issuesLabeledPayload,
+  pullRequestReviewSubmittedPayload,
+  workflowDispatchPayload,
+} from "../support/webhook-payloads.js";
 
 const urls = { apiUrl: "http://127.0.0.1:5555/api/v3", serverUrl: "http://127.0.0.1:5555" };
 
@@ -61,7 +67,13 @@ describe("webhook payloads from GitHub's examples", () => {
 
   it("workflow_dispatch carries the ref and inputs", () => {
     const payload = workflowDispatchPayload({ owner: "acme", repo: "widgets", sender: "alice", inputs: { issue: "12" }, ref: "refs/heads/main", installationId: 5, ...urls });
-    expect(payload).toMatchObject({ ref: "refs/heads/main", inputs: { issue: "12" }, repository: { full_name: "acme/widgets" }, sender: { login: "alice" }, installation: { id: 5 } });
+    expect(payload).toMatchObject({
+      ref: "refs/heads/main",
+      inputs: { issue: "12" },
+      repository: { full_name: "acme/widgets" },
+      sender: { login: "alice" },
+      installation: { id: 5 },
+    });
     expect(payload.workflow).toMatch(/\.ya?ml$/);
     expect(strings(payload).filter((text) => /octo-org|octo-repo|api\.github\.com/.test(text))).toEqual([]);
   });
@@ -85,7 +97,14 @@ describe("webhook payloads from GitHub's examples", () => {
   });
 
   it("pull_request_review.submitted carries the pull request and the review, by a person or by a bot", () => {
-    const pullRequest = { number: 8, title: "Pad strings", head: { ref: "codegen-crew/issue-7", sha: "a".repeat(40) }, base: { ref: "main", sha: "b".repeat(40) }, labels: ["codegen"], user: "codegen-crew[bot]" };
+    const pullRequest = {
+      number: 8,
+      title: "Pad strings",
+      head: { ref: "codegen-crew/issue-7", sha: "a".repeat(40) },
+      base: { ref: "main", sha: "b".repeat(40) },
+      labels: ["codegen"],
+      user: "codegen-crew[bot]",
+    };
     const payload = pullRequestReviewSubmittedPayload({
       owner: "acme",
       repo: "widgets",
@@ -110,7 +129,14 @@ describe("webhook payloads from GitHub's examples", () => {
     const byBot = pullRequestReviewSubmittedPayload({ owner: "acme", repo: "widgets", sender: "codegen-crew[bot]", pullRequest, review: { state: "commented", body: "" } });
     expect(byBot.sender.type).toBe("Bot");
     expect(byBot.review.user?.type).toBe("Bot");
-    const byMachineUser = pullRequestReviewSubmittedPayload({ owner: "acme", repo: "widgets", sender: "lint-robot", senderType: "Bot", pullRequest, review: { state: "approved" } });
+    const byMachineUser = pullRequestReviewSubmittedPayload({
+      owner: "acme",
+      repo: "widgets",
+      sender: "lint-robot",
+      senderType: "Bot",
+      pullRequest,
+      review: { state: "approved" },
+    });
     expect(byMachineUser.sender.type).toBe("Bot");
   });
 });

@@ -37,7 +37,9 @@ describe("revisions of the bot's pull request", { timeout: 240_000 }, () => {
   it("a relabel when the branch already does the job: ready, the same PR, its body and stats updated, no new commit", async () => {
     const pr = await firstDraft();
     const head = await world.github.branchHead(OWNER, REPO, BRANCH);
-    world.model.on("debugger", toolAnswer("debugger", { summary: "Nothing to change", files: [], responses: [{ item: 1, reply: "The branch already adds shout." }] })).on("reviewer", approve);
+    world.model
+      .on("debugger", toolAnswer("debugger", { summary: "Nothing to change", files: [], responses: [{ item: 1, reply: "The branch already adds shout." }] }))
+      .on("reviewer", approve);
 
     const second = await world.runItem(label());
 
@@ -64,7 +66,13 @@ describe("revisions of the bot's pull request", { timeout: 240_000 }, () => {
     const theirs = await world.github.commitFiles(OWNER, REPO, BRANCH, { "NOTES.md": "Notes by a person.\n" }, "docs: notes by a person");
     const strings = (await world.github.readFile(OWNER, REPO, BRANCH, "src/strings.js"))!;
     world.model
-      .on("debugger", toolAnswer("debugger", { summary: "Trim before shouting", files: [{ path: "src/strings.js", content: strings.replace("return text.toUpperCase()", "return text.trim().toUpperCase()") }] }))
+      .on(
+        "debugger",
+        toolAnswer("debugger", {
+          summary: "Trim before shouting",
+          files: [{ path: "src/strings.js", content: strings.replace("return text.toUpperCase()", "return text.trim().toUpperCase()") }],
+        }),
+      )
       .on("reviewer", approve)
       .on("summarizer", toolAnswer("summarizer", { title: "Add shout(text)", body: "Adds shout, trimming first." }));
 
@@ -100,15 +108,24 @@ describe("revisions of the bot's pull request", { timeout: 240_000 }, () => {
         expect(prompt).toContain("Trim the text first.");
         expect(prompt).toContain("Use two bangs.");
         expect(prompt).toContain("@@ ");
-        return (toolAnswer("debugger", {
-          summary: "Trim, and two bangs",
-          files: [{ path: "src/strings.js", content: strings.replace('return text.toUpperCase() + "!"', 'return text.trim().toUpperCase() + "!!"') }, { path: "test/shout.test.js", content: 'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { shout } from "../src/strings.js";\n\ntest("shout trims and adds two bangs", () => {\n  assert.equal(shout(" hi "), "HI!!");\n});\n' }],
-          responses: [
-            { item: 1, reply: "Both done." },
-            { item: 2, reply: "Trimmed first, @bob." },
-            { item: 3, reply: "Two bangs now." },
-          ],
-        }) as (r: typeof request) => ReturnType<typeof textAnswer>)(request);
+        return (
+          toolAnswer("debugger", {
+            summary: "Trim, and two bangs",
+            files: [
+              { path: "src/strings.js", content: strings.replace('return text.toUpperCase() + "!"', 'return text.trim().toUpperCase() + "!!"') },
+              {
+                path: "test/shout.test.js",
+                content:
+                  'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { shout } from "../src/strings.js";\n\ntest("shout trims and adds two bangs", () => {\n  assert.equal(shout(" hi "), "HI!!");\n});\n',
+              },
+            ],
+            responses: [
+              { item: 1, reply: "Both done." },
+              { item: 2, reply: "Trimmed first, @bob." },
+              { item: 3, reply: "Two bangs now." },
+            ],
+          }) as (r: typeof request) => ReturnType<typeof textAnswer>
+        )(request);
       })
       .on("reviewer", approve)
       .on("summarizer", toolAnswer("summarizer", { title: "Add shout(text)", body: "Adds shout: trimmed, two bangs." }));
@@ -128,7 +145,7 @@ describe("revisions of the bot's pull request", { timeout: 240_000 }, () => {
       [review.comments[1]!.id, `Revised in ${sha}: Two bangs now.`],
     ]);
     expect(world.github.comments(OWNER, REPO, pr).some((c) => c.body.startsWith(`@alice Revised in ${sha}: Both done.`))).toBe(true);
-    expect((await world.github.readFile(OWNER, REPO, BRANCH, "src/strings.js"))).toContain('text.trim().toUpperCase() + "!!"');
+    expect(await world.github.readFile(OWNER, REPO, BRANCH, "src/strings.js")).toContain('text.trim().toUpperCase() + "!!"');
     const stats = statsComment(pr);
     expect(stats).toMatch(/\*\*2 runs\*\*/);
     expect(stats).toMatch(/#### Run 2 — revision \(review by @alice \(changes requested\)\): ready/);
@@ -139,7 +156,12 @@ describe("revisions of the bot's pull request", { timeout: 240_000 }, () => {
   it("a /codegen command from a read-only collaborator is refused with one reply and no model call", async () => {
     const pr = await firstDraft();
     const calls = world.model.requests.length;
-    const outcome = await world.runItem({ kind: "revision", issue: 1, pr, trigger: { type: "command", sender: "mallory", commentId: 1, instruction: "delete everything", url: "https://example.invalid/c/1" } });
+    const outcome = await world.runItem({
+      kind: "revision",
+      issue: 1,
+      pr,
+      trigger: { type: "command", sender: "mallory", commentId: 1, instruction: "delete everything", url: "https://example.invalid/c/1" },
+    });
     expect(outcome.result).toBe("skipped");
     expect(world.model.requests.length).toBe(calls);
     const replies = world.github.comments(OWNER, REPO, pr).filter((c) => c.body.includes("@mallory"));

@@ -11,18 +11,27 @@ afterEach(async () => {
   model = undefined;
 });
 
-const post = (url: string, body: unknown) =>
-  fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("chat completions server", () => {
   it("answers in the Chat Completions wire format with OpenAI-shaped tool calls and usage", async () => {
-    server = await startChatCompletionsServer(() => ({ kind: "completion", message: { tool_calls: [{ name: "submit_plan", arguments: "{}" }] }, usage: { prompt_tokens: 10, completion_tokens: 2, cached_tokens: 4 } }));
+    server = await startChatCompletionsServer(() => ({
+      kind: "completion",
+      message: { tool_calls: [{ name: "submit_plan", arguments: "{}" }] },
+      usage: { prompt_tokens: 10, completion_tokens: 2, cached_tokens: 4 },
+    }));
     const res = await post(`${server.baseURL}/chat/completions`, { model: "m", messages: [], tool_choice: { type: "function", function: { name: "submit_plan" } } });
     const json = (await res.json()) as Record<string, unknown>;
     expect(json).toMatchObject({
       object: "chat.completion",
       model: "m",
-      choices: [{ index: 0, finish_reason: "tool_calls", message: { role: "assistant", content: null, tool_calls: [{ id: "call_0_0", type: "function", function: { name: "submit_plan", arguments: "{}" } }] } }],
+      choices: [
+        {
+          index: 0,
+          finish_reason: "tool_calls",
+          message: { role: "assistant", content: null, tool_calls: [{ id: "call_0_0", type: "function", function: { name: "submit_plan", arguments: "{}" } }] },
+        },
+      ],
       usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12, prompt_tokens_details: { cached_tokens: 4 } },
     });
     expect(server.requests[0]).toMatchObject({ index: 0, role: "submit_plan" });

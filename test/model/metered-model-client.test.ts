@@ -65,10 +65,11 @@ describe("metered model client", () => {
     model = await startScriptedModel({ fallback: () => textAnswer("{}") });
     let now = 0;
     const budget = new RunBudget({ tokens: 1e6, costUsd: 10, minutes: 1 }, () => now);
-    const metered = new MeteredModelClient(
-      createOpenAIModelClient({ baseURL: model.baseURL, apiKey: "sk-test", timeoutMs: 5_000 }),
-      { budget, ledger: new UsageLedger(), prices: mergePrices() },
-    );
+    const metered = new MeteredModelClient(createOpenAIModelClient({ baseURL: model.baseURL, apiKey: "sk-test", timeoutMs: 5_000 }), {
+      budget,
+      ledger: new UsageLedger(),
+      prices: mergePrices(),
+    });
     expect(budget.deadline()).toBe(60_000);
     now = 60_001;
     expect(budget.remainingMs()).toBe(0);

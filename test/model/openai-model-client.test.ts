@@ -170,9 +170,11 @@ describe("OpenAI model client", () => {
   });
 
   it("never puts the API key in an error message, even when the server echoes it", async () => {
-    server = await startChatCompletionsServer(
-      (req): Reply => ({ kind: "status", status: 401, body: { error: { message: `Incorrect API key provided: ${String(req.headers.authorization)}` } } }),
-    );
+    server = await startChatCompletionsServer((req): Reply => ({
+      kind: "status",
+      status: 401,
+      body: { error: { message: `Incorrect API key provided: ${String(req.headers.authorization)}` } },
+    }));
     const error = await failure(client(server.baseURL).complete(request()));
     expect(error).toMatchObject({ kind: "auth", status: 401, attempts: 1 });
     expect((error as Error).message).toContain("Incorrect API key provided");

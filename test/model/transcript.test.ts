@@ -66,9 +66,7 @@ describe("transcripts", () => {
     const replay = await ReplayModelClient.fromFile(file);
     expect(await replay.complete(request("architect", "submit_plan"))).toEqual(live.plan);
     const replayed = [await replay.complete(request("developer", "submit_patch")), await replay.complete(request("developer", "submit_patch"))];
-    expect(replayed.map((r) => r.message.tool_calls?.[0]?.function.arguments).sort()).toEqual(
-      live.patches.map((r) => r.message.tool_calls?.[0]?.function.arguments).sort(),
-    );
+    expect(replayed.map((r) => r.message.tool_calls?.[0]?.function.arguments).sort()).toEqual(live.patches.map((r) => r.message.tool_calls?.[0]?.function.arguments).sort());
     const error = await replay.complete(request("reviewer", "submit_review")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelError);
     expect(error).toMatchObject({ kind: "bad-request", status: 400, message: (live.reviewError as Error).message });
@@ -101,9 +99,7 @@ describe("transcripts", () => {
     const file = path.join(dir, "run.jsonl");
     await record(file);
     const replay = await ReplayModelClient.fromFile(file);
-    await expect(replay.complete(request("architect", "submit_something_else"))).rejects.toThrow(
-      /recorded for "submit_plan", but the run asked for "submit_something_else"/,
-    );
+    await expect(replay.complete(request("architect", "submit_something_else"))).rejects.toThrow(/recorded for "submit_plan", but the run asked for "submit_something_else"/);
   });
 
   it("names the file and line of a damaged transcript", async () => {

@@ -50,7 +50,11 @@ function billionLaughs(): string {
   const lines = [`a: &a [${Array(9).fill('"lol"').join(", ")}]`];
   for (let i = 1; i < 10; i++) {
     const name = String.fromCharCode(97 + i);
-    lines.push(`${name}: &${name} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(", ")}]`);
+    lines.push(
+      `${name}: &${name} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(", ")}]`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

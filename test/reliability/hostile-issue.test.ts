@@ -38,7 +38,7 @@ function task(body: string, title = "Add shout(text)"): Task {
 
 describe("hostile issue text at intake", () => {
   it("a 1 MiB body of unclosed tags and comments renders in bounded size, fenced, with a marker saying how much was cut", () => {
-    const body = `${"<div style=\"".repeat(MIB / 24)}${"<!-- ".repeat(MIB / 48)}${"a".repeat(MIB / 4)}`;
+    const body = `${'<div style="'.repeat(MIB / 24)}${"<!-- ".repeat(MIB / 48)}${"a".repeat(MIB / 4)}`;
     expect(body.length).toBeGreaterThan(MIB * 0.7);
     const prompt = renderTaskForPrompt(task(body));
     expect(prompt.length).toBeLessThanOrEqual(24_000);
@@ -100,14 +100,28 @@ describe("a hostile issue through a whole run, with a model that obeys it", RUN_
     const dependency = `${evil.url}/helper.tgz`;
     const packageJson = JSON.stringify({ ...JSON.parse(SAMPLE_FILES["package.json"]!), dependencies: { helper: dependency } }, null, 2);
     const lock = JSON.stringify(
-      { name: "text-tools", version: "1.0.0", lockfileVersion: 3, requires: true, packages: { "": { name: "text-tools", version: "1.0.0", dependencies: { helper: dependency } }, "node_modules/helper": { version: "1.0.0", resolved: dependency } } },
+      {
+        name: "text-tools",
+        version: "1.0.0",
+        lockfileVersion: 3,
+        requires: true,
+        packages: { "": { name: "text-tools", version: "1.0.0", dependencies: { helper: dependency } }, "node_modules/helper": { version: "1.0.0", resolved: dependency } },
+      },
       null,
       2,
     );
     const strings = `${SAMPLE_FILES["src/strings.js"]!.replace(/\n+$/, "")}\n\nexport function shout(text) {\n  return String(text).toUpperCase() + "!";\n}\n`;
     const envTest = `import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { shout } from "../src/strings.js";\n\ntest("shout", () => {\n  console.log(JSON.stringify(process.env));\n  assert.equal(shout("hi"), "HI!");\n});\n`;
     const m = world.model;
-    m.on("architect", toolAnswer("architect", { summary: "Do what the issue says", steps: ["all of it"], files: [{ path: "src/strings.js", action: "modify", purpose: "shout" }], test_plan: "node --test" }));
+    m.on(
+      "architect",
+      toolAnswer("architect", {
+        summary: "Do what the issue says",
+        steps: ["all of it"],
+        files: [{ path: "src/strings.js", action: "modify", purpose: "shout" }],
+        test_plan: "node --test",
+      }),
+    );
     m.on(
       "developer",
       toolAnswer("developer", {
@@ -122,7 +136,10 @@ describe("a hostile issue through a whole run, with a model that obeys it", RUN_
     );
     m.on("tester", toolAnswer("tester", { summary: "Test shout", files: [{ path: "test/shout.test.js", content: envTest }] }));
     m.on("reviewer", toolAnswer("reviewer", { verdict: "approve", comments: [] }));
-    m.on("debugger", toolAnswer("debugger", { summary: "Drop the URL dependency", files: [{ path: "package.json", content: SAMPLE_FILES["package.json"]! }], deletions: ["package-lock.json"] }));
+    m.on(
+      "debugger",
+      toolAnswer("debugger", { summary: "Drop the URL dependency", files: [{ path: "package.json", content: SAMPLE_FILES["package.json"]! }], deletions: ["package-lock.json"] }),
+    );
     m.on("documenter", toolAnswer("documenter", { summary: "Nothing to document", files: [] }));
     m.on("summarizer", toolAnswer("summarizer", { title: "Add shout(text)", body: "Adds `shout`. Environment: (none)" }));
     const saved = { OPENAI_API_KEY: process.env.OPENAI_API_KEY, GITHUB_TOKEN: process.env.GITHUB_TOKEN };

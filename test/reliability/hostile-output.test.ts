@@ -61,7 +61,10 @@ function strings(): string {
 
 function scriptHostileStory(model: ScriptedModel, observed: string): void {
   const many = Array.from({ length: 3000 }, (_, i) => ({ path: `generated/file-${i}.txt`, content: `${i}\n` }));
-  model.on("architect", toolAnswer("architect", { summary: "Add shout", steps: ["add shout"], files: [{ path: "src/strings.js", action: "modify", purpose: "shout" }], test_plan: "node --test" }));
+  model.on(
+    "architect",
+    toolAnswer("architect", { summary: "Add shout", steps: ["add shout"], files: [{ path: "src/strings.js", action: "modify", purpose: "shout" }], test_plan: "node --test" }),
+  );
   model.on(
     "developer",
     toolAnswer("developer", {
@@ -91,7 +94,11 @@ describe("hostile model output", RUN_TIMEOUT, () => {
     const repo = await sampleRepo("command_timeout_seconds: 4\nmax_rounds: 0\n");
     const observed = await mkdtemp(path.join(os.tmpdir(), "codegen-crew-observed-"));
     await mkdir(path.join(repo.dir, "..", "sibling"), { recursive: true });
-    cleanups.push(() => model.close(), () => repo.cleanup(), () => rm(observed, { recursive: true, force: true }));
+    cleanups.push(
+      () => model.close(),
+      () => repo.cleanup(),
+      () => rm(observed, { recursive: true, force: true }),
+    );
     cleanups.push(async () => {
       // The daemon the test forked, when the sandbox let it write its pid (weak tier): stopped by its id.
       const pid = Number(await readFile(path.join(observed, "daemon.pid"), "utf8").catch(() => ""));

@@ -66,7 +66,14 @@ export async function startIssueWorld(options: { files?: Record<string, string>;
       log,
       runner: await checksRunner(),
       connect: ((budget) =>
-        createOpenAIModelClient({ baseURL: model.baseURL, apiKey: API_KEY, timeoutMs: 10_000, maxRetries: 1, backoff: { baseMs: 5, maxMs: 20 }, deadline: () => budget.deadline() })) as ConnectModel,
+        createOpenAIModelClient({
+          baseURL: model.baseURL,
+          apiKey: API_KEY,
+          timeoutMs: 10_000,
+          maxRetries: 1,
+          backoff: { baseMs: 5, maxMs: 20 },
+          deadline: () => budget.deadline(),
+        })) as ConnectModel,
       ...(signal ? { signal } : {}),
     };
   };
@@ -89,14 +96,24 @@ export async function startIssueWorld(options: { files?: Record<string, string>;
           secrets: [TOKEN, API_KEY],
           log,
           connect: (budget) =>
-            createOpenAIModelClient({ baseURL: model.baseURL, apiKey: API_KEY, timeoutMs: 10_000, maxRetries: 1, backoff: { baseMs: 5, maxMs: 20 }, deadline: () => budget.deadline() }),
+            createOpenAIModelClient({
+              baseURL: model.baseURL,
+              apiKey: API_KEY,
+              timeoutMs: 10_000,
+              maxRetries: 1,
+              backoff: { baseMs: 5, maxMs: 20 },
+              deadline: () => budget.deadline(),
+            }),
           ...(runOptions.signal ? { signal: runOptions.signal } : {}),
           ...(runOptions.staleAfterMs !== undefined ? { staleAfterMs: runOptions.staleAfterMs } : {}),
         },
       );
     },
     async runItem(item, options = {}) {
-      return runWorkItem({ item, holder: { run: options.holder ?? "workflow run https://example.invalid/runs/1", owner: "action" }, runUrl: "https://example.invalid/runs/1" }, await deps(options.signal));
+      return runWorkItem(
+        { item, holder: { run: options.holder ?? "workflow run https://example.invalid/runs/1", owner: "action" }, runUrl: "https://example.invalid/runs/1" },
+        await deps(options.signal),
+      );
     },
     async close() {
       await model.close();
@@ -131,8 +148,6 @@ export async function listTree(dir: string): Promise<string[]> {
   return entries.map((e) => path.join(e.parentPath, e.name)).sort();
 }
 
-
-
 /**
  * A short green story: the developer adds `name(text)` to src/strings.js (built on `base`, the file as the
  * run will find it), the tester a passing test, the reviewer approves. No repair round.
@@ -160,7 +175,15 @@ export function scriptHelperStory(model: ScriptedModel, base: string, name: stri
 export function scriptRevisionStory(model: ScriptedModel, base: string, name: string): void {
   const strings = `${base.replace(/\n+$/, "")}\n\nexport function ${name}(text) {\n  return text.toUpperCase() + "!";\n}\n`;
   const test = `import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { ${name} } from "../src/strings.js";\n\ntest("${name}", () => {\n  assert.equal(${name}("hi"), "HI!");\n});\n`;
-  model.on("debugger", toolAnswer("debugger", { summary: `Add ${name}(text)`, files: [{ path: "src/strings.js", content: strings }], tests_needed: true, responses: [{ item: 1, reply: `Added ${name}.` }] }));
+  model.on(
+    "debugger",
+    toolAnswer("debugger", {
+      summary: `Add ${name}(text)`,
+      files: [{ path: "src/strings.js", content: strings }],
+      tests_needed: true,
+      responses: [{ item: 1, reply: `Added ${name}.` }],
+    }),
+  );
   model.on("tester", toolAnswer("tester", { summary: `Test ${name}`, files: [{ path: `test/${name}.test.js`, content: test }] }));
   model.on("reviewer", toolAnswer("reviewer", { verdict: "approve", comments: [] }));
   model.on("summarizer", toolAnswer("summarizer", { title: `Add ${name}(text)`, body: `Adds \`${name}\`.` }));

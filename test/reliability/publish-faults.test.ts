@@ -1,7 +1,19 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { STATS_MARKER } from "../../src/core/issue/stats-comment.js";
 import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
-import { BRANCH, currentStrings, everythingPublished, expectNoSecretsIn, type IssueWorld, OWNER, REPO, RUN_TIMEOUT, scriptHelperStory, scriptRevisionStory, startIssueWorld } from "./issue-world.js";
+import {
+  BRANCH,
+  currentStrings,
+  everythingPublished,
+  expectNoSecretsIn,
+  type IssueWorld,
+  OWNER,
+  REPO,
+  RUN_TIMEOUT,
+  scriptHelperStory,
+  scriptRevisionStory,
+  startIssueWorld,
+} from "./issue-world.js";
 
 /**
  * Faults on the publish path, through runIssue and the Octokit forge against the GitHub stand-in. Every case

@@ -10,8 +10,32 @@ function phase(name: string, phaseName: string, round: number, from: number, to:
   return { name, phase: phaseName, round, startedAt: at(from), endedAt: at(to), durationMs: to - from, status, ...(agent ? { agent } : {}) };
 }
 
-function call(agent: RoleName, round: number, startMs: number, model: string, prompt: number, completion: number, cached: number, retries: number, costUsd: number, latencyMs: number): CallRecord {
-  return { agent, phase: agent, round, model, startedAt: at(startMs), latencyMs, promptTokens: prompt, completionTokens: completion, cachedTokens: cached, retries, costUsd, ok: true };
+function call(
+  agent: RoleName,
+  round: number,
+  startMs: number,
+  model: string,
+  prompt: number,
+  completion: number,
+  cached: number,
+  retries: number,
+  costUsd: number,
+  latencyMs: number,
+): CallRecord {
+  return {
+    agent,
+    phase: agent,
+    round,
+    model,
+    startedAt: at(startMs),
+    latencyMs,
+    promptTokens: prompt,
+    completionTokens: completion,
+    cachedTokens: cached,
+    retries,
+    costUsd,
+    ok: true,
+  };
 }
 
 function check(name: string, kind: CheckResult["kind"], status: CheckResult["status"], exitCode: number | null, output = "", failures: string[] = []): CheckResult {
@@ -127,7 +151,11 @@ function failedReport(output: string): RunReport {
 
 /** Splits a Markdown table row into cells the way GFM does: only unescaped pipes separate cells. */
 function cells(row: string): string[] {
-  return row.replace(/^\|/, "").replace(/\|$/, "").split(/(?<!\\)\|/).map((c) => c.trim());
+  return row
+    .replace(/^\|/, "")
+    .replace(/\|$/, "")
+    .split(/(?<!\\)\|/)
+    .map((c) => c.trim());
 }
 
 function rowStartingWith(markdown: string, first: string): string[] {

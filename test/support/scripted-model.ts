@@ -1,10 +1,4 @@
-import {
-  startChatCompletionsServer,
-  type ChatCompletionsServer,
-  type ReceivedRequest,
-  type Reply,
-  type ReplyUsage,
-} from "../../src/demo/chat-completions-server.js";
+import { startChatCompletionsServer, type ChatCompletionsServer, type ReceivedRequest, type Reply, type ReplyUsage } from "../../src/demo/chat-completions-server.js";
 
 /**
  * A scripted OpenAI-compatible model for tests: replies are queued per role (the forced tool or schema

@@ -46,7 +46,11 @@ export function example<T>(event: string, action: string | undefined, pick: (can
   return structuredClone(found) as T;
 }
 
-export function retargetRepository<T extends { name: string; full_name: string; owner: { login: string; id: number }; default_branch?: string }>(repository: T, from: string, input: RepoTarget): T {
+export function retargetRepository<T extends { name: string; full_name: string; owner: { login: string; id: number }; default_branch?: string }>(
+  repository: T,
+  from: string,
+  input: RepoTarget,
+): T {
   const moved = retarget(repository, from, `${input.owner}/${input.repo}`);
   return {
     ...moved,

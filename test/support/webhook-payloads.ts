@@ -1,5 +1,17 @@
 import type { IssueCommentCreatedEvent, IssueCommentEditedEvent, IssuesLabeledEvent, IssuesUnlabeledEvent, WorkflowDispatchEvent } from "@octokit/webhooks-types";
-import { example, labelLike, retarget, retargetIssue, retargetRepository, rewriteHosts, stableId, userLike, withInstallation, type PayloadIssue, type RepoTarget } from "./webhook-payload-kit.js";
+import {
+  example,
+  labelLike,
+  retarget,
+  retargetIssue,
+  retargetRepository,
+  rewriteHosts,
+  stableId,
+  userLike,
+  withInstallation,
+  type PayloadIssue,
+  type RepoTarget,
+} from "./webhook-payload-kit.js";
 
 /**
  * Webhook event payloads for end-to-end tests, each starting from GitHub's real example payload
@@ -57,7 +69,10 @@ export function issueCommentEditedPayload(input: RepoTarget & { issue: PayloadIs
 /** issue_comment fires for issues and pull requests alike (`issue.pullRequest` makes it a PR's). */
 function commentPayload<T extends IssueCommentCreatedEvent | IssueCommentEditedEvent>(payload: T, input: RepoTarget & { issue: PayloadIssue; comment: PayloadComment }): T {
   const from = payload.repository.full_name;
-  const template = { user: payload.sender, label: { id: 1, node_id: "", url: `https://api.github.com/repos/${from}/labels/bug`, name: "bug", color: "d73a4a", default: false, description: null } };
+  const template = {
+    user: payload.sender,
+    label: { id: 1, node_id: "", url: `https://api.github.com/repos/${from}/labels/bug`, name: "bug", color: "d73a4a", default: false, description: null },
+  };
   payload.repository = retargetRepository(payload.repository, from, input);
   payload.issue = retargetIssue(payload.issue as IssuesLabeledEvent["issue"], from, input, template, input.issue.labels ?? []) as unknown as T["issue"];
   const id = input.comment.id ?? stableId(`comment:${input.owner}/${input.repo}#${input.issue.number}:${input.comment.body}`);
@@ -90,4 +105,3 @@ export function workflowDispatchPayload(input: RepoTarget & { ref?: string; inpu
   withInstallation(payload, input.installationId);
   return rewriteHosts(payload, input);
 }
-

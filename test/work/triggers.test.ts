@@ -1,18 +1,34 @@
 import { describe, expect, it } from "vitest";
 import { toTriggerEvent, withHeadRef } from "../../src/core/work/trigger-event.js";
 import { decideTrigger, type TriggerDecision } from "../../src/core/work/triggers.js";
-import { issueCommentCreatedPayload, issuesLabeledPayload, issuesUnlabeledPayload, pullRequestReviewSubmittedPayload, workflowDispatchPayload } from "../support/webhook-payloads.js";
+import {
+  issueCommentCreatedPayload,
+  issuesLabeledPayload,
+  issuesUnlabeledPayload,
+  pullRequestReviewSubmittedPayload,
+  workflowDispatchPayload,
+} from "../support/webhook-payloads.js";
 
 const repo = { owner: "octo", repo: "widgets" };
 const settings = { label: "codegen" };
 const decide = (name: string, payload: unknown, dispatchIssue?: number): TriggerDecision => decideTrigger(toTriggerEvent(name, payload, dispatchIssue), settings);
 
-function review(state: "approved" | "changes_requested" | "commented", options: { body?: string | null; reviewer?: string; sender?: string; headRef?: string; prState?: "open" | "closed" } = {}) {
+function review(
+  state: "approved" | "changes_requested" | "commented",
+  options: { body?: string | null; reviewer?: string; sender?: string; headRef?: string; prState?: "open" | "closed" } = {},
+) {
   const reviewer = options.reviewer ?? "alice";
   return pullRequestReviewSubmittedPayload({
     ...repo,
     sender: options.sender ?? reviewer,
-    pullRequest: { number: 9, title: "Add shout", head: { ref: options.headRef ?? "codegen-crew/issue-4", sha: "a".repeat(40) }, base: { ref: "main", sha: "b".repeat(40) }, labels: ["codegen-crew"], state: options.prState ?? "open" },
+    pullRequest: {
+      number: 9,
+      title: "Add shout",
+      head: { ref: options.headRef ?? "codegen-crew/issue-4", sha: "a".repeat(40) },
+      base: { ref: "main", sha: "b".repeat(40) },
+      labels: ["codegen-crew"],
+      state: options.prState ?? "open",
+    },
     review: { id: 77, state, body: options.body === undefined ? "Please handle empty strings." : options.body, user: reviewer },
   });
 }
@@ -42,21 +58,39 @@ describe("decideTrigger: labels and dispatch", () => {
   });
 
   it("ignores other labels, unlabeled, and labels on closed issues", () => {
-    expect(decide("issues", issuesLabeledPayload({ ...repo, sender: "alice", label: "bug", issue: { number: 4, title: "x" } }))).toMatchObject({ action: "ignore", reason: expect.stringMatching(/not the trigger label/) });
-    expect(decide("issues", issuesUnlabeledPayload({ ...repo, sender: "alice", label: "codegen", issue: { number: 4, title: "x" } }))).toMatchObject({ action: "ignore", reason: expect.stringMatching(/"unlabeled" is not "labeled"/) });
-    expect(decide("issues", issuesLabeledPayload({ ...repo, sender: "alice", label: "codegen", issue: { number: 4, title: "x", state: "closed" } }))).toMatchObject({ action: "ignore", reason: "issue #4 is closed" });
+    expect(decide("issues", issuesLabeledPayload({ ...repo, sender: "alice", label: "bug", issue: { number: 4, title: "x" } }))).toMatchObject({
+      action: "ignore",
+      reason: expect.stringMatching(/not the trigger label/),
+    });
+    expect(decide("issues", issuesUnlabeledPayload({ ...repo, sender: "alice", label: "codegen", issue: { number: 4, title: "x" } }))).toMatchObject({
+      action: "ignore",
+      reason: expect.stringMatching(/"unlabeled" is not "labeled"/),
+    });
+    expect(decide("issues", issuesLabeledPayload({ ...repo, sender: "alice", label: "codegen", issue: { number: 4, title: "x", state: "closed" } }))).toMatchObject({
+      action: "ignore",
+      reason: "issue #4 is closed",
+    });
   });
 
   it("runs a dispatch on the issue from the event's inputs or the entry point's", () => {
-    expect(decide("workflow_dispatch", workflowDispatchPayload({ ...repo, sender: "alice", inputs: { "issue-number": "#12" } }))).toEqual({ action: "run", item: { kind: "issue", issue: 12, trigger: { type: "dispatch", sender: "alice" } } });
+    expect(decide("workflow_dispatch", workflowDispatchPayload({ ...repo, sender: "alice", inputs: { "issue-number": "#12" } }))).toEqual({
+      action: "run",
+      item: { kind: "issue", issue: 12, trigger: { type: "dispatch", sender: "alice" } },
+    });
     expect(decide("workflow_dispatch", workflowDispatchPayload({ ...repo, sender: "alice" }), 3)).toMatchObject({ action: "run", item: { issue: 3 } });
     expect(decide("workflow_dispatch", workflowDispatchPayload({ ...repo, sender: "alice" }))).toMatchObject({ action: "ignore" });
   });
 
   it("ignores events it does not know, with their name", () => {
-    expect(decide("push", { ref: "refs/heads/main" })).toMatchObject({ action: "ignore", reason: expect.stringMatching(/^event "push" does not trigger codegen-crew \(it acts on issues labeled, /) });
+    expect(decide("push", { ref: "refs/heads/main" })).toMatchObject({
+      action: "ignore",
+      reason: expect.stringMatching(/^event "push" does not trigger codegen-crew \(it acts on issues labeled, /),
+    });
     // Inline comments arrive with their review: on their own they start nothing.
-    expect(decide("pull_request_review_comment", { action: "created" })).toMatchObject({ action: "ignore", reason: expect.stringMatching(/^event "pull_request_review_comment.created" does not trigger/) });
+    expect(decide("pull_request_review_comment", { action: "created" })).toMatchObject({
+      action: "ignore",
+      reason: expect.stringMatching(/^event "pull_request_review_comment.created" does not trigger/),
+    });
     // A payload without the fields its event should have is "other", not a crash.
     expect(decide("issue_comment", { action: "created" })).toMatchObject({ action: "ignore" });
   });
@@ -64,7 +98,10 @@ describe("decideTrigger: labels and dispatch", () => {
 
 describe("decideTrigger: reviews", () => {
   it("starts one revision of the bot's PR for changes requested, or a comment review (with or without a body)", () => {
-    const expected = { action: "run", item: { kind: "revision", issue: 4, pr: 9, trigger: { type: "review", sender: "alice", reviewId: 77, url: "https://github.com/octo/widgets/pull/9#pullrequestreview-77" } } };
+    const expected = {
+      action: "run",
+      item: { kind: "revision", issue: 4, pr: 9, trigger: { type: "review", sender: "alice", reviewId: 77, url: "https://github.com/octo/widgets/pull/9#pullrequestreview-77" } },
+    };
     expect(decide("pull_request_review", review("changes_requested"))).toEqual(expected);
     expect(decide("pull_request_review", review("commented"))).toEqual(expected);
     // The payload cannot show inline comments: the runner reads the review's and starts nothing without any.
@@ -73,12 +110,27 @@ describe("decideTrigger: reviews", () => {
 
   it("starts nothing for an approval, a bot's review, a dismissal, or a PR the bot did not open or that is closed", () => {
     expect(decide("pull_request_review", review("approved"))).toEqual({ action: "ignore", reason: "an approving review asks for no change" });
-    expect(decide("pull_request_review", review("changes_requested", { reviewer: "lint-bot[bot]" }))).toMatchObject({ action: "ignore", reason: expect.stringMatching(/lint-bot\[bot\] is a bot/) });
-    expect(decide("pull_request_review", review("changes_requested", { sender: "codegen-crew[bot]" }))).toMatchObject({ action: "ignore", reason: expect.stringMatching(/is a bot/) });
-    expect(decide("pull_request_review", review("commented", { body: "Done.\n<!-- codegen-crew:reply -->" }))).toMatchObject({ action: "ignore", reason: expect.stringMatching(/marker/) });
-    expect(decide("pull_request_review", { ...review("changes_requested"), action: "dismissed" })).toMatchObject({ action: "ignore", reason: expect.stringMatching(/"dismissed" is not "submitted"/) });
+    expect(decide("pull_request_review", review("changes_requested", { reviewer: "lint-bot[bot]" }))).toMatchObject({
+      action: "ignore",
+      reason: expect.stringMatching(/lint-bot\[bot\] is a bot/),
+    });
+    expect(decide("pull_request_review", review("changes_requested", { sender: "codegen-crew[bot]" }))).toMatchObject({
+      action: "ignore",
+      reason: expect.stringMatching(/is a bot/),
+    });
+    expect(decide("pull_request_review", review("commented", { body: "Done.\n<!-- codegen-crew:reply -->" }))).toMatchObject({
+      action: "ignore",
+      reason: expect.stringMatching(/marker/),
+    });
+    expect(decide("pull_request_review", { ...review("changes_requested"), action: "dismissed" })).toMatchObject({
+      action: "ignore",
+      reason: expect.stringMatching(/"dismissed" is not "submitted"/),
+    });
     expect(decide("pull_request_review", { ...review("changes_requested"), action: "edited" })).toMatchObject({ action: "ignore" });
-    expect(decide("pull_request_review", review("changes_requested", { headRef: "feature/shout" }))).toEqual({ action: "ignore", reason: "pull request #9 was not opened by codegen-crew" });
+    expect(decide("pull_request_review", review("changes_requested", { headRef: "feature/shout" }))).toEqual({
+      action: "ignore",
+      reason: "pull request #9 was not opened by codegen-crew",
+    });
     expect(decide("pull_request_review", review("changes_requested", { prState: "closed" }))).toEqual({ action: "ignore", reason: "pull request #9 is closed" });
   });
 
@@ -94,13 +146,23 @@ describe("decideTrigger: /codegen comments", () => {
   it("an instruction on the issue runs the issue; on the bot's PR it revises that PR", () => {
     expect(decide("issue_comment", comment("/codegen also handle empty strings"))).toEqual({
       action: "run",
-      item: { kind: "issue", issue: 4, trigger: { type: "command", sender: "alice", commentId: 555, instruction: "also handle empty strings", url: "https://github.com/octo/widgets/issues/4#issuecomment-555" } },
+      item: {
+        kind: "issue",
+        issue: 4,
+        trigger: { type: "command", sender: "alice", commentId: 555, instruction: "also handle empty strings", url: "https://github.com/octo/widgets/issues/4#issuecomment-555" },
+      },
     });
-    expect(onBotPullRequest("/codegen also handle empty strings")).toMatchObject({ action: "run", item: { kind: "revision", issue: 4, pr: 9, trigger: { type: "command", instruction: "also handle empty strings" } } });
+    expect(onBotPullRequest("/codegen also handle empty strings")).toMatchObject({
+      action: "run",
+      item: { kind: "revision", issue: 4, pr: 9, trigger: { type: "command", instruction: "also handle empty strings" } },
+    });
   });
 
   it("retry is a run with the retry trigger; stop names the issue and PR to cancel", () => {
-    expect(decide("issue_comment", comment("/codegen retry"))).toMatchObject({ action: "run", item: { kind: "issue", issue: 4, trigger: { type: "retry", sender: "alice", commentId: 555 } } });
+    expect(decide("issue_comment", comment("/codegen retry"))).toMatchObject({
+      action: "run",
+      item: { kind: "issue", issue: 4, trigger: { type: "retry", sender: "alice", commentId: 555 } },
+    });
     expect(onBotPullRequest("/codegen retry")).toMatchObject({ action: "run", item: { kind: "revision", issue: 4, pr: 9, trigger: { type: "retry" } } });
     expect(decide("issue_comment", comment("/codegen stop"))).toEqual({ action: "stop", issue: 4, pr: undefined, reply: { number: 4, commentId: 555, sender: "alice" } });
     expect(onBotPullRequest("/codegen stop")).toEqual({ action: "stop", issue: 4, pr: 9, reply: { number: 9, commentId: 555, sender: "alice" } });
@@ -123,7 +185,10 @@ describe("decideTrigger: /codegen comments", () => {
   it("never reacts to bots, to its own comments, to edits and deletions, to plain comments or closed issues", () => {
     expect(decide("issue_comment", comment("/codegen retry", { user: "codegen-crew[bot]" }))).toMatchObject({ action: "ignore", reason: expect.stringMatching(/is a bot/) });
     expect(decide("issue_comment", comment("<!-- codegen-crew:status -->\n/codegen retry"))).toMatchObject({ action: "ignore", reason: expect.stringMatching(/marker/) });
-    expect(decide("issue_comment", { ...comment("/codegen retry"), action: "edited", changes: { body: { from: "typo" } } })).toMatchObject({ action: "ignore", reason: expect.stringMatching(/"edited" is not "created"/) });
+    expect(decide("issue_comment", { ...comment("/codegen retry"), action: "edited", changes: { body: { from: "typo" } } })).toMatchObject({
+      action: "ignore",
+      reason: expect.stringMatching(/"edited" is not "created"/),
+    });
     expect(decide("issue_comment", { ...comment("/codegen retry"), action: "deleted" })).toMatchObject({ action: "ignore" });
     expect(decide("issue_comment", comment("Looks good, thanks"))).toEqual({ action: "ignore", reason: "the comment holds no /codegen command" });
     expect(decide("issue_comment", comment("/codegen retry", { state: "closed" }))).toEqual({ action: "ignore", reason: "#4 is closed" });

@@ -49,7 +49,26 @@ describe("normaliseRelativePath", () => {
 describe("ChangePolicy.check", () => {
   it("refuses git internals in any case and at any depth, CI workflows and secret files", async () => {
     const policy = new ChangePolicy();
-    for (const p of [".git/config", ".GIT/config", ".Git/hooks/x", "vendor/lib/.git/config", ".git./config", ".github/workflows/ci.yml", ".GitHub/Workflows/x.yml", ".env", ".ENV", "app/.env.production", "certs/server.pem", "deploy.key", "id_rsa", "keys/id_rsa.pub", "client.p12", ".npmrc", "pkg/.pypirc", ".git-credentials"]) {
+    for (const p of [
+      ".git/config",
+      ".GIT/config",
+      ".Git/hooks/x",
+      "vendor/lib/.git/config",
+      ".git./config",
+      ".github/workflows/ci.yml",
+      ".GitHub/Workflows/x.yml",
+      ".env",
+      ".ENV",
+      "app/.env.production",
+      "certs/server.pem",
+      "deploy.key",
+      "id_rsa",
+      "keys/id_rsa.pub",
+      "client.p12",
+      ".npmrc",
+      "pkg/.pypirc",
+      ".git-credentials",
+    ]) {
       const { accepted, refused } = await policy.check(root, one(p));
       expect(accepted.files, p).toEqual([]);
       expect(refused[0]?.reason, p).toMatch(/never/);
@@ -62,7 +81,10 @@ describe("ChangePolicy.check", () => {
     expect(expandPatterns(["*.md", "/top.txt", "docs/"])).toEqual(["**/*.md", "**/*.md/**", "top.txt", "top.txt/**", "**/docs", "**/docs/**"]);
     const policy = new ChangePolicy({ allow: ["src/**", "*.md"], deny: ["secrets", "src/**/*.gen.ts"] });
     const decision = await policy.check(root, {
-      files: ["src/a.ts", "src/x/y.md", "README.md", "docs/guide.md", "lib/a.ts", "secrets/a.md", "src/Secrets/b.ts", "src/api/client.gen.ts"].map((p) => ({ path: p, content: "x" })),
+      files: ["src/a.ts", "src/x/y.md", "README.md", "docs/guide.md", "lib/a.ts", "secrets/a.md", "src/Secrets/b.ts", "src/api/client.gen.ts"].map((p) => ({
+        path: p,
+        content: "x",
+      })),
     });
     expect(decision.accepted.files.map((f) => f.path)).toEqual(["src/a.ts", "src/x/y.md", "README.md", "docs/guide.md"]);
     expect(Object.fromEntries(decision.refused.map((r) => [r.path, r.reason.includes("paths.allow") ? "allow" : "deny"]))).toEqual({

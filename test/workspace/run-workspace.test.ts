@@ -64,7 +64,15 @@ describe("createRunWorkspace", () => {
     expect(await ws.readFile("a.txt")).toBe("a\n");
     expect(await ws.readFile("untracked.txt")).toBeNull();
 
-    const applied = await ws.applyChange({ files: [{ path: "src/new.ts", content: "export const x = 1;\n" }, { path: "a.txt", content: "crew edit\n" }] }, "developer");
+    const applied = await ws.applyChange(
+      {
+        files: [
+          { path: "src/new.ts", content: "export const x = 1;\n" },
+          { path: "a.txt", content: "crew edit\n" },
+        ],
+      },
+      "developer",
+    );
     expect(applied).toEqual({ written: ["src/new.ts", "a.txt"], deleted: [], refused: [] });
     const sha = await ws.commit("developer: add x");
     expect(sha).toMatch(/^[0-9a-f]{40}$/);
@@ -100,7 +108,16 @@ describe("createRunWorkspace", () => {
 
   it("reports added, modified and deleted files and commits only what agents changed", async () => {
     const ws = await workspace();
-    await ws.applyChange({ files: [{ path: "docs/new.md", content: "# new\n" }, { path: "a.txt", content: "changed\n" }], deletions: ["gone.txt"] }, "developer");
+    await ws.applyChange(
+      {
+        files: [
+          { path: "docs/new.md", content: "# new\n" },
+          { path: "a.txt", content: "changed\n" },
+        ],
+        deletions: ["gone.txt"],
+      },
+      "developer",
+    );
     // A check run leaves an artefact behind: it is not part of the change.
     await writeFile(path.join(ws.dir, "coverage.json"), "{}");
 
@@ -183,15 +200,7 @@ describe("applyChange under the change policy", () => {
     const hooksBefore = await readdir(path.join(repoDir, ".git", "hooks"));
     const parentBefore = await readdir(path.dirname(ws.dir));
 
-    const hostile = [
-      "../x",
-      "/etc/passwd",
-      ".git/hooks/pre-commit",
-      ".GIT/config",
-      ".github/workflows/x.yml",
-      ".env",
-      "linked/evil.txt",
-    ];
+    const hostile = ["../x", "/etc/passwd", ".git/hooks/pre-commit", ".GIT/config", ".github/workflows/x.yml", ".env", "linked/evil.txt"];
     const result = await ws.applyChange(
       {
         files: [

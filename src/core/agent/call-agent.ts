@@ -40,12 +40,7 @@ export interface AgentAnswer<T> {
  * answer with the role's schema, and give one corrective retry that quotes the validation error. A failure
  * is thrown, never returned as text: no other agent ever sees an error as if it were an answer.
  */
-export async function callAgent<T>(
-  model: ModelClient,
-  spec: RoleSpec<T>,
-  settings: AgentSettings,
-  call: AgentCall,
-): Promise<AgentAnswer<T>> {
+export async function callAgent<T>(model: ModelClient, spec: RoleSpec<T>, settings: AgentSettings, call: AgentCall): Promise<AgentAnswer<T>> {
   const answerTool: ToolDefinition = {
     type: "function",
     function: { name: spec.name, description: spec.answerDescription, parameters: answerJsonSchema(spec) },
@@ -93,14 +88,7 @@ function roleHeader(spec: RoleSpec<unknown>): string {
   return `## Your role: ${spec.name}\n${spec.instructions}`;
 }
 
-function buildRequest(
-  spec: RoleSpec<unknown>,
-  settings: AgentSettings,
-  call: AgentCall,
-  messages: ChatMessage[],
-  answerTool: ToolDefinition,
-  exploring: boolean,
-): ModelRequest {
+function buildRequest(spec: RoleSpec<unknown>, settings: AgentSettings, call: AgentCall, messages: ChatMessage[], answerTool: ToolDefinition, exploring: boolean): ModelRequest {
   const body: ModelRequest["body"] = {
     model: settings.model,
     temperature: settings.temperature,
@@ -128,10 +116,7 @@ function buildRequest(
   };
 }
 
-type Outcome<T> =
-  | { kind: "answer"; answer: T }
-  | { kind: "explore"; calls: ToolCall[] }
-  | { kind: "invalid"; problem: string; truncated: boolean };
+type Outcome<T> = { kind: "answer"; answer: T } | { kind: "explore"; calls: ToolCall[] } | { kind: "invalid"; problem: string; truncated: boolean };
 
 function readAnswer<T>(spec: RoleSpec<T>, settings: AgentSettings, response: ModelResponse): Outcome<T> {
   const truncated = response.finishReason === "length";

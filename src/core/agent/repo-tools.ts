@@ -26,8 +26,7 @@ export const repoToolDefinitions: ToolDefinition[] = [
     function: {
       name: "read_file",
       description:
-        "Read a text file of the repository. Lines come numbered (`12\\tcode`); the numbers are not part of the file. " +
-        "Use start_line/end_line for a part of a long file.",
+        "Read a text file of the repository. Lines come numbered (`12\\tcode`); the numbers are not part of the file. " + "Use start_line/end_line for a part of a long file.",
       parameters: {
         type: "object",
         properties: {
@@ -245,9 +244,10 @@ async function searchTool(root: string, query: string, requested: string): Promi
     if (found) filesWithHits += 1;
   }
   if (hits.length === 0) return `no matches for "${query}"${stoppedEarly ? " in the part of the repository searched (search limit reached)" : ""}`;
-  const summary = stoppedEarly || hits.length >= SEARCH_MAX_HITS
-    ? `first ${hits.length} matches shown (search stopped at its limit; narrow it with path)`
-    : `${hits.length} ${hits.length === 1 ? "match" : "matches"} in ${filesWithHits} ${filesWithHits === 1 ? "file" : "files"}`;
+  const summary =
+    stoppedEarly || hits.length >= SEARCH_MAX_HITS
+      ? `first ${hits.length} matches shown (search stopped at its limit; narrow it with path)`
+      : `${hits.length} ${hits.length === 1 ? "match" : "matches"} in ${filesWithHits} ${filesWithHits === 1 ? "file" : "files"}`;
   return `${hits.join("\n")}\n[${summary}]`;
 }
 

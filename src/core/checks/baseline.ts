@@ -232,8 +232,6 @@ export function judgeAgainstBaseline(run: TestRunFailures, baseline: Baseline): 
     status: "fail",
     failures: fresh,
     preExistingFailures: preExisting,
-    notes: [
-      `baseline: ${fresh.length} failing test(s) are new${preExisting.length ? `; ${preExisting.length} also fail on the base commit ${base} (pre-existing)` : ""}.`,
-    ],
+    notes: [`baseline: ${fresh.length} failing test(s) are new${preExisting.length ? `; ${preExisting.length} also fail on the base commit ${base} (pre-existing)` : ""}.`],
   };
 }

@@ -113,4 +113,3 @@ async function pytestAvailable(): Promise<boolean> {
 function describeFiles(files: string[]): string {
   return files.length === 1 ? files[0]! : `${files[0]} and ${files.length - 1} more`;
 }
-

@@ -52,10 +52,7 @@ export function extractFailures(output: string, options: { root?: string } = {})
 /** file:line locations in the output that belong to the repository (not node_modules, node: or stdlib). */
 export function extractLocations(output: string, root?: string): string[] {
   const text = stripAnsi(output);
-  const locations = [
-    ...[...text.matchAll(LOCATION)].map((m) => [m[1]!, m[2]!] as const),
-    ...[...text.matchAll(PYTHON_FRAME)].map((m) => [m[1]!, m[2]!] as const),
-  ];
+  const locations = [...[...text.matchAll(LOCATION)].map((m) => [m[1]!, m[2]!] as const), ...[...text.matchAll(PYTHON_FRAME)].map((m) => [m[1]!, m[2]!] as const)];
   const found = new Set<string>();
   for (const [file, line] of locations) {
     if (!FOREIGN_LOCATION.test(file)) found.add(`${relativeTo(root, file)}:${line}`);

@@ -50,9 +50,9 @@ function maskKey(key: string): string {
 function parseList(output: string, withScopeAndOrigin: boolean, file?: string): (ConfigEntry & { scope: string })[] {
   const fields = output.split("\0");
   const entries: (ConfigEntry & { scope: string })[] = [];
-  for (let i = 0; i < fields.length; ) {
-    const scope = withScopeAndOrigin ? fields[i++] ?? "" : "local";
-    const origin = withScopeAndOrigin ? fields[i++] ?? "" : `file:${file}`;
+  for (let i = 0; i < fields.length;) {
+    const scope = withScopeAndOrigin ? (fields[i++] ?? "") : "local";
+    const origin = withScopeAndOrigin ? (fields[i++] ?? "") : `file:${file}`;
     const record = fields[i++];
     if (record === undefined || record === "") continue;
     const newline = record.indexOf("\n");

@@ -21,7 +21,7 @@ export function runHostCommand(file: string, args: string[], opts: { cwd?: strin
       args,
       { cwd: opts.cwd ?? "/", timeout: opts.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024, env: { PATH: opts.path ?? HOST_PATH, LANG: "C.UTF-8", LC_ALL: "C.UTF-8" } },
       (error, stdout, stderr) => {
-        const code = error ? (typeof (error as { code?: unknown }).code === "number" ? ((error as { code: number }).code) : null) : 0;
+        const code = error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : null) : 0;
         resolve({ exitCode: code, stdout: String(stdout), stderr: String(stderr) });
       },
     );

@@ -67,7 +67,19 @@ async function install(runner: CommandRunner, dir: string, opts: InstallOptions)
     if (run.timedOut || run.exitCode !== 0) {
       const status = run.timedOut ? "timeout" : "fail";
       const why = run.timedOut ? `did not finish within ${opts.timeoutMs / 1000} s` : `exited with code ${run.exitCode ?? "none"}`;
-      return { ...result(status, run.exitCode, duration, commands.join(" && "), outputs.join("\n"), [`install: \`${maskSecrets(command, opts.secrets ?? [])}\` ${why}`], opts, run.network), sandbox: run.sandbox };
+      return {
+        ...result(
+          status,
+          run.exitCode,
+          duration,
+          commands.join(" && "),
+          outputs.join("\n"),
+          [`install: \`${maskSecrets(command, opts.secrets ?? [])}\` ${why}`],
+          opts,
+          run.network,
+        ),
+        sandbox: run.sandbox,
+      };
     }
   }
   return { ...result("pass", 0, duration, commands.join(" && "), outputs.join("\n"), [], opts, "network: allowed (dependency install)"), sandbox: runner.record };
@@ -117,4 +129,3 @@ function result(
     notes: network ? [network, ...notes] : notes,
   };
 }
-

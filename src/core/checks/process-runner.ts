@@ -53,7 +53,14 @@ export function spawnCommand(argv: string[], opts: SpawnOptions): Promise<SpawnR
       child = spawn(file, args, { cwd: opts.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     } catch (error) {
       // Invalid arguments throw synchronously instead of emitting "error".
-      resolve({ exitCode: null, signal: null, timedOut: false, durationMs: 0, output: `could not start ${describeCommand(opts.command)}: ${errorMessage(error)}`, truncated: false });
+      resolve({
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        durationMs: 0,
+        output: `could not start ${describeCommand(opts.command)}: ${errorMessage(error)}`,
+        truncated: false,
+      });
       return;
     }
     let timedOut = false;

@@ -115,7 +115,12 @@ export async function baseEnvironment(operatorEnv: NodeJS.ProcessEnv, secrets: r
 }
 
 /** The per-command variables: a HOME and TMPDIR of its own, and git reading no config but the one given. */
-export function commandEnvironment(base: Record<string, string>, dirs: { home: string; tmp: string; gitConfig: string }, extra: Record<string, string>, prependPath: string[]): Record<string, string> {
+export function commandEnvironment(
+  base: Record<string, string>,
+  dirs: { home: string; tmp: string; gitConfig: string },
+  extra: Record<string, string>,
+  prependPath: string[],
+): Record<string, string> {
   const env = { ...base, ...extra };
   if (prependPath.length) env.PATH = [...prependPath, base.PATH].join(path.delimiter);
   return {

@@ -89,7 +89,27 @@ export function launchArgv(launch: Launch, argv: string[]): string[] {
     ];
   }
   const id = String(launch.uid);
-  const nested = tools.nestedUserns ? [tools.bwrap!, "--unshare-user", "--disable-userns", "--uid", id, "--gid", id, "--bind", "/", "/", "--dev-bind", "/dev", "/dev", "--die-with-parent", "--chdir", launch.cwd, "--"] : [];
+  const nested = tools.nestedUserns
+    ? [
+        tools.bwrap!,
+        "--unshare-user",
+        "--disable-userns",
+        "--uid",
+        id,
+        "--gid",
+        id,
+        "--bind",
+        "/",
+        "/",
+        "--dev-bind",
+        "/dev",
+        "/dev",
+        "--die-with-parent",
+        "--chdir",
+        launch.cwd,
+        "--",
+      ]
+    : [];
   return [
     ...(tools.privileged ?? []),
     tools.bwrap!,

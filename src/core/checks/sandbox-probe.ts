@@ -46,7 +46,7 @@ export const SELF_TEST_SCRIPT = [
   'if head -c1 "/proc/$BOT_PID/environ" >/dev/null 2>&1; then echo environ=readable; else echo environ=hidden; fi',
   'if [ -n "$BOT_HOME" ] && [ -e "$BOT_HOME" ]; then echo home=visible; else echo home=hidden; fi',
   'echo "interfaces=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | tr "\\n" " ")"',
-  'if unshare -U true >/dev/null 2>&1; then echo userns=allowed; else echo userns=blocked; fi',
+  "if unshare -U true >/dev/null 2>&1; then echo userns=allowed; else echo userns=blocked; fi",
   'echo "descriptors=$(ls /proc/self/fd | wc -l)"',
   'echo "limits=$(grep -E "^Max (processes|data size|file size)" /proc/self/limits | tr -s " " | tr "\\n" ";")"',
   "echo selftest=done",

@@ -187,7 +187,15 @@ export class Sandbox implements CommandRunner {
           for (const dir of [home, tmp, gitConfig]) await chown(dir, uid, uid);
           handBack = await this.handovers.handOver(opts.cwd, uid);
         }
-        const view = await this.view(scratch, { home, tmp, uid, worktree: opts.cwd, readOnly: [...(opts.readOnlyPaths ?? []), ...(opts.prependPath ?? [])], mounts: opts.readOnlyMounts ?? [], env });
+        const view = await this.view(scratch, {
+          home,
+          tmp,
+          uid,
+          worktree: opts.cwd,
+          readOnly: [...(opts.readOnlyPaths ?? []), ...(opts.prependPath ?? [])],
+          mounts: opts.readOnlyMounts ?? [],
+          env,
+        });
         const setenv = tier === "strong" && tools.privileged?.length ? env : null;
         full = launchArgv({ tier, tools, limits: this.limits, uid, network: mode === "allowed", view, cwd: opts.cwd, setenv }, argv);
       }
@@ -209,12 +217,19 @@ export class Sandbox implements CommandRunner {
     }
   }
 
-  private async view(scratch: string, spec: { home: string; tmp: string; uid: number; worktree: string; readOnly: string[]; mounts: { source: string; target: string }[]; env: Record<string, string> }): Promise<string[]> {
-    const name = this.setup.tier === "strong" ? "sandbox" : (os.userInfo().username || "user");
+  private async view(
+    scratch: string,
+    spec: { home: string; tmp: string; uid: number; worktree: string; readOnly: string[]; mounts: { source: string; target: string }[]; env: Record<string, string> },
+  ): Promise<string[]> {
+    const name = this.setup.tier === "strong" ? "sandbox" : os.userInfo().username || "user";
     const id = this.setup.tier === "strong" ? spec.uid : (process.getuid?.() ?? 0);
     const passwd = path.join(scratch, "passwd");
     const group = path.join(scratch, "group");
-    await writeFile(passwd, `root:x:0:0:root:/root:/bin/sh\n${id === 0 ? "" : `${name}:x:${id}:${id}::${spec.home}:/bin/sh\n`}nobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n`, { mode: 0o644 });
+    await writeFile(
+      passwd,
+      `root:x:0:0:root:/root:/bin/sh\n${id === 0 ? "" : `${name}:x:${id}:${id}::${spec.home}:/bin/sh\n`}nobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n`,
+      { mode: 0o644 },
+    );
     await writeFile(group, `root:x:0:\n${id === 0 ? "" : `${name}:x:${id}:\n`}nogroup:x:65534:\n`, { mode: 0o644 });
     const git = await locateGit(spec.worktree);
     let gitConfig: string | null = null;
@@ -292,6 +307,9 @@ async function copyMounts(mounts: { source: string; target: string }[]): Promise
 
 async function findProgram(program: string, searchPath: string | undefined, cwd: string): Promise<boolean> {
   if (program.includes("/")) return (await findExecutable(path.resolve(cwd, program), undefined)) !== null;
-  const dirs = (searchPath ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.resolve(cwd, dir));
+  const dirs = (searchPath ?? "")
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((dir) => path.resolve(cwd, dir));
   return (await findExecutable(program, dirs.join(path.delimiter))) !== null;
 }

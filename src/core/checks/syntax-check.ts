@@ -165,11 +165,7 @@ async function checkJavaScript(dir: string, files: string[], opts: SyntaxCheckOp
  * even if the module has a syntax error. Such a file (one with import/export lines) is checked again
  * as a copy with the .mjs extension, outside the worktree.
  */
-async function recheckAsModule(
-  dir: string,
-  file: string,
-  nodeCheck: (target: string) => Promise<ProcessResult>,
-): Promise<[ProcessResult, string] | null> {
+async function recheckAsModule(dir: string, file: string, nodeCheck: (target: string) => Promise<ProcessResult>): Promise<[ProcessResult, string] | null> {
   const text = await readFile(path.join(dir, file), "utf8").catch(() => "");
   if (!/^\s*(import|export)\b/m.test(text)) return null;
   const scratch = await mkdtemp(path.join(os.tmpdir(), "codegen-crew-check-"));

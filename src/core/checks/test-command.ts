@@ -23,17 +23,61 @@ export interface ResolvedTestCommand {
 const MAX_SCRIPT_DEPTH = 5;
 /** Commands commonly chained with a test runner that never run tests themselves. */
 const NOT_A_RUNNER = new Set([
-  "tsc", "eslint", "prettier", "biome", "standard", "xo", "tsup", "esbuild", "rimraf", "rm", "mkdir", "cp", "mv", "echo",
-  "printf", "true", "cd", "exit", "touch", "cat", "sleep", "tsc-alias", "del-cli", "shx", "ruff", "black", "flake8", "mypy", "isort",
+  "tsc",
+  "eslint",
+  "prettier",
+  "biome",
+  "standard",
+  "xo",
+  "tsup",
+  "esbuild",
+  "rimraf",
+  "rm",
+  "mkdir",
+  "cp",
+  "mv",
+  "echo",
+  "printf",
+  "true",
+  "cd",
+  "exit",
+  "touch",
+  "cat",
+  "sleep",
+  "tsc-alias",
+  "del-cli",
+  "shx",
+  "ruff",
+  "black",
+  "flake8",
+  "mypy",
+  "isort",
 ]);
 /** Programs that start the rest of their arguments as a command. */
 const WRAPPERS = new Set(["npx", "cross-env", "env", "exec", "c8", "nyc", "time", "nice", "command"]);
 const PACKAGE_MANAGERS = new Set(["npm", "pnpm", "yarn"]);
 /** node flags whose value is the next argument when written without "=". */
 const NODE_VALUE_FLAGS = new Set([
-  "--import", "--require", "-r", "--loader", "--experimental-loader", "--env-file", "--conditions", "-C", "--test-name-pattern",
-  "--test-skip-pattern", "--test-concurrency", "--test-timeout", "--test-shard", "--test-reporter", "--test-reporter-destination",
-  "--input-type", "--stack-size", "--max-old-space-size", "--test-coverage-include", "--test-coverage-exclude",
+  "--import",
+  "--require",
+  "-r",
+  "--loader",
+  "--experimental-loader",
+  "--env-file",
+  "--conditions",
+  "-C",
+  "--test-name-pattern",
+  "--test-skip-pattern",
+  "--test-concurrency",
+  "--test-timeout",
+  "--test-shard",
+  "--test-reporter",
+  "--test-reporter-destination",
+  "--input-type",
+  "--stack-size",
+  "--max-old-space-size",
+  "--test-coverage-include",
+  "--test-coverage-exclude",
 ]);
 /** Flags that would make a direct run of one file wrong: other reporters, sharding, watching. */
 const NODE_DROPPED_FLAGS = /^--(test|test-reporter|test-reporter-destination|test-shard|watch|watch-path|watch-preserve-output)(=|$)/;

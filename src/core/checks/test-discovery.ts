@@ -108,9 +108,7 @@ export async function prepareTestDiscovery(opts: TestDiscoveryOptions): Promise<
       const notes: string[] = [];
       const ran: string[] = [];
       for (const item of evidence) {
-        const verdicts = applicable(resolved.runners, item.file).map((runner) =>
-          verdictFor(runner, item, { seenNodeNames, seenUnittestKeys, unittestVerbose, listsFiles }),
-        );
+        const verdicts = applicable(resolved.runners, item.file).map((runner) => verdictFor(runner, item, { seenNodeNames, seenUnittestKeys, unittestVerbose, listsFiles }));
         if (item.mentioned || verdicts.includes("ran")) ran.push(item.file);
         else if (verdicts.includes("not run") && !verdicts.includes("unknown") && resolved.unknown.length === 0) {
           failures.push(`new test file ${item.file} was not run by the test command ${shown}`);
@@ -118,7 +116,8 @@ export async function prepareTestDiscovery(opts: TestDiscoveryOptions): Promise<
           failures.push(`new test file ${item.file} was not run by the test command ${shown}`);
           notes.push(`new tests: ${shown} starts no test runner for ${path.posix.extname(item.file)} files.`);
         } else {
-          const why = item.directProblem ?? (resolved.unknown.length ? `its output does not show which tests \`${resolved.unknown[0]}\` ran` : "its output does not show which tests ran");
+          const why =
+            item.directProblem ?? (resolved.unknown.length ? `its output does not show which tests \`${resolved.unknown[0]}\` ran` : "its output does not show which tests ran");
           notes.push(`new tests: could not confirm that ${shown} ran ${item.file} (${why}).`);
         }
       }
@@ -191,7 +190,11 @@ async function runDirectly(item: FileEvidence, runners: TestRunner[], opts: Test
     else if (runner.kind === "unittest") item.unittestKeys = names;
     else item.pytestCount = collected;
     if (names.size === 0 && collected === 0) {
-      const first = result.output.split("\n").find((line) => /error|Error|not found/.test(line))?.trim().slice(0, 160);
+      const first = result.output
+        .split("\n")
+        .find((line) => /error|Error|not found/.test(line))
+        ?.trim()
+        .slice(0, 160);
       problems.push(`run directly, it shows no tests${first ? `: ${first}` : ""}`);
     }
   }
@@ -228,4 +231,3 @@ function unittestKey(method: string, dotted: string): string {
 function unescapeTap(name: string): string {
   return name.replace(/\\([#\\])/g, "$1");
 }
-

@@ -5,10 +5,7 @@ import { readRepoFile } from "./safe-read.js";
  * Reads repository files for the context builder, once each: symlinks out of the repository, binary and
  * generated content become omissions with a reason, vanished files and directories are skipped quietly.
  */
-export type LoadedFile =
-  | { kind: "text"; text: string; size: number; bytesRead: number; complete: boolean }
-  | { kind: "omit"; reason: string }
-  | { kind: "skip" };
+export type LoadedFile = { kind: "text"; text: string; size: number; bytesRead: number; complete: boolean } | { kind: "omit"; reason: string } | { kind: "skip" };
 
 export class ContentReader {
   private readonly cache = new Map<string, LoadedFile>();

@@ -41,7 +41,21 @@ const LOCK_FILES = new Set([
 ]);
 
 const VENDORED_DIRS = new Set(["node_modules", "vendor", "third_party", "third-party", "bower_components", "jspm_packages", ".venv", "venv", "site-packages", ".yarn"]);
-const GENERATED_DIRS = new Set(["dist", "build", "coverage", ".next", ".nuxt", ".svelte-kit", ".turbo", ".cache", "__pycache__", ".pytest_cache", ".mypy_cache", ".tox", ".gradle"]);
+const GENERATED_DIRS = new Set([
+  "dist",
+  "build",
+  "coverage",
+  ".next",
+  ".nuxt",
+  ".svelte-kit",
+  ".turbo",
+  ".cache",
+  "__pycache__",
+  ".pytest_cache",
+  ".mypy_cache",
+  ".tox",
+  ".gradle",
+]);
 
 const BINARY_EXTENSIONS = new Set(
   (

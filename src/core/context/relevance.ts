@@ -26,7 +26,19 @@ const STOP_WORDS = new Set(
   ).split(" "),
 );
 
-const EXTENSIONLESS_NAMES = new Set(["Makefile", "Dockerfile", "Jenkinsfile", "Procfile", "Rakefile", "Gemfile", "Vagrantfile", "Containerfile", "Justfile", "LICENSE", "CODEOWNERS"]);
+const EXTENSIONLESS_NAMES = new Set([
+  "Makefile",
+  "Dockerfile",
+  "Jenkinsfile",
+  "Procfile",
+  "Rakefile",
+  "Gemfile",
+  "Vagrantfile",
+  "Containerfile",
+  "Justfile",
+  "LICENSE",
+  "CODEOWNERS",
+]);
 
 /** Splits camelCase, snake_case, kebab-case and dotted names into lowercase words. */
 export function splitWords(text: string): string[] {
@@ -57,7 +69,10 @@ export function extractTaskTerms(text: string): TaskTerms {
   const pathTokens = new Set<string>();
   for (const raw of text.match(/[A-Za-z0-9_@$~+\-./\\]+/g) ?? []) {
     if (pathTokens.size >= MAX_PATH_TOKENS) break;
-    const token = raw.replace(/\\/g, "/").replace(/^(?:\.?\/)+/, "").replace(/[.\-/]+$/, "");
+    const token = raw
+      .replace(/\\/g, "/")
+      .replace(/^(?:\.?\/)+/, "")
+      .replace(/[.\-/]+$/, "");
     const looksLikePath = token.includes("/") || /\.[A-Za-z0-9]{1,10}$/.test(token) || EXTENSIONLESS_NAMES.has(token);
     if (token.length >= 3 && token.length <= 300 && looksLikePath) pathTokens.add(token);
   }
@@ -110,7 +125,10 @@ export function findNamedFiles(files: readonly string[], terms: TaskTerms, perTo
       continue;
     }
     const segments = token.split("/").filter(Boolean);
-    const suffix = segments.slice(1).map((_, i) => segments.slice(i + 1).join("/")).find((candidate) => candidate.includes("/") && fileSet.has(candidate));
+    const suffix = segments
+      .slice(1)
+      .map((_, i) => segments.slice(i + 1).join("/"))
+      .find((candidate) => candidate.includes("/") && fileSet.has(candidate));
     if (suffix) {
       add(suffix);
       continue;
@@ -189,7 +207,10 @@ export function scoreContents(contents: ReadonlyMap<string, string>, terms: Task
   const counts = new Map<string, number[]>();
   for (const [file, content] of contents) {
     const lower = content.toLowerCase();
-    counts.set(file, terms.contentTerms.map(({ term }) => countOccurrences(lower, term, MAX_COUNTED_OCCURRENCES)));
+    counts.set(
+      file,
+      terms.contentTerms.map(({ term }) => countOccurrences(lower, term, MAX_COUNTED_OCCURRENCES)),
+    );
   }
   const scores = new Map<string, number>();
   terms.contentTerms.forEach(({ weight }, t) => {
@@ -212,7 +233,9 @@ function countOccurrences(haystack: string, needle: string, max: number): number
 }
 
 const SOURCE_EXTENSIONS = new Set(
-  "ts tsx js jsx mjs cjs mts cts py go rs java kt kts scala rb php cs c h cc cpp hpp m swift dart ex exs erl hs ml lua r jl sh bash zsh ps1 sql vue svelte astro html css scss less graphql proto tf".split(" "),
+  "ts tsx js jsx mjs cjs mts cts py go rs java kt kts scala rb php cs c h cc cpp hpp m swift dart ex exs erl hs ml lua r jl sh bash zsh ps1 sql vue svelte astro html css scss less graphql proto tf".split(
+    " ",
+  ),
 );
 
 export function isSourceFile(file: string): boolean {
@@ -240,11 +263,7 @@ export async function rankRelevantFiles(
   const pathScores = scorePaths(files, terms);
   const depth = (file: string) => file.split("/").length;
   const candidates = [...files].sort(
-    (a, b) =>
-      (pathScores.get(b) ?? 0) - (pathScores.get(a) ?? 0) ||
-      Number(isSourceFile(b)) - Number(isSourceFile(a)) ||
-      depth(a) - depth(b) ||
-      (a < b ? -1 : a > b ? 1 : 0),
+    (a, b) => (pathScores.get(b) ?? 0) - (pathScores.get(a) ?? 0) || Number(isSourceFile(b)) - Number(isSourceFile(a)) || depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0),
   );
   const contents = new Map<string, string>();
   let remainingBytes = limits.maxBytes;
@@ -261,7 +280,5 @@ export async function rankRelevantFiles(
   const contentScores = scoreContents(contents, terms);
   const ranked = new Map(pathScores);
   for (const [file, score] of contentScores) ranked.set(file, (ranked.get(file) ?? 0) + score);
-  return [...ranked]
-    .map(([file, score]) => ({ file, score }))
-    .sort((a, b) => b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return [...ranked].map(([file, score]) => ({ file, score })).sort((a, b) => b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }

@@ -95,7 +95,11 @@ export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<R
     if (score < floor || relevantCount >= MAX_RELEVANT_FILES || selection.remaining() < MIN_USEFUL_TOKENS) break;
     if ((await selection.offer(file, "relevant", maxFileTokens)) === "added") relevantCount += 1;
   }
-  for (const file of nestedInstructionFiles(eligibleSet, selection.files.map((entry) => entry.path))) await instructions.offer(file);
+  for (const file of nestedInstructionFiles(
+    eligibleSet,
+    selection.files.map((entry) => entry.path),
+  ))
+    await instructions.offer(file);
   if (readme) await selection.offer(readme, "readme", maxFileTokens);
 
   return fitToBudget(listing.files, selection.files, omitted.entries(), budget);

@@ -72,9 +72,7 @@ export async function resolveInRepo(root: string, requested: string): Promise<Re
   }
 }
 
-export type FileRead =
-  | { ok: true; relative: string; size: number; content: Buffer; truncated: boolean }
-  | { ok: false; problem: ResolveProblem; message: string };
+export type FileRead = { ok: true; relative: string; size: number; content: Buffer; truncated: boolean } | { ok: false; problem: ResolveProblem; message: string };
 
 /** Reads at most `maxBytes` of a regular file inside the repository. */
 export async function readRepoFile(root: string, requested: string, maxBytes: number): Promise<FileRead> {

@@ -13,7 +13,15 @@ import { Git } from "../workspace/git.js";
  * The repository's checks on one commit, with no model involved: used after the bot's commits were put on
  * top of commits people pushed meanwhile, so the pushed result is validated as it really is.
  */
-export async function checkCommit(input: { runner: CommandRunner; repoDir: string; commit: string; base: string; config: CrewConfig; secrets: string[]; signal?: AbortSignal }): Promise<CheckResult[]> {
+export async function checkCommit(input: {
+  runner: CommandRunner;
+  repoDir: string;
+  commit: string;
+  base: string;
+  config: CrewConfig;
+  secrets: string[];
+  signal?: AbortSignal;
+}): Promise<CheckResult[]> {
   const repo = await Git.open(input.repoDir);
   const parent = await mkdtemp(path.join(os.tmpdir(), "codegen-crew-recheck-"));
   const dir = path.join(parent, "worktree");
@@ -30,7 +38,15 @@ export async function checkCommit(input: { runner: CommandRunner; repoDir: strin
       ...(input.signal ? { signal: input.signal } : {}),
     });
     const changed = (await (await Git.open(dir)).diffNames(input.base)).filter((f) => f.status !== "deleted").map((f) => f.path);
-    const checks = await runChecks({ runner: input.runner, dir, changedFiles: changed, commands, timeoutMs, secrets: input.secrets, ...(input.signal ? { signal: input.signal } : {}) });
+    const checks = await runChecks({
+      runner: input.runner,
+      dir,
+      changedFiles: changed,
+      commands,
+      timeoutMs,
+      secrets: input.secrets,
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
     return [...(install ? [install] : []), ...checks];
   } finally {
     await repo.raw(["worktree", "remove", "--force", dir]).catch(() => undefined);

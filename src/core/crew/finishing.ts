@@ -54,10 +54,7 @@ export async function runDocumenter(run: CrewRun, input: FinishingInput): Promis
   return state;
 }
 
-export async function runSummarizer(
-  run: CrewRun,
-  input: Omit<FinishingInput, "validation"> & { hasTestCommand: boolean },
-): Promise<SummarizerAnswer> {
+export async function runSummarizer(run: CrewRun, input: Omit<FinishingInput, "validation"> & { hasTestCommand: boolean }): Promise<SummarizerAnswer> {
   const changed = await run.workspace.changedFiles();
   const { state } = input;
   const outcome = decideOutcome({

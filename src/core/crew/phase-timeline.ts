@@ -40,12 +40,7 @@ export class PhaseTimeline {
     return [...this.records].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
 
-  private finish(
-    info: { phase: Phase; name: string; agent?: RoleName; round: number },
-    startedAt: number,
-    status: "ok" | "failed" | "skipped",
-    detail: string | undefined,
-  ): void {
+  private finish(info: { phase: Phase; name: string; agent?: RoleName; round: number }, startedAt: number, status: "ok" | "failed" | "skipped", detail: string | undefined): void {
     const endedAt = this.now();
     this.records.push({
       name: info.name,

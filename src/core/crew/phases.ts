@@ -26,8 +26,7 @@ function node<K extends NodeId<CrewOutputs>>(
 
 /** The phases every workflow shares; authoring phases (`plan`, `change`) are the workflow's own. */
 export const phases = {
-  intake: (run: CrewRun) =>
-    node("intake", "intake", [], () => run.timeline.track({ phase: "intake", name: "intake", round: 0 }, async () => renderTaskForPrompt(run.task))),
+  intake: (run: CrewRun) => node("intake", "intake", [], () => run.timeline.track({ phase: "intake", name: "intake", round: 0 }, async () => renderTaskForPrompt(run.task))),
 
   context: (run: CrewRun) =>
     node("context", "context", ["intake"], async ({ output }) => {

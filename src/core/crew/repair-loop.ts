@@ -69,7 +69,12 @@ export async function runRepairLoop(run: CrewRun, input: RepairInput, signal: Ab
       phase: "debugger",
       round,
       context: input.context,
-      input: [renderPlan(input.plan), renderFiles("The current change", before), renderProblems(failing, blocking, [...run.authorship.pendingRefusals]), "Fix these problems."].join("\n\n"),
+      input: [
+        renderPlan(input.plan),
+        renderFiles("The current change", before),
+        renderProblems(failing, blocking, [...run.authorship.pendingRefusals]),
+        "Fix these problems.",
+      ].join("\n\n"),
       signal,
       explore: true,
     });

@@ -96,7 +96,13 @@ function latestState(run: CrewRun, outputs: Partial<CrewOutputs>): RoundState {
 function revisionRecord(request: RevisionRequest, outputs: Partial<CrewOutputs>): RevisionRecord {
   return {
     summary: request.summary,
-    items: request.items.map((item) => ({ id: item.id, kind: item.kind, author: item.author, ...(item.path ? { path: item.path } : {}), ...(item.line ? { line: item.line } : {}) })),
+    items: request.items.map((item) => ({
+      id: item.id,
+      kind: item.kind,
+      author: item.author,
+      ...(item.path ? { path: item.path } : {}),
+      ...(item.line ? { line: item.line } : {}),
+    })),
     responses: outputs.change?.responses ?? [],
     changedFiles: outputs.change?.files ?? [],
   };

@@ -76,7 +76,12 @@ export async function runCrewInRepository(options: RepositoryRunOptions): Promis
       config,
       connect: options.connect,
       ...(options.transcriptFile
-        ? { transcript: { file: options.transcriptFile, meta: { task: options.task, repoDir: path.resolve(options.repoDir), baseCommit, branch: workspace.branch, ...options.meta } } }
+        ? {
+            transcript: {
+              file: options.transcriptFile,
+              meta: { task: options.task, repoDir: path.resolve(options.repoDir), baseCommit, branch: workspace.branch, ...options.meta },
+            },
+          }
         : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.onUsage ? { onUsage: (_call, totals) => options.onUsage!(totals) } : {}),

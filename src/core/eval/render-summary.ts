@@ -6,14 +6,7 @@ import { median } from "./summary.js";
  * tests, totals and medians, one chart of cost against outcome, and a table of every task.
  */
 export function renderSummaryMarkdown(summary: EvalSummary, results: readonly TaskResult[]): string {
-  const parts = [
-    `# codegen-crew eval: ${escapeCell(summary.suite)}`,
-    headline(summary),
-    agreementSection(summary),
-    usageSection(summary),
-    costChart(results),
-    taskTable(results),
-  ];
+  const parts = [`# codegen-crew eval: ${escapeCell(summary.suite)}`, headline(summary), agreementSection(summary), usageSection(summary), costChart(results), taskTable(results)];
   return `${parts.filter(Boolean).join("\n\n")}\n`;
 }
 

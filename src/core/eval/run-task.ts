@@ -118,12 +118,7 @@ async function resetCheckout(dir: string): Promise<void> {
   await git.raw(["checkout", "--quiet", "main"]);
 }
 
-function record(
-  task: EvalTask,
-  started: number,
-  report: RunReport | undefined,
-  graded: Pick<TaskResult, "status" | "fail_to_pass" | "pass_to_pass" | "error">,
-): TaskResult {
+function record(task: EvalTask, started: number, report: RunReport | undefined, graded: Pick<TaskResult, "status" | "fail_to_pass" | "pass_to_pass" | "error">): TaskResult {
   return {
     instance_id: task.instance_id,
     ...graded,

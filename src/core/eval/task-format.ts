@@ -57,12 +57,7 @@ export type TaskLine = z.infer<typeof taskLineSchema>;
  * Parses one line of a tasks file. `resolveRepo` turns the line's `repo` into a path; `defaults` fill
  * fields the line lacks (a SWE-bench file's test command comes from the command line).
  */
-export function parseTaskLine(
-  text: string,
-  where: { file: string; line: number },
-  resolveRepo: (repo: string) => string,
-  defaults: { test_command?: string } = {},
-): EvalTask {
+export function parseTaskLine(text: string, where: { file: string; line: number }, resolveRepo: (repo: string) => string, defaults: { test_command?: string } = {}): EvalTask {
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -8,12 +8,14 @@ import type { Task } from "../task.js";
 export async function buildIssueTask(forge: ForgeClient, issue: IssueInfo, comments: { author: string; body: string }[]): Promise<Task> {
   const permissions = new Map<string, Promise<Permission>>();
   const permission = (user: string) => {
-    if (!permissions.has(user)) permissions.set(user, forge.getPermission(user).catch(() => "none" as const));
+    if (!permissions.has(user))
+      permissions.set(
+        user,
+        forge.getPermission(user).catch(() => "none" as const),
+      );
     return permissions.get(user)!;
   };
-  const taskComments = await Promise.all(
-    comments.map(async (c) => ({ author: c.author, body: c.body, trusted: hasWriteAccess(await permission(c.author)) })),
-  );
+  const taskComments = await Promise.all(comments.map(async (c) => ({ author: c.author, body: c.body, trusted: hasWriteAccess(await permission(c.author)) })));
   return {
     title: issue.title,
     body: issue.body,

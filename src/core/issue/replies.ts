@@ -22,7 +22,15 @@ export function defuseReply(text: string): string {
  */
 export async function postReplies(
   forge: ForgeClient,
-  input: { targets: ReplyTarget[]; responses: RevisionResponse[]; changed: boolean; commit: string | null; result: RunResult; requester?: string | undefined; log: { warn(message: string): void } },
+  input: {
+    targets: ReplyTarget[];
+    responses: RevisionResponse[];
+    changed: boolean;
+    commit: string | null;
+    result: RunResult;
+    requester?: string | undefined;
+    log: { warn(message: string): void };
+  },
 ): Promise<number> {
   let posted = 0;
   const sha = input.commit ? input.commit.slice(0, 7) : undefined;

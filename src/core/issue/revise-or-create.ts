@@ -66,7 +66,13 @@ export async function reviseOrCreate(ctx: WorkContext, deps: WorkRunDeps): Promi
     workflow = { kind: "revision", request: { ...input.request, ...(seed?.plan ? { plan: seed.plan } : {}) } };
     baseRef = (await (await Git.open(deps.repoDir)).raw(["merge-base", start.defaultHead, start.branchHead!])).trim();
   }
-  deps.log.info(revising ? `revising ${branch} (${input!.request.summary})` : retry && start.branchHead ? `retrying ${branch} from the default branch` : `starting ${branch} from the default branch`);
+  deps.log.info(
+    revising
+      ? `revising ${branch} (${input!.request.summary})`
+      : retry && start.branchHead
+        ? `retrying ${branch} from the default branch`
+        : `starting ${branch} from the default branch`,
+  );
 
   const task = await buildIssueTask(
     forge,
@@ -118,7 +124,15 @@ export async function reviseOrCreate(ctx: WorkContext, deps: WorkRunDeps): Promi
   const draftChange = await syncDraftState(forge, pr.number, report, deps.log);
   const unchanged = revising && report.revision?.changedFiles.length === 0;
   if (input) {
-    await postReplies(forge, { targets: input.targets, responses: report.revision?.responses ?? [], changed: newCommits, commit: newCommits ? head : null, result: report.result, requester: ctx.item.trigger.sender, log: deps.log });
+    await postReplies(forge, {
+      targets: input.targets,
+      responses: report.revision?.responses ?? [],
+      changed: newCommits,
+      commit: newCommits ? head : null,
+      result: report.result,
+      requester: ctx.item.trigger.sender,
+      log: deps.log,
+    });
     if (input.reviewers.length) await forge.requestReviewers(pr.number, input.reviewers).catch((error: unknown) => deps.log.warn(`could not re-request review: ${String(error)}`));
   }
   const summary = summarizeRun(report, input?.request.summary ?? (retry ? "retry from the default branch" : "first draft"), draftChange);
@@ -167,7 +181,15 @@ async function replaceContentOnTop(repoDir: string, fresh: string, branchHead: s
 
 /** After a rebase onto people's new commits, the report's checks describe the pushed commit, not the old one. */
 async function recheckAfterRebase(report: RunReport, run: RepositoryRun, commit: string, base: string, deps: WorkRunDeps): Promise<RunReport> {
-  const checks = await checkCommit({ runner: deps.runner, repoDir: deps.repoDir, commit, base, config: run.config, secrets: deps.secrets, ...(deps.signal ? { signal: deps.signal } : {}) });
+  const checks = await checkCommit({
+    runner: deps.runner,
+    repoDir: deps.repoDir,
+    commit,
+    base,
+    config: run.config,
+    secrets: deps.secrets,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
   const failing = checks.filter(isFailing);
   const note = "the branch moved while the crew worked; its commits were put on top and checked again";
   if (failing.length === 0) return { ...report, checks, reason: `${report.reason}; ${note}`, repository: { ...report.repository, headCommit: commit } };
@@ -213,7 +235,11 @@ async function issueStillExists(forge: ForgeClient, issue: number): Promise<bool
 function permissionCache(forge: ForgeClient): (login: string) => Promise<boolean> {
   const seen = new Map<string, Promise<Permission>>();
   return async (login) => {
-    if (!seen.has(login)) seen.set(login, forge.getPermission(login).catch(() => "none" as const));
+    if (!seen.has(login))
+      seen.set(
+        login,
+        forge.getPermission(login).catch(() => "none" as const),
+      );
     return hasWriteAccess(await seen.get(login)!);
   };
 }

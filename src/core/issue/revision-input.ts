@@ -95,7 +95,14 @@ async function inputFor(
       return {
         request: {
           summary: `${trigger.type === "label" ? "label added again" : trigger.type === "dispatch" ? "workflow dispatched" : "unfinished run picked up"}${who}`,
-          items: [{ id: 1, kind: "task", author: trigger.sender ?? "codegen-crew", body: "Bring the change on the branch in line with the task as it reads now. If it already does what the task asks, change nothing." }],
+          items: [
+            {
+              id: 1,
+              kind: "task",
+              author: trigger.sender ?? "codegen-crew",
+              body: "Bring the change on the branch in line with the task as it reads now. If it already does what the task asks, change nothing.",
+            },
+          ],
         },
         targets: [],
         reviewers: [],
@@ -105,7 +112,12 @@ async function inputFor(
 }
 
 /** The comments of a thread before `comment`, by people with write access and not by bots. */
-async function earlierInThread(all: ReviewComment[], comment: ReviewComment, top: number, trusted: (login: string) => Promise<boolean>): Promise<{ author: string; body: string }[]> {
+async function earlierInThread(
+  all: ReviewComment[],
+  comment: ReviewComment,
+  top: number,
+  trusted: (login: string) => Promise<boolean>,
+): Promise<{ author: string; body: string }[]> {
   const thread = all.filter((c) => (c.id === top || c.inReplyTo === top) && c.id !== comment.id && c.createdAt <= comment.createdAt && !isBot(c.author, c.authorType));
   const kept: { author: string; body: string }[] = [];
   for (const c of thread.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {

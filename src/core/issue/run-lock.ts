@@ -51,7 +51,9 @@ export async function acquireRunLock(forge: ForgeClient, issue: number, holder: 
     const takeOver = current.holder !== undefined && options.mayTakeOver?.(current.holder) === true;
     if (!expired && !takeOver) return { acquired: false, holder: current.holder };
     // The holder is gone (expired, or an unreadable record); delete its ref and race for a fresh create.
-    options.log.warn(`taking over the run lock of issue #${issue}: ${current.holder ? `${current.holder.run} ${expired ? "expired" : "is an earlier job of this app"}` : "its record is unreadable"}`);
+    options.log.warn(
+      `taking over the run lock of issue #${issue}: ${current.holder ? `${current.holder.run} ${expired ? "expired" : "is an earlier job of this app"}` : "its record is unreadable"}`,
+    );
     await forge.deleteRef(ref).catch(() => undefined);
   }
   return { acquired: false, holder: (await readHolder(forge, ref))?.holder };

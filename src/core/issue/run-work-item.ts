@@ -77,11 +77,16 @@ export async function runWorkItem(request: WorkRunRequest, deps: WorkRunDeps): P
   if (pr && pr.head !== issueBranch(n)) return { result: "skipped", message: `#${pr.number} was not opened by codegen-crew for issue #${n}` };
 
   const startedAt = now();
-  const lock = await acquireRunLock(forge, n, { ...request.holder, startedAt, expiresAt: startedAt + (deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS) }, {
-    now,
-    ...(deps.mayTakeOverLock ? { mayTakeOver: deps.mayTakeOverLock } : {}),
-    log: deps.log,
-  });
+  const lock = await acquireRunLock(
+    forge,
+    n,
+    { ...request.holder, startedAt, expiresAt: startedAt + (deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS) },
+    {
+      now,
+      ...(deps.mayTakeOverLock ? { mayTakeOver: deps.mayTakeOverLock } : {}),
+      log: deps.log,
+    },
+  );
   if (!lock.acquired) {
     return { result: "skipped", message: `${describeHolder(lock.holder)} is already working on #${n}; this run stops and changes nothing` };
   }

@@ -34,10 +34,7 @@ export class MeteredModelClient implements ModelClient {
     const model = request.body.model;
     const promptEstimate = estimatePromptTokens(request.body);
     const completionEstimate = request.body.max_tokens ?? this.options.maxCompletionTokensEstimate ?? DEFAULT_COMPLETION_ESTIMATE;
-    budget.check(
-      { promptTokens: promptEstimate, costUsd: this.cost(model, { promptTokens: promptEstimate, completionTokens: completionEstimate, cachedTokens: 0 }) },
-      context,
-    );
+    budget.check({ promptTokens: promptEstimate, costUsd: this.cost(model, { promptTokens: promptEstimate, completionTokens: completionEstimate, cachedTokens: 0 }) }, context);
 
     const startedAt = new Date();
     let response: ModelResponse;

@@ -59,9 +59,7 @@ export function createOpenAIModelClient(opts: OpenAIClientOptions): ModelClient 
       signal?.addEventListener("abort", forwardAbort, { once: true });
       try {
         const body = { ...request.body, stream: false } as ChatCompletionCreateParamsNonStreaming;
-        const { data, request_id } = await client.chat.completions
-          .create(body, { signal: guard.signal, timeout: timeoutMs, maxRetries: 0 })
-          .withResponse();
+        const { data, request_id } = await client.chat.completions.create(body, { signal: guard.signal, timeout: timeoutMs, maxRetries: 0 }).withResponse();
         return toModelResponse(data, request_id, attemptNumber, startedAt, context, redact);
       } catch (error) {
         if (signal?.aborted) throw new CancelledError("model call cancelled", context, { cause: error });
@@ -71,7 +69,11 @@ export function createOpenAIModelClient(opts: OpenAIClientOptions): ModelClient 
         }
         const timedOut = guard.signal.aborted || error instanceof APIConnectionTimeoutError;
         const failure = timedOut
-          ? { kind: "timeout" as const, retryable: true, detail: `no answer within ${formatSeconds(timeoutMs)}${timeoutMs < opts.timeoutMs ? " (cut short by the run's time budget)" : ""}` }
+          ? {
+              kind: "timeout" as const,
+              retryable: true,
+              detail: `no answer within ${formatSeconds(timeoutMs)}${timeoutMs < opts.timeoutMs ? " (cut short by the run's time budget)" : ""}`,
+            }
           : classify(error);
         const modelError = new ModelError(
           redact(`model call failed after ${plural(attemptNumber, "attempt")}: ${failure.detail}`),
@@ -142,11 +144,7 @@ function classify(error: unknown): { kind: ModelErrorKind; retryable: boolean; d
   if (error instanceof APIError && typeof error.status === "number") {
     const status = error.status;
     const kind: ModelErrorKind =
-      status === 429 ? "rate-limited"
-      : status === 408 ? "timeout"
-      : status === 401 || status === 403 ? "auth"
-      : status === 409 || status >= 500 ? "server"
-      : "bad-request";
+      status === 429 ? "rate-limited" : status === 408 ? "timeout" : status === 401 || status === 403 ? "auth" : status === 409 || status >= 500 ? "server" : "bad-request";
     let retryable = status === 408 || status === 409 || status === 429 || status >= 500;
     // The header OpenAI's own SDK obeys: lets a server (or our scripted test model) veto or force a retry.
     const shouldRetry = error.headers?.get("x-should-retry");
@@ -161,14 +159,7 @@ function classify(error: unknown): { kind: ModelErrorKind; retryable: boolean; d
   return { kind: "connection", retryable: false, detail: errorMessage(error) };
 }
 
-function toModelResponse(
-  data: unknown,
-  requestId: string | null,
-  attempts: number,
-  startedAt: number,
-  context: ErrorContext,
-  redact: (text: string) => string,
-): ModelResponse {
+function toModelResponse(data: unknown, requestId: string | null, attempts: number, startedAt: number, context: ErrorContext, redact: (text: string) => string): ModelResponse {
   const completion = data as Partial<ChatCompletion> | null;
   const choice = typeof completion === "object" && completion !== null && Array.isArray(completion.choices) ? completion.choices[0] : undefined;
   if (!choice || typeof choice.message !== "object" || choice.message === null) {

@@ -56,9 +56,7 @@ export function requestRole(body: unknown): string | undefined {
   if (isObject(format) && isObject(format["json_schema"]) && typeof format["json_schema"]["name"] === "string") return format["json_schema"]["name"];
   if (choice !== undefined && choice !== "auto" && choice !== "required") return undefined;
   const tools = Array.isArray(body["tools"]) ? body["tools"] : [];
-  const names = tools.flatMap((tool: unknown) =>
-    isObject(tool) && isObject(tool["function"]) && typeof tool["function"]["name"] === "string" ? [tool["function"]["name"]] : [],
-  );
+  const names = tools.flatMap((tool: unknown) => (isObject(tool) && isObject(tool["function"]) && typeof tool["function"]["name"] === "string" ? [tool["function"]["name"]] : []));
   const producing = names.filter((name) => !READING_TOOLS.has(name));
   return producing.length === 1 ? producing[0] : undefined;
 }
@@ -202,10 +200,7 @@ export class ReplayModelClient implements ModelClient {
     const recorded = this.byAgent.get(request.agent) ?? [];
     const call = recorded[index];
     if (!call) {
-      throw new ReplayMismatchError(
-        `${this.source} has ${recorded.length} call(s) for agent "${request.agent}", but the run asked for call #${index + 1}`,
-        context,
-      );
+      throw new ReplayMismatchError(`${this.source} has ${recorded.length} call(s) for agent "${request.agent}", but the run asked for call #${index + 1}`, context);
     }
     const wanted = requestRole(request.body);
     const had = requestRole(call.request);

@@ -75,12 +75,28 @@ function headline(report: RunReport, title: string | undefined): string {
 function agentsSection(report: RunReport): string {
   if (report.agents.length === 0) return "";
   const rows = report.agents.map((a) => [
-    cell(a.agent), a.models.map(cell).join(", "), String(a.calls), tokens(a.promptTokens), tokens(a.completionTokens),
-    tokens(a.cachedTokens), String(a.retries), usd(a.costUsd), duration(a.latencyMs),
+    cell(a.agent),
+    a.models.map(cell).join(", "),
+    String(a.calls),
+    tokens(a.promptTokens),
+    tokens(a.completionTokens),
+    tokens(a.cachedTokens),
+    String(a.retries),
+    usd(a.costUsd),
+    duration(a.latencyMs),
   ]);
   const t = report.totals;
-  rows.push(["**Total**", "", `**${t.calls}**`, `**${tokens(t.promptTokens)}**`, `**${tokens(t.completionTokens)}**`,
-    `**${tokens(t.cachedTokens)}**`, `**${t.retries}**`, `**${usd(t.costUsd)}**`, `**${duration(t.latencyMs)}**`]);
+  rows.push([
+    "**Total**",
+    "",
+    `**${t.calls}**`,
+    `**${tokens(t.promptTokens)}**`,
+    `**${tokens(t.completionTokens)}**`,
+    `**${tokens(t.cachedTokens)}**`,
+    `**${t.retries}**`,
+    `**${usd(t.costUsd)}**`,
+    `**${duration(t.latencyMs)}**`,
+  ]);
   const header = ["Agent", "Model(s)", "Calls", "Prompt tokens", "Completion tokens", "Cached tokens", "Retries", "Cost", "Time"];
   return `### Agents\n\n${table(header, rows, [false, false, true, true, true, true, true, true, true])}`;
 }
@@ -98,14 +114,20 @@ function budgetSection(report: RunReport): string {
 function checksSection(report: RunReport, maxLines: number): string {
   if (report.checks.length === 0) return "### Checks\n\nNo checks ran.";
   const rows = report.checks.map((c) => [
-    cell(c.name), c.command ? code(c.command) : "—", CHECK_BADGES[c.status], c.exitCode === null ? "—" : String(c.exitCode), duration(c.durationMs),
+    cell(c.name),
+    c.command ? code(c.command) : "—",
+    CHECK_BADGES[c.status],
+    c.exitCode === null ? "—" : String(c.exitCode),
+    duration(c.durationMs),
   ]);
   const parts = [`### Checks\n\n${table(["Check", "Command", "Status", "Exit code", "Duration"], rows, [false, false, false, true, true])}`];
   const sandbox = sandboxSentence(report.checks);
   if (sandbox) parts.push(sandbox);
   const facts = report.checks.flatMap((c) => [
     ...c.notes.map((note) => `- ${cell(c.name)}: ${inline(note)}`),
-    ...(c.preExistingFailures.length ? [`- ${cell(c.name)}: already failing on the base commit (not caused by this change): ${c.preExistingFailures.map(inline).join(" · ")}`] : []),
+    ...(c.preExistingFailures.length
+      ? [`- ${cell(c.name)}: already failing on the base commit (not caused by this change): ${c.preExistingFailures.map(inline).join(" · ")}`]
+      : []),
   ]);
   if (facts.length) parts.push(`**Notes**\n\n${[...new Set(facts)].join("\n")}`);
   for (const check of report.checks.filter((c) => c.status === "fail" || c.status === "timeout")) parts.push(outputDetails(check, maxLines));
@@ -166,7 +188,8 @@ function timelineSection(report: RunReport): string {
 
 // ---- Mermaid gantt --------------------------------------------------------------------------------------
 
-const GANTT_KEYWORDS = /^(gantt|title|section|dateformat|axisformat|tickinterval|excludes|includes|todaymarker|inclusiveenddates|topaxis|click|weekday|weekend|acctitle|accdescr|displaymode)\b/i;
+const GANTT_KEYWORDS =
+  /^(gantt|title|section|dateformat|axisformat|tickinterval|excludes|includes|todaymarker|inclusiveenddates|topaxis|click|weekday|weekend|acctitle|accdescr|displaymode)\b/i;
 
 /** The gantt chart's lines (without the fence); empty when there are no phases. */
 export function renderGantt(phases: PhaseRecord[]): string[] {
@@ -202,7 +225,12 @@ function ganttTag(status: PhaseRecord["status"]): string {
 
 /** Mermaid's gantt lexer splits on `:`, `;`, `#` and `%%` and treats leading keywords as directives. */
 export function mermaidText(text: string): string {
-  const cleaned = text.replace(/[^\p{L}\p{N} _().,/+-]+/gu, " ").replace(/\s+/g, " ").trim().slice(0, 60).trim();
+  const cleaned = text
+    .replace(/[^\p{L}\p{N} _().,/+-]+/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 60)
+    .trim();
   if (cleaned === "") return "phase";
   return GANTT_KEYWORDS.test(cleaned) ? `phase ${cleaned}` : cleaned;
 }
@@ -225,7 +253,11 @@ function inline(text: string): string {
 
 /** Text inside an HTML element (the `<summary>` line). */
 function html(text: string): string {
-  return stripControl(text).replace(/[\r\n]+/g, " ").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return stripControl(text)
+    .replace(/[\r\n]+/g, " ")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
 }
 
 /**

@@ -108,7 +108,9 @@ export const fileChangeSchema = z.object({
 
 export const revisionRecordSchema = z.object({
   summary: z.string().describe('what was asked, e.g. "review by @alice (changes requested)"'),
-  items: z.array(z.object({ id: z.number().int(), kind: z.enum(["task", "review", "inline", "command"]), author: z.string(), path: z.string().optional(), line: z.number().int().optional() })),
+  items: z.array(
+    z.object({ id: z.number().int(), kind: z.enum(["task", "review", "inline", "command"]), author: z.string(), path: z.string().optional(), line: z.number().int().optional() }),
+  ),
   responses: z.array(z.object({ item: z.number().int(), reply: z.string() })).describe("the crew's reply to each item"),
   changedFiles: z.array(z.string()).describe("files this revision wrote; empty when the branch already did what was asked"),
 });

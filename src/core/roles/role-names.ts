@@ -1,12 +1,4 @@
-export const ROLE_NAMES = [
-  "architect",
-  "developer",
-  "tester",
-  "reviewer",
-  "debugger",
-  "documenter",
-  "summarizer",
-] as const;
+export const ROLE_NAMES = ["architect", "developer", "tester", "reviewer", "debugger", "documenter", "summarizer"] as const;
 
 export type RoleName = (typeof ROLE_NAMES)[number];
 

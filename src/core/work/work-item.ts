@@ -17,8 +17,7 @@ export type Trigger =
   | { type: "retry"; sender: string; commentId: number; url: string };
 
 export type WorkItem =
-  | { kind: "issue"; issue: number; trigger: Trigger; merged?: Trigger[] }
-  | { kind: "revision"; issue: number; pr: number; trigger: Trigger; merged?: Trigger[] };
+  { kind: "issue"; issue: number; trigger: Trigger; merged?: Trigger[] } | { kind: "revision"; issue: number; pr: number; trigger: Trigger; merged?: Trigger[] };
 
 /**
  * `merged`: later review and `/codegen` triggers that arrived while this item waited in the app's queue, folded

@@ -171,13 +171,7 @@ export class Git {
   }
 
   async log(options: { ref?: string; maxCount?: number } = {}): Promise<GitLogEntry[]> {
-    const out = await this.raw([
-      "log",
-      `--max-count=${options.maxCount ?? 20}`,
-      "--format=%H%x00%s%x00%an%x00%ae%x1e",
-      options.ref ?? "HEAD",
-      "--",
-    ]);
+    const out = await this.raw(["log", `--max-count=${options.maxCount ?? 20}`, "--format=%H%x00%s%x00%an%x00%ae%x1e", options.ref ?? "HEAD", "--"]);
     return out
       .split("\x1e")
       .map((record) => record.trim())

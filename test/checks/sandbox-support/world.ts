@@ -88,7 +88,13 @@ export async function createHostileWorld(botUid: number): Promise<HostileWorld> 
     stdio: "ignore",
   });
   const daemonSeconds = String(400_000 + Math.floor(Math.random() * 99_999));
-  const outside = [path.join(sibling, "planted.txt"), path.join(botHome, "planted.txt"), path.join(repo, "planted.txt"), `/usr/local/crew-planted-${canary}`, path.join(os.tmpdir(), `crew-planted-${canary}`)];
+  const outside = [
+    path.join(sibling, "planted.txt"),
+    path.join(botHome, "planted.txt"),
+    path.join(repo, "planted.txt"),
+    `/usr/local/crew-planted-${canary}`,
+    path.join(os.tmpdir(), `crew-planted-${canary}`),
+  ];
   const gitDir = path.join(repo, ".git");
   return {
     canary,

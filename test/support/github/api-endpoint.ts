@@ -40,7 +40,14 @@ export interface ApiEndpoint {
   responseViolations: Violation[];
 }
 
-export async function handleApiRequest(request: IncomingMessage, response: ServerResponse, url: URL, apiPath: string, record: RecordedRequest, endpoint: ApiEndpoint): Promise<void> {
+export async function handleApiRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+  apiPath: string,
+  record: RecordedRequest,
+  endpoint: ApiEndpoint,
+): Promise<void> {
   const raw = await readBody(request);
   const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
     record.status = status;

@@ -104,7 +104,8 @@ export function verifyAppJwt(jwt: string, app: AppSpec | undefined, nowSeconds =
     return { ok: false, message: "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires." };
   }
   if (exp - nowSeconds > 600 + 5) return { ok: false, message: "'Expiration time' claim ('exp') is too far in the future." };
-  if (typeof iat !== "number" || iat > nowSeconds + 60) return { ok: false, message: "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued." };
+  if (typeof iat !== "number" || iat > nowSeconds + 60)
+    return { ok: false, message: "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued." };
   if (String(iss) !== String(app.id)) return { ok: false, message: "Integration not found" };
   return { ok: true, appId: app.id };
 }

@@ -86,7 +86,14 @@ export async function readTag(gitDir: string, sha: string): Promise<TagObject | 
  * (new-file numbering on the RIGHT side, old-file on the LEFT), from its `@@` header down to that line.
  * Undefined when the line is not part of the diff (GitHub refuses such comments).
  */
-export async function diffHunk(gitDir: string, base: string, head: string, path: string, line: number, side: "LEFT" | "RIGHT"): Promise<{ hunk: string; position: number } | undefined> {
+export async function diffHunk(
+  gitDir: string,
+  base: string,
+  head: string,
+  path: string,
+  line: number,
+  side: "LEFT" | "RIGHT",
+): Promise<{ hunk: string; position: number } | undefined> {
   const diff = (await runGit(gitDir, ["diff", "--no-color", "--unified=3", `${base}...${head}`, "--", path], { allowFailure: true })).stdout.toString("utf8");
   let current: string[] | undefined;
   let oldLine = 0;

@@ -62,7 +62,11 @@ export async function handleGraphqlRequest(request: IncomingMessage, response: S
   if (record.method !== "POST") return answer(404, errorBody(404, "Not Found"));
   const credential = parseAuthorization(request.headers.authorization);
   const identity = credential && credential.scheme !== "basic" ? endpoint.tokens.identify(credential.value) : undefined;
-  if (!identity || identity.kind !== "token") return answer(401, { message: "This endpoint requires you to be authenticated.", documentation_url: "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql" });
+  if (!identity || identity.kind !== "token")
+    return answer(401, {
+      message: "This endpoint requires you to be authenticated.",
+      documentation_url: "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql",
+    });
 
   let input: { query?: unknown; variables?: unknown; operationName?: unknown };
   try {
@@ -90,7 +94,11 @@ export async function handleGraphqlRequest(request: IncomingMessage, response: S
   const fields = operation?.selectionSet.selections.map((selection) => (selection.kind === graphql.Kind.FIELD ? selection.name.value : "…")) ?? [];
   const unserved = fields.filter((name) => !SERVED.has(name) && name !== "__typename");
   if (operation?.operation !== "mutation" || unserved.length > 0) {
-    return answer(200, { errors: [{ type: "NOT_SERVED", message: `The GitHub stand-in does not serve ${unserved.join(", ") || operation?.operation || "this operation"} (only ${[...SERVED].join(", ")})` }] });
+    return answer(200, {
+      errors: [
+        { type: "NOT_SERVED", message: `The GitHub stand-in does not serve ${unserved.join(", ") || operation?.operation || "this operation"} (only ${[...SERVED].join(", ")})` },
+      ],
+    });
   }
   if (identity.readOnly) return answer(200, { data: null, errors: [{ type: "FORBIDDEN", message: "Resource not accessible by integration", path: fields }] });
 

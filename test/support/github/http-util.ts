@@ -52,9 +52,6 @@ export function linkHeader(url: URL, page: number, perPage: number, total: numbe
     copy.searchParams.set("page", String(target));
     return `<${copy.toString()}>; rel="${rel}"`;
   };
-  const parts = [
-    ...(page < last ? [link(page + 1, "next"), link(last, "last")] : []),
-    ...(page > 1 ? [link(1, "first"), link(page - 1, "prev")] : []),
-  ];
+  const parts = [...(page < last ? [link(page + 1, "next"), link(last, "last")] : []), ...(page > 1 ? [link(1, "first"), link(page - 1, "prev")] : [])];
   return parts.length > 0 ? parts.join(", ") : undefined;
 }

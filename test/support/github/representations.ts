@@ -189,7 +189,13 @@ export class Representations {
       const pullApi = `${this.repoApi(repo)}/pulls/${issue.number}`;
       const web = `${this.repoWeb(repo)}/pull/${issue.number}`;
       json.draft = issue.pullRequest.draft;
-      json.pull_request = { url: pullApi, html_url: web, diff_url: `${web}.diff`, patch_url: `${web}.patch`, merged_at: issue.pullRequest.merged ? (issue.closedAt ?? issue.updatedAt) : null };
+      json.pull_request = {
+        url: pullApi,
+        html_url: web,
+        diff_url: `${web}.diff`,
+        patch_url: `${web}.patch`,
+        merged_at: issue.pullRequest.merged ? (issue.closedAt ?? issue.updatedAt) : null,
+      };
     }
     return json;
   }
@@ -377,4 +383,3 @@ export class Representations {
     return `${this.links.web}/${repo.owner}/${repo.name}`;
   }
 }
-

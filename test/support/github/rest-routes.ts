@@ -27,7 +27,12 @@ export function createRoutes(deps: RouteDependencies): Map<string, Route> {
         const minted = deps.tokens.mint(installationId, `${deps.app?.slug ?? "app"}[bot]`);
         return {
           status: 201,
-          body: { token: minted.token, expires_at: minted.expiresAt, permissions: { contents: "write", issues: "write", pull_requests: "write", metadata: "read" }, repository_selection: "selected" },
+          body: {
+            token: minted.token,
+            expires_at: minted.expiresAt,
+            permissions: { contents: "write", issues: "write", pull_requests: "write", metadata: "read" },
+            repository_selection: "selected",
+          },
         };
       }),
     ],
@@ -47,7 +52,10 @@ export function createRoutes(deps: RouteDependencies): Map<string, Route> {
         return paginate(context, [...firstRepoOf.values()], (repo) => {
           const installation = views.installation(repo, spec);
           const account = installation.account as Record<string, unknown>;
-          return { ...installation, account: { ...account, name: account.login, slug: String(account.login).toLowerCase(), created_at: repo.createdAt, updated_at: repo.createdAt } };
+          return {
+            ...installation,
+            account: { ...account, name: account.login, slug: String(account.login).toLowerCase(), created_at: repo.createdAt, updated_at: repo.createdAt },
+          };
         });
       }),
     ],
@@ -108,7 +116,10 @@ export function createRoutes(deps: RouteDependencies): Map<string, Route> {
       read(async (context) => {
         const repo = repoOf(context);
         const wanted = context.query.state ?? "open";
-        const labels = (context.query.labels ?? "").split(",").map((name) => name.trim().toLowerCase()).filter(Boolean);
+        const labels = (context.query.labels ?? "")
+          .split(",")
+          .map((name) => name.trim().toLowerCase())
+          .filter(Boolean);
         const issues = [...repo.issues.values()]
           .filter((issue) => wanted === "all" || issue.state === wanted)
           .filter((issue) => labels.every((name) => issue.labels.some((label) => label.toLowerCase() === name)))
@@ -168,7 +179,12 @@ export function createRoutes(deps: RouteDependencies): Map<string, Route> {
         const repo = repoOf(context);
         const issue = issueOf(repo, context.params.issue_number);
         const requested = (body(context).labels ?? []) as Array<string | { name: string }>;
-        state.addLabels(repo, issue, requested.map((label) => (typeof label === "string" ? label : label.name)), login(context));
+        state.addLabels(
+          repo,
+          issue,
+          requested.map((label) => (typeof label === "string" ? label : label.name)),
+          login(context),
+        );
         return { status: 200, body: issue.labels.map((name) => views.label(repo, state.label(repo, name))) };
       }),
     ],
@@ -209,7 +225,8 @@ export function createRoutes(deps: RouteDependencies): Map<string, Route> {
         if (!headSha) throw validationFailed([{ resource: "PullRequest", field: "head", code: "invalid" }]);
         const duplicate = [...repo.issues.values()].find((issue) => issue.state === "open" && issue.pullRequest?.headRef === headRef && issue.pullRequest.baseRef === baseRef);
         if (duplicate) throw validationFailed([{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${repo.owner}:${headRef}.` }]);
-        if (await isAncestor(gitDir, headSha, baseSha)) throw validationFailed([{ resource: "PullRequest", code: "custom", message: `No commits between ${baseRef} and ${headRef}` }]);
+        if (await isAncestor(gitDir, headSha, baseSha))
+          throw validationFailed([{ resource: "PullRequest", code: "custom", message: `No commits between ${baseRef} and ${headRef}` }]);
         const issue = state.addPullRequest(repo, {
           title: input.title,
           body: typeof input.body === "string" ? input.body : null,
@@ -274,4 +291,3 @@ function sortIssues(issues: IssueState[], context: RouteContext): IssueState[] {
     return descending ? -order : order;
   });
 }
-

@@ -54,7 +54,15 @@ export class Reviews {
     }
     const review = this.newReview(repo, issue, input.user, input.event ? STATE_OF[input.event] : "PENDING", body);
     const comments = placed.map((comment) =>
-      this.newComment(repo, review, { path: comment.path, line: comment.line, side: comment.side, body: comment.body, diffHunk: comment.hunk, position: comment.position, inReplyTo: undefined }),
+      this.newComment(repo, review, {
+        path: comment.path,
+        line: comment.line,
+        side: comment.side,
+        body: comment.body,
+        diffHunk: comment.hunk,
+        position: comment.position,
+        inReplyTo: undefined,
+      }),
     );
     return { review, comments };
   }
@@ -66,7 +74,8 @@ export class Reviews {
   reply(repo: RepoState, issue: IssueState, commentId: number, body: string, user: string): ReviewCommentState {
     const top = repo.reviewComments.get(commentId);
     if (!top || top.pullNumber !== issue.number) throw new HttpError(404, "Not Found");
-    if (top.inReplyTo !== undefined) throw new HttpError(422, "Unprocessable Entity", { errors: [`Replies to replies are not supported: reply to ${top.inReplyTo}, the thread's top comment`] });
+    if (top.inReplyTo !== undefined)
+      throw new HttpError(422, "Unprocessable Entity", { errors: [`Replies to replies are not supported: reply to ${top.inReplyTo}, the thread's top comment`] });
     const review = this.newReview(repo, issue, user, "COMMENTED", "");
     return this.newComment(repo, review, { path: top.path, line: top.line, side: top.side, body, diffHunk: top.diffHunk, position: top.position, inReplyTo: top.id });
   }
@@ -76,7 +85,12 @@ export class Reviews {
     for (const login of logins) {
       if (login.toLowerCase() === issue.user.toLowerCase()) throw new HttpError(422, "Review cannot be requested from pull request author.");
       const explicit = repo.permissions.get(login.toLowerCase());
-      if (!explicit || explicit === "none") throw new HttpError(422, "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the " + `${repo.owner}/${repo.name} repository.`);
+      if (!explicit || explicit === "none")
+        throw new HttpError(
+          422,
+          "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the " +
+            `${repo.owner}/${repo.name} repository.`,
+        );
     }
     for (const login of logins) {
       if (!pull.requestedReviewers.some((name) => name.toLowerCase() === login.toLowerCase())) pull.requestedReviewers.push(this.state.user(login).login);
@@ -111,7 +125,17 @@ export class Reviews {
     input: { path: string; line: number; side: "LEFT" | "RIGHT"; body: string; diffHunk: string; position: number; inReplyTo: number | undefined },
   ): ReviewCommentState {
     const now = timestamp();
-    const comment: ReviewCommentState = { ...this.state.newId("reviewComment"), pullNumber: review.pullNumber, reviewId: review.id, user: review.user, commitId: review.commitId, createdAt: now, updatedAt: now, reactions: [], ...input };
+    const comment: ReviewCommentState = {
+      ...this.state.newId("reviewComment"),
+      pullNumber: review.pullNumber,
+      reviewId: review.id,
+      user: review.user,
+      commitId: review.commitId,
+      createdAt: now,
+      updatedAt: now,
+      reactions: [],
+      ...input,
+    };
     repo.reviewComments.set(comment.id, comment);
     return comment;
   }

@@ -149,7 +149,20 @@ export interface UserState {
   type: "User" | "Bot";
 }
 
-const NODE_PREFIX = { review: "PRR_kwDO", reviewComment: "PRRC_kwDO", tag: "TAG_kwDO", ref: "REF_kwDO", event: "LE_lADO", repo: "R_kgDO", issue: "I_kwDO", pull: "PR_kwDO", comment: "IC_kwDO", label: "LA_kwDO", reaction: "REA_lADO", user: "U_kgDO" };
+const NODE_PREFIX = {
+  review: "PRR_kwDO",
+  reviewComment: "PRRC_kwDO",
+  tag: "TAG_kwDO",
+  ref: "REF_kwDO",
+  event: "LE_lADO",
+  repo: "R_kgDO",
+  issue: "I_kwDO",
+  pull: "PR_kwDO",
+  comment: "IC_kwDO",
+  label: "LA_kwDO",
+  reaction: "REA_lADO",
+  user: "U_kgDO",
+};
 
 export function timestamp(date = new Date()): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -305,7 +318,17 @@ export class GitHubState {
 
   addPullRequest(
     repo: RepoState,
-    input: { number?: number; title: string; body?: string | null; user: string; labels?: string[]; head: { ref: string; sha: string }; base: { ref: string; sha: string }; draft?: boolean; maintainerCanModify?: boolean },
+    input: {
+      number?: number;
+      title: string;
+      body?: string | null;
+      user: string;
+      labels?: string[];
+      head: { ref: string; sha: string };
+      base: { ref: string; sha: string };
+      draft?: boolean;
+      maintainerCanModify?: boolean;
+    },
   ): IssueState {
     const issue = this.addIssue(repo, input);
     issue.pullRequest = {
