@@ -142,14 +142,10 @@ export function dispatchEvent(world: ActionWorld, issueNumber: number) {
   };
 }
 
-/** A short green story for a second run on the same issue: one new helper with its test, approved. */
-export function scriptShoutStory(model: ScriptedModel, base: string): void {
-  const strings = `${base}\nexport function shout(text) {\n  if (typeof text !== "string") throw new TypeError("shout expects a string");\n  return text.toUpperCase() + "!";\n}\n`;
-  model.on(
-    "architect",
-    toolAnswer("architect", { summary: "Add shout", steps: ["add shout"], files: [{ path: "src/strings.js", action: "modify", purpose: "shout" }], test_plan: "node --test" }),
-  );
-  model.on("developer", toolAnswer("developer", { summary: "Add shout(text)", files: [{ path: "src/strings.js", content: strings }] }));
+/** The same shout story as a revision of the bot's branch: the debugger adds it and asks for tests. */
+export function scriptShoutRevision(model: ScriptedModel, base: string): void {
+  const strings = `${base}\nexport function shout(text) {\n  return text.toUpperCase() + "!";\n}\n`;
+  model.on("debugger", toolAnswer("debugger", { summary: "Add shout(text)", files: [{ path: "src/strings.js", content: strings }], tests_needed: true }));
   model.on(
     "tester",
     toolAnswer("tester", {
@@ -158,13 +154,12 @@ export function scriptShoutStory(model: ScriptedModel, base: string): void {
         {
           path: "test/shout.test.js",
           content:
-            'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { shout } from "../src/strings.js";\n\ntest("shout upper-cases and adds a bang", () => {\n  assert.equal(shout("hi"), "HI!");\n});\n',
+            'import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { shout } from "../src/strings.js";\n\ntest("shout", () => {\n  assert.equal(shout("hi"), "HI!");\n});\n',
         },
       ],
     }),
   );
   model.on("reviewer", toolAnswer("reviewer", { verdict: "approve", comments: [] }));
-  model.on("documenter", toolAnswer("documenter", { summary: "Nothing to document", files: [] }));
   model.on("summarizer", toolAnswer("summarizer", { title: "Add shout(text)", body: "Adds `shout`." }));
 }
 

@@ -19,7 +19,7 @@ import {
   OWNER,
   REPO,
   runAction,
-  scriptShoutStory,
+  scriptShoutRevision,
   startWorld,
   TOKEN,
   type ActionWorld,
@@ -137,11 +137,12 @@ describe("the GitHub Action (dist/index.js, no node_modules)", () => {
     const human = await world.github.commitFiles(OWNER, REPO, "codegen-crew/issue-1", { "NOTES.md": "a person's note\n" }, "a person's commit");
 
     const strings = (await world.github.readFile(OWNER, REPO, "codegen-crew/issue-1", "src/strings.js"))!;
-    scriptShoutStory(world.model, strings);
+    scriptShoutRevision(world.model, strings);
     const second = await runAction(world, labeledEvent(world));
 
     expect(second.code, second.stdout).toBe(0);
     expect(second.outputs.result).toBe("ready");
+    expect(second.outputs.mode).toBe("revision");
     expect(second.outputs["pull-request-number"]).toBe(first.outputs["pull-request-number"]);
     expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(1);
     expect(world.github.pullRequests(OWNER, REPO)[0]!.title).toBe("Add shout(text)");
@@ -153,7 +154,7 @@ describe("the GitHub Action (dist/index.js, no node_modules)", () => {
     expect(world.github.violations).toEqual([]);
   });
 
-  it("a draft PR from a first run, then a ready run: the PR is updated and the status says it is still a draft", async () => {
+  it("a draft PR from a first run, then a revision that fixes it: the PR is marked ready over GraphQL", async () => {
     world = await startWorld();
     await world.github.commitFiles(OWNER, REPO, "main", { ".github/codegen-crew.yml": "max_rounds: 0\n" }, "no repair rounds");
     scriptDemoStory(world.model, ["debugger", "reviewer"]);
@@ -162,18 +163,20 @@ describe("the GitHub Action (dist/index.js, no node_modules)", () => {
     expect(first.outputs.result).toBe("draft");
     expect(world.github.pullRequests(OWNER, REPO)[0]!.pullRequest!.draft).toBe(true);
 
-    // The second run starts from the bot's branch, whose slugify test still fails: the baseline knows that
-    // failure was there before, so it is not held against this change.
-    const strings = (await world.github.readFile(OWNER, REPO, "codegen-crew/issue-1", "src/strings.js"))!;
-    scriptShoutStory(world.model, strings);
+    // The relabel revises the branch, judged on the whole change: the slugify test the first run left failing
+    // is the change's own failure (it did not fail on main), and the reviser fixes it.
+    world.model.on("debugger", toolAnswer("debugger", { ...demoAnswers.debugger[0]!, responses: [{ item: 1, reply: "Fixed the separator runs." }] }));
+    world.model.on("reviewer", toolAnswer("reviewer", { verdict: "approve", comments: [] }));
+    world.model.on("summarizer", toolAnswer("summarizer", { title: "Add slugify(text)", body: "Adds slugify." }));
     const second = await runAction(world, labeledEvent(world));
 
     expect(second.outputs.result, second.stdout).toBe("ready");
+    expect(second.outputs.mode).toBe("revision");
     expect(world.github.pullRequests(OWNER, REPO)).toHaveLength(1);
-    const status = world.github.comments(OWNER, REPO, 1).find((c) => c.body.includes(STATUS_MARKER))!;
-    expect(status.body).toMatch(/still marked as a draft from an earlier run/);
+    expect(world.github.pullRequests(OWNER, REPO)[0]!.pullRequest!.draft).toBe(false);
+    expect(world.github.draftMutations.map((m) => m.mutation)).toEqual(["markPullRequestReadyForReview"]);
     const stats = world.github.comments(OWNER, REPO, Number(second.outputs["pull-request-number"])).find((c) => c.body.includes(STATS_MARKER))!;
-    expect(stats.body).toMatch(/already failing on the base commit/);
+    expect(stats.body).toMatch(/\*\*2 runs\*\*[\s\S]*PR marked ready for review/);
   });
 
   it("a 502 after GitHub created the PR still leaves exactly one PR", async () => {
