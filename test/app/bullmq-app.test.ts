@@ -45,7 +45,8 @@ describe.skipIf(!HAS_REDIS)("the GitHub App in scale-out mode: BullMQ on redis-s
       await addRepo(world, repo);
       await addLabelledIssue(world, repo, 1);
     }
-    const env = { ...world.env, REDIS_URL: redis.url, CODEGEN_CONCURRENCY: "1", LOG_LEVEL: "info" };
+    // The queue is the point here, not the isolation (test/checks/sandbox.test.ts proves that): the cheapest tier.
+    const env = { ...world.env, REDIS_URL: redis.url, CODEGEN_CONCURRENCY: "1", LOG_LEVEL: "info", CODEGEN_SANDBOX_MAX_TIER: "weak", CODEGEN_ALLOW_WEAK_SANDBOX: "true" };
     const started = await startTestApp(world, { REDIS_URL: redis.url });
     onTestFailed(() =>
       console.log(

@@ -24,7 +24,8 @@ describe("a burst of deliveries (in-process queue, CODEGEN_CONCURRENCY=2)", () =
       await addRepo(world, repo);
       for (const number of ISSUES) await addLabelledIssue(world, repo, number);
     }
-    ({ app } = await startTestApp(world, { CODEGEN_CONCURRENCY: "2" }));
+    // The queue is the point here, not the isolation (test/checks/sandbox.test.ts proves that): the cheapest tier.
+    ({ app } = await startTestApp(world, { CODEGEN_CONCURRENCY: "2", CODEGEN_SANDBOX_MAX_TIER: "weak", CODEGEN_ALLOW_WEAK_SANDBOX: "true" }));
     const events: QueueEvent[] = [];
     let running = 0;
     let mostRunning = 0;
