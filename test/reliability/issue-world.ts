@@ -83,30 +83,9 @@ export async function startIssueWorld(options: { files?: Record<string, string>;
     temp,
     logs,
     async run(runOptions = {}) {
-      const repoDir = path.join(temp, `clone-${++runs}`);
-      await cloneRepository(remote, repoDir);
-      const octokit = createGitHubOctokit({ baseUrl: github.apiUrl, token: TOKEN, log, maxRateLimitWaitSeconds: 5, pacing: { retryUnitMs: 5, writeIntervalMs: 0 } });
       return runIssue(
         { issueNumber: runOptions.issue ?? 1, sender: runOptions.sender ?? "alice", runUrl: "https://example.invalid/runs/1" },
-        {
-          forge: createOctokitForge(octokit, OWNER, REPO),
-          repoDir,
-          remote,
-          runner: await checksRunner(),
-          secrets: [TOKEN, API_KEY],
-          log,
-          connect: (budget) =>
-            createOpenAIModelClient({
-              baseURL: model.baseURL,
-              apiKey: API_KEY,
-              timeoutMs: 10_000,
-              maxRetries: 1,
-              backoff: { baseMs: 5, maxMs: 20 },
-              deadline: () => budget.deadline(),
-            }),
-          ...(runOptions.signal ? { signal: runOptions.signal } : {}),
-          ...(runOptions.staleAfterMs !== undefined ? { staleAfterMs: runOptions.staleAfterMs } : {}),
-        },
+        { ...(await deps(runOptions.signal)), ...(runOptions.staleAfterMs !== undefined ? { staleAfterMs: runOptions.staleAfterMs } : {}) },
       );
     },
     async runItem(item, options = {}) {
