@@ -6,7 +6,8 @@ import { Git } from "./git.js";
 import { fetchBranch, pushBranch, type RemoteAccess } from "./git-remote.js";
 
 const MAX_PUSH_ATTEMPTS = 3;
-const REJECTED = /\b(rejected|non-fast-forward|fetch first|stale info|cannot lock ref|failed to update ref)\b/i;
+/** git's words for "somebody pushed first" (the rejection line, or the hints after it when only the tail is kept). */
+const REJECTED = /\b(rejected|non-fast-forward|fetch first|stale info|cannot lock ref|failed to update ref|not have locally|integrate the remote changes)\b/i;
 
 export interface PushOutcome {
   /** The commit the remote branch now points at. */
