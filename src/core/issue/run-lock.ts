@@ -50,7 +50,9 @@ export async function acquireRunLock(forge: ForgeClient, issue: number, holder: 
     const expired = current.holder === undefined || current.holder.expiresAt <= options.now();
     const takeOver = current.holder !== undefined && options.mayTakeOver?.(current.holder) === true;
     if (!expired && !takeOver) return { acquired: false, holder: current.holder };
-    // The holder is gone (expired, or an unreadable record); delete its ref and race for a fresh create.
+    // The holder is gone (expired, or an unreadable record); delete its ref and race for a fresh create. GitHub
+    // has no compare-and-swap on refs, so two runs taking over the same expired lock at the same instant could
+    // both delete and one re-create it after the other: rare (it needs a crashed run), and accepted.
     options.log.warn(
       `taking over the run lock of issue #${issue}: ${current.holder ? `${current.holder.run} ${expired ? "expired" : "is an earlier job of this app"}` : "its record is unreadable"}`,
     );
