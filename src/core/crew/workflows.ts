@@ -9,38 +9,30 @@ import { revisionPhases, type RevisionRequest } from "./revision.js";
  */
 export type CrewWorkflow = { kind: "new" } | { kind: "revision"; request: RevisionRequest };
 
-export function newIssueWorkflow(run: CrewRun): CrewNode[] {
+/** The phases every workflow shares, around the two that write the change: the plan and the change itself. */
+function workflowAround(run: CrewRun, authoring: { plan: CrewNode; change: CrewNode; summary: { skipWhenUnchanged?: boolean } }): CrewNode[] {
   return [
     phases.intake(run),
     phases.context(run),
     phases.prepare(run),
-    phases.architect(run),
-    phases.developer(run),
+    authoring.plan,
+    authoring.change,
     phases.tester(run),
     phases.reviewer(run),
     phases.staticChecks(),
     phases.tests(),
     phases.repair(run),
     phases.documenter(run),
-    phases.summarizer(run),
+    phases.summarizer(run, authoring.summary),
   ];
 }
 
+export function newIssueWorkflow(run: CrewRun): CrewNode[] {
+  return workflowAround(run, { plan: phases.architect(run), change: phases.developer(run), summary: {} });
+}
+
 export function revisionWorkflow(run: CrewRun, request: RevisionRequest): CrewNode[] {
-  return [
-    phases.intake(run),
-    phases.context(run),
-    phases.prepare(run),
-    revisionPhases.plan(run, request),
-    revisionPhases.revise(run, request),
-    phases.tester(run),
-    phases.reviewer(run),
-    phases.staticChecks(),
-    phases.tests(),
-    phases.repair(run),
-    phases.documenter(run),
-    phases.summarizer(run, { skipWhenUnchanged: true }),
-  ];
+  return workflowAround(run, { plan: revisionPhases.plan(run, request), change: revisionPhases.revise(run, request), summary: { skipWhenUnchanged: true } });
 }
 
 export function buildWorkflow(run: CrewRun, workflow: CrewWorkflow): CrewNode[] {
