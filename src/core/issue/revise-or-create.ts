@@ -3,13 +3,13 @@ import type { CrewSnapshot } from "../crew/crew-snapshot.js";
 import { runCrewInRepository, type RepositoryRun } from "../crew/run-in-repository.js";
 import { isFailing } from "../crew/validation.js";
 import type { CrewWorkflow } from "../crew/workflows.js";
-import { ForgeError, hasWriteAccess, type ForgeClient, type IssueComment, type IssueInfo, type Permission, type PullRequestDetails } from "../forge/forge-client.js";
+import { ForgeError, type ForgeClient, type IssueComment, type IssueInfo, type PullRequestDetails } from "../forge/forge-client.js";
 import type { RunReport } from "../report/run-report.js";
 import { allTriggers, issueBranch, type RunMode, type WorkItem } from "../work/work-item.js";
 import { pushOnTop } from "../workspace/branch-push.js";
 import { Git } from "../workspace/git.js";
 import { fetchBranch } from "../workspace/git-remote.js";
-import { buildIssueTask } from "./issue-task.js";
+import { buildIssueTask, writeAccessCache } from "./issue-task.js";
 import { findStatsComment, publishPullRequest, upsertComment } from "./publish.js";
 import { postReplies } from "./replies.js";
 import { buildRevisionInput, type RevisionInput } from "./revision-input.js";
@@ -54,7 +54,7 @@ export async function reviseOrCreate(ctx: WorkContext, deps: WorkRunDeps): Promi
   const revising = start.mode === "revision" && !retry;
 
   const stats = readStatsData(start.pr ? (await findStatsComment(forge, start.pr.number))?.body : undefined);
-  const trusted = permissionCache(forge);
+  const trusted = writeAccessCache(forge);
   let input: RevisionInput | null = null;
   let workflow: CrewWorkflow = { kind: "new" };
   let seed: CrewSnapshot | undefined;
@@ -78,6 +78,7 @@ export async function reviseOrCreate(ctx: WorkContext, deps: WorkRunDeps): Promi
     forge,
     ctx.issue,
     ctx.comments.filter((c) => c.authorType !== "Bot" && !c.body.includes(STATUS_MARKER) && !c.body.includes(STATS_MARKER)),
+    trusted,
   );
   const run = await runCrewInRepository({
     repoDir: deps.repoDir,
@@ -229,17 +230,4 @@ async function issueStillExists(forge: ForgeClient, issue: number): Promise<bool
     if (error instanceof ForgeError && (error.status === 404 || error.status === 410)) return false;
     throw error;
   }
-}
-
-/** Write access per login, looked up once per run. */
-function permissionCache(forge: ForgeClient): (login: string) => Promise<boolean> {
-  const seen = new Map<string, Promise<Permission>>();
-  return async (login) => {
-    if (!seen.has(login))
-      seen.set(
-        login,
-        forge.getPermission(login).catch(() => "none" as const),
-      );
-    return hasWriteAccess(await seen.get(login)!);
-  };
 }
