@@ -1,5 +1,5 @@
 import * as core from "@actions/core";
-import { startSandbox } from "../core/checks/sandbox-startup.js";
+import { sandboxTierSetting, startSandbox } from "../core/checks/sandbox-startup.js";
 import { ConfigError, describeError } from "../core/errors.js";
 import { runWorkItem, type WorkRunOutcome } from "../core/issue/run-work-item.js";
 import { knownSecrets, resolveEndpoint } from "../core/model/endpoint.js";
@@ -46,7 +46,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
 
     const secrets = knownSecrets(env, [inputs.githubToken, endpoint.apiKey]);
     await installBubblewrap(log);
-    const sandbox = await startSandbox({ environment: env, secrets, weakTier: "warn", log });
+    const maxTier = sandboxTierSetting(env.CODEGEN_SANDBOX_MAX_TIER);
+    const sandbox = await startSandbox({ environment: env, secrets, weakTier: "warn", log, ...(maxTier ? { maxTier } : {}) });
 
     core.startGroup(`codegen-crew on issue #${item.issue}${item.kind === "revision" ? ` (revision of #${item.pr})` : ""}`);
     let outcome: WorkRunOutcome;

@@ -2,10 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Logger, Probot } from "probot";
-import type { SandboxTier } from "../core/checks/command-runner.js";
 import type { Sandbox } from "../core/checks/sandbox.js";
-import { startSandbox } from "../core/checks/sandbox-startup.js";
-import { ConfigError, describeError } from "../core/errors.js";
+import { sandboxTierSetting, startSandbox } from "../core/checks/sandbox-startup.js";
+import { describeError } from "../core/errors.js";
 import { runWorkItem, type WorkRunOutcome } from "../core/issue/run-work-item.js";
 import { knownSecrets, resolveEndpoint, type ModelEndpoint } from "../core/model/endpoint.js";
 import { cloneRepository } from "../core/workspace/git-remote.js";
@@ -151,13 +150,4 @@ export function appSandbox(env: NodeJS.ProcessEnv, log: Logger): Promise<Sandbox
     optIn: "CODEGEN_ALLOW_WEAK_SANDBOX=true",
     log: { info: (message) => log.info(message), warn: (message) => log.warn(message) },
   });
-}
-
-const TIERS: readonly SandboxTier[] = ["strong", "namespaced", "weak"];
-
-/** CODEGEN_SANDBOX_MAX_TIER: the strongest tier to try (for an app already isolated by its container, say). */
-function sandboxTierSetting(value: string | undefined): SandboxTier | undefined {
-  if (value === undefined || value === "") return undefined;
-  if ((TIERS as readonly string[]).includes(value)) return value as SandboxTier;
-  throw new ConfigError(`CODEGEN_SANDBOX_MAX_TIER must be one of ${TIERS.join(", ")} (got "${value}")`, { key: "CODEGEN_SANDBOX_MAX_TIER" });
 }

@@ -58,7 +58,7 @@ export async function runAction(
   world: ActionWorld,
   event: { name: string; payload: unknown },
   inputs: Record<string, string> = {},
-  options: { node?: string; workspace?: string; omitKey?: boolean } = {},
+  options: { node?: string; workspace?: string; omitKey?: boolean; env?: Record<string, string> } = {},
 ): Promise<ActionRun> {
   const dir = await mkdtemp(path.join(world.temp, "run-"));
   const files = { event: path.join(dir, "event.json"), output: path.join(dir, "output"), summary: path.join(dir, "summary.md") };
@@ -89,6 +89,7 @@ export async function runAction(
     INPUT_CONFIG: ".github/codegen-crew.yml",
     ...(options.omitKey ? {} : { "INPUT_API-KEY": API_KEY }),
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    ...options.env,
   };
   const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
     execFile(options.node ?? process.execPath, [path.join(world.actionDir, "dist", "index.js")], { env, cwd: workspace, maxBuffer: 32 * 1024 * 1024 }, (error, out, err) =>

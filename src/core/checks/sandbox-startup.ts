@@ -1,3 +1,4 @@
+import type { SandboxTier } from "./command-runner.js";
 import { ConfigError } from "../errors.js";
 import { describeTier } from "./command-runner.js";
 import { createSandbox, type Sandbox, type SandboxOptions } from "./sandbox.js";
@@ -45,4 +46,13 @@ export function sandboxSummary(sandbox: Sandbox): string[] {
     ...(sandbox.record.gaps.length ? [`sandbox does not cover: ${sandbox.record.gaps.join("; ")}`] : []),
     ...(sandbox.declined.length ? [`sandbox tiers not used: ${sandbox.declined.join("; ")}`] : []),
   ];
+}
+
+const TIERS: readonly SandboxTier[] = ["strong", "namespaced", "weak"];
+
+/** CODEGEN_SANDBOX_MAX_TIER: the strongest tier to try (for a process already isolated by its container, say). */
+export function sandboxTierSetting(value: string | undefined): SandboxTier | undefined {
+  if (value === undefined || value === "") return undefined;
+  if ((TIERS as readonly string[]).includes(value)) return value as SandboxTier;
+  throw new ConfigError(`CODEGEN_SANDBOX_MAX_TIER must be one of ${TIERS.join(", ")} (got "${value}")`, { key: "CODEGEN_SANDBOX_MAX_TIER" });
 }
