@@ -260,20 +260,20 @@ export class Sandbox implements CommandRunner {
     return this.memo.get("scrubbed-git-config", key, async () => scrubbedGitConfig(await readConfigEntries(file)));
   }
 
-  /** PATH entries and toolchain roots, read-only; never `/`, the bot's HOME, the temp root or an ancestor of them. */
+  /**
+   * PATH entries and toolchain roots, read-only; never `/`, the bot's HOME, the temp root or an ancestor of them,
+   * nor anything inside them. Our own node is the exception to "inside": the checks run `node --check` and `tsc`
+   * with it, and a runner's node often lives under HOME (the Actions runner's externals) or the temp root.
+   */
   private toolchainDirs(env: Record<string, string>, worktree: string): string[] {
     const guarded = [this.botHome, this.scratchRoot, os.tmpdir(), worktree].map((p) => path.resolve(p));
-    const candidates = [
-      ...(env.PATH ?? "").split(path.delimiter),
-      ...TOOLCHAIN_VARIABLES.map((name) => env[name] ?? ""),
-      // Our own node: the checks run `node --check` and `tsc` with it.
-      path.dirname(path.dirname(process.execPath)),
-    ];
-    return candidates.filter((dir) => {
-      if (!path.isAbsolute(dir)) return false;
-      const resolved = path.resolve(dir);
-      return !guarded.some((g) => g === resolved || g.startsWith(`${resolved}/`) || resolved.startsWith(`${g}/`));
-    });
+    const exposesGuarded = (dir: string) => guarded.some((g) => g === dir || g.startsWith(`${dir}/`));
+    const insideGuarded = (dir: string) => guarded.some((g) => dir.startsWith(`${g}/`));
+    const candidates = [...(env.PATH ?? "").split(path.delimiter), ...TOOLCHAIN_VARIABLES.map((name) => env[name] ?? "")];
+    const dirs = candidates.filter((dir) => path.isAbsolute(dir) && !exposesGuarded(path.resolve(dir)) && !insideGuarded(path.resolve(dir)));
+    const ownNode = path.resolve(path.dirname(path.dirname(process.execPath)));
+    if (!exposesGuarded(ownNode)) dirs.push(ownNode);
+    return dirs;
   }
 }
 
