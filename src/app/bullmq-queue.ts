@@ -3,10 +3,11 @@ import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { describeError } from "../core/errors.js";
 import { jobKey, type CodegenJob, type JobOutcome } from "./job.js";
-import { foldInto, isRepeatable } from "./job-merge.js";
+import { alreadyCovers, foldInto, isRepeatable, withLabelsOf } from "./job-merge.js";
 import { QueueUnavailableError, type CancelResult, type EnqueueResult, type JobCounts, type JobQueue } from "./job-queue.js";
 import { producerConnection, redisAnswers } from "./redis-connection.js";
 import type { RetryPolicy } from "./retry-policy.js";
+import { RedisLabelCache, type TriggerLabelCache } from "./trigger-label-cache.js";
 
 /**
  * The scale-out queue, producer side (the webhook server): jobs go to BullMQ on Redis and `codegen-crew
@@ -15,6 +16,11 @@ import type { RetryPolicy } from "./retry-policy.js";
  * BullMQ deduplication ids: the key itself for its current job, and `<key>:next` for one job waiting behind
  * it (reviews and instructions are merged into that one while it waits). Workers run one job per key at a
  * time (bullmq-worker.ts holds a per-key lock in Redis), so the waiting job starts when the current one ends.
+ *
+ * Fairness across repositories with plain BullMQ (no groups): a job's priority is its place in its
+ * repository's line when it is added (1 for a repository with nothing waiting, 2 for the next, …), so workers
+ * take the first job of every repository before the second of any. The line is a Redis set per repository
+ * (`backlogKey`) that a job leaves when a worker starts it or it is cancelled.
  */
 export const DEFAULT_QUEUE_NAME = "codegen-crew";
 export const JOB_NAME = "issue";
@@ -29,6 +35,17 @@ export interface BullQueueOptions {
   /** Finished jobs are kept this long: completed ones answer "duplicate delivery", failed ones are the dead letters. */
   keepCompletedSeconds?: number;
   keepFailedSeconds?: number;
+}
+
+/** BullMQ's largest priority; a line longer than that shares the last place. */
+const MAX_PRIORITY = 2 ** 21;
+
+/** A forgotten member (a job removed by hand) must not hold its repository's place forever. */
+const BACKLOG_TTL_SECONDS = 7 * 24 * 3600;
+
+/** The jobs of one repository that wait for a worker (their count is the next job's priority). */
+export function backlogKey(queueName: string, job: { owner: string; repo: string }): string {
+  return `codegen-crew:${queueName}:backlog:${job.owner}/${job.repo}`.toLowerCase();
 }
 
 /** Where a webhook server asks the worker running a job to stop (workers poll it). */
@@ -80,8 +97,8 @@ export class BullJobQueue implements JobQueue {
       if (await this.queue.getJob(jobId)) return { status: "duplicate-delivery", jobId };
       const current = await this.jobFor(key);
       if (!current) return this.add(job, jobId, key);
-      if (isRepeatable(job.item)) return { status: "already-active", jobId: current.id ?? "unknown" };
       const next = await this.jobFor(nextKey(key));
+      if (isRepeatable(job.item)) return this.enqueueRepeatable(job, jobId, key, current, next);
       // A job that has not started takes the trigger in (its data is replaced while it waits).
       for (const waiting of next ? [next] : [current]) {
         const folded = (await notStarted(waiting)) ? foldInto(waiting.data.item, job.item) : undefined;
@@ -93,6 +110,29 @@ export class BullJobQueue implements JobQueue {
       const added = await this.add(job, jobId, nextKey(key));
       return added.status === "queued" ? { ...added, behind: current.id ?? "unknown" } : added;
     });
+  }
+
+  /** The trigger labels the workers read, shared through this queue's Redis. */
+  labelCache(): TriggerLabelCache {
+    return new RedisLabelCache(this.redis, this.name);
+  }
+
+  /**
+   * A label, dispatch or reconcile trigger for a key that has a job: dropped when a job of the key covers it,
+   * else (a label the key's label jobs do not name yet) joined to the label job that waits, or queued behind.
+   */
+  private async enqueueRepeatable(job: CodegenJob, jobId: string, key: string, current: Job<CodegenJob>, next: Job<CodegenJob> | undefined): Promise<EnqueueResult> {
+    const currentId = current.id ?? "unknown";
+    if ([current, next].some((existing) => existing && alreadyCovers(existing.data, job))) return { status: "already-active", jobId: currentId };
+    const waiting = next ?? ((await notStarted(current)) ? current : undefined);
+    const joined = waiting ? withLabelsOf(waiting.data, job) : undefined;
+    if (waiting && joined) {
+      await waiting.updateData(joined);
+      return { status: "merged", jobId: waiting.id ?? "unknown" };
+    }
+    if (waiting) return { status: "already-active", jobId: currentId };
+    const added = await this.add(job, jobId, nextKey(key));
+    return added.status === "queued" ? { ...added, behind: currentId } : added;
   }
 
   async cancel(key: string, reason: string): Promise<CancelResult> {
@@ -115,9 +155,14 @@ export class BullJobQueue implements JobQueue {
   }
 
   private async add(job: CodegenJob, jobId: string, deduplicationId: string): Promise<EnqueueResult> {
-    const added = await this.queue.add(JOB_NAME, job, { ...this.jobOptions(), jobId, deduplication: { id: deduplicationId } });
+    const backlog = backlogKey(this.name, job);
+    const [, place] = await this.redis.multi().sadd(backlog, jobId).scard(backlog).expire(backlog, BACKLOG_TTL_SECONDS).exec().then(results);
+    const priority = Math.min(Math.max(1, Number(place)), MAX_PRIORITY);
+    const added = await this.queue.add(JOB_NAME, job, { ...this.jobOptions(), jobId, priority, deduplication: { id: deduplicationId } });
     // BullMQ answers with the job that holds the deduplication id when it did not add ours.
-    return added.id === jobId ? { status: "queued", jobId } : { status: "already-active", jobId: added.id ?? "unknown" };
+    if (added.id === jobId) return { status: "queued", jobId };
+    await this.redis.srem(backlog, jobId);
+    return { status: "already-active", jobId: added.id ?? "unknown" };
   }
 
   private async cancelJob(job: Job<CodegenJob, JobOutcome>, reason: string): Promise<CancelResult> {
@@ -126,6 +171,7 @@ export class BullJobQueue implements JobQueue {
       try {
         await job.remove();
         await job.removeDeduplicationKey();
+        await this.redis.srem(backlogKey(this.name, job.data), jobId);
         return { status: "removed", jobId };
       } catch {
         // A worker took it meanwhile (it is locked): signal it like a running one.
@@ -175,6 +221,15 @@ export class BullJobQueue implements JobQueue {
       throw new QueueUnavailableError(`the job queue (Redis) failed: ${describeError(error)}`, {}, { cause: error });
     }
   }
+}
+
+/** The replies of a MULTI, or its first error. */
+function results(replies: Array<[Error | null, unknown]> | null): unknown[] {
+  if (!replies) throw new Error("the Redis transaction was aborted");
+  return replies.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
 }
 
 /** The deduplication id of the job waiting behind the key's current one. */

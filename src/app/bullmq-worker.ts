@@ -2,7 +2,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { CancelledError, describeError } from "../core/errors.js";
-import { cancelKey, DEFAULT_QUEUE_NAME } from "./bullmq-queue.js";
+import { backlogKey, cancelKey, DEFAULT_QUEUE_NAME } from "./bullmq-queue.js";
 import { jobKey, type CodegenJob, type JobOutcome } from "./job.js";
 import type { JobProcessor } from "./job-queue.js";
 import { QueueEvents } from "./queue-events.js";
@@ -59,6 +59,8 @@ export async function startBullWorker(options: BullWorkerOptions): Promise<Runni
       await job.moveToDelayed(Date.now() + (options.busyKeyDelayMs ?? 2_000), token);
       throw new DelayedError();
     }
+    // The job leaves its repository's line (bullmq-queue.ts): the repository's next job moves up a place.
+    await connection.srem(backlogKey(name, job.data), jobId).catch(() => undefined);
     const controller = new AbortController();
     const checkCancel = async () => {
       await connection.pexpire(lock, KEY_LOCK_TTL_MS).catch(() => undefined);

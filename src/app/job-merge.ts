@@ -1,4 +1,6 @@
 import type { Trigger, WorkItem } from "../core/work/work-item.js";
+import type { CodegenJob } from "./job.js";
+import { sameLabel } from "./trigger-label.js";
 
 /**
  * What the queues do with a trigger that arrives while a job for the same issue or PR is queued or running.
@@ -25,4 +27,23 @@ export function foldInto(waiting: WorkItem, later: WorkItem): WorkItem | undefin
   return pr === undefined
     ? { kind: "issue", issue: waiting.issue, trigger: waiting.trigger, merged }
     : { kind: "revision", issue: waiting.issue, pr, trigger: waiting.trigger, merged };
+}
+
+/**
+ * Whether a repeatable trigger (label, dispatch, reconcile) asks for nothing `existing` does not already cover.
+ * A label job only covers the labels it names: its label may turn out not to be the trigger, so another label
+ * added meanwhile must still get its own chance (an issue opened with the labels "bug" and "codegen" sends
+ * two deliveries at once, and the first may be "bug").
+ */
+export function alreadyCovers(existing: CodegenJob, later: CodegenJob): boolean {
+  if (!isRepeatable(later.item)) return false;
+  if (!later.labels || !existing.labels) return true;
+  return later.labels.every((label) => existing.labels!.some((known) => sameLabel(known, label)));
+}
+
+/** `waiting` (a label job that has not started) also asked for by `later`'s labels; undefined when either is not a label job. */
+export function withLabelsOf(waiting: CodegenJob, later: CodegenJob): CodegenJob | undefined {
+  if (!waiting.labels || !later.labels) return undefined;
+  const added = later.labels.filter((label) => !waiting.labels!.some((known) => sameLabel(known, label)));
+  return { ...waiting, labels: [...waiting.labels, ...added] };
 }

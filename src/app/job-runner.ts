@@ -9,13 +9,17 @@ import { runWorkItem, type WorkRunOutcome } from "../core/issue/run-work-item.js
 import { knownSecrets, resolveEndpoint, type ModelEndpoint } from "../core/model/endpoint.js";
 import { cloneRepository } from "../core/workspace/git-remote.js";
 import { installationAccess, type OpenRepository } from "./installation-access.js";
+import { gateLabels, triggerLabelReader, type ReadTriggerLabel } from "./label-gate.js";
 import type { JobOutcome } from "./job.js";
 import type { JobContext, JobProcessor } from "./job-queue.js";
 import { connectWithProgress } from "./model-connection.js";
 import { probotAppForge } from "./probot-forge.js";
+import type { TriggerLabelCache } from "./trigger-label-cache.js";
 
 export interface JobRunnerDeps {
   openRepository: OpenRepository;
+  /** The repository's trigger label, for label jobs (label-gate.ts). */
+  triggerLabel: ReadTriggerLabel;
   endpoint: ModelEndpoint;
   /** CODEGEN_MODEL: the model for roles without one in the repository's config. */
   model?: string;
@@ -29,23 +33,29 @@ export interface JobRunnerDeps {
 }
 
 /**
- * A job, start to end: a token for the installation, a fresh clone over HTTPS, the shared work-item runner
+ * A job, start to end: for a label job, the check that its label is the repository's trigger (else it ends
+ * skipped, with no comment: the label was not meant for the bot); a token for the installation, a fresh clone over HTTPS, the shared work-item runner
  * (permission check, status comment, crew, push, one PR per issue, stats comment), and the clone removed.
  * Failures around the run (token, clone, reading the issue) are thrown for the queue's retry policy;
  * the run's own failures are already on the issue as a finished status comment.
  */
 export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
   return async (job, context) => {
-    const { item } = job;
     const log = deps.log.child({
       jobId: context.jobId,
       deliveryId: job.deliveryId,
       repo: `${job.owner}/${job.repo}`,
-      issue: item.issue,
-      ...(item.kind === "revision" ? { pr: item.pr } : {}),
+      issue: job.item.issue,
+      ...(job.item.kind === "revision" ? { pr: job.item.pr } : {}),
       attempt: context.attempt,
     });
     if (context.signal.aborted) return cancelled("cancelled before it started");
+    const gate = job.labels ? gateLabels(job, await deps.triggerLabel(job)) : { run: job.item };
+    if ("skip" in gate) {
+      log.info(`skipped: ${gate.skip}`);
+      return { result: "skipped", message: gate.skip, tokens: 0, costUsd: 0 };
+    }
+    const item = gate.run;
     const access = await deps.openRepository(job.installationId, job.owner, job.repo);
     const remote = { url: access.cloneUrl, token: access.token };
     const workDir = await mkdtemp(path.join(deps.tempDir ?? os.tmpdir(), "codegen-crew-job-"));
@@ -92,11 +102,14 @@ export function jobProcessorFor(
   log: Logger,
   tempDir: string | undefined,
   sandbox: Sandbox,
+  labels: TriggerLabelCache,
 ): JobProcessor {
   // The key is checked when the process starts, not at its first job: a misconfigured app should not start.
   const endpoint = resolveEndpoint(env);
+  const appForge = probotAppForge(probot);
   return createJobRunner({
-    openRepository: installationAccess(probotAppForge(probot)),
+    openRepository: installationAccess(appForge),
+    triggerLabel: triggerLabelReader(appForge, labels, log),
     endpoint,
     ...(settings.model ? { model: settings.model } : {}),
     secrets: appSecrets(env, endpoint),

@@ -15,6 +15,13 @@ export interface CodegenJob {
   /** What to do; its trigger names the sender, whose permission the run checks before anything else. */
   item: WorkItem;
   origin: "webhook" | "reconcile";
+  /**
+   * For a label job from a webhook: the label names that were added. The webhook does not know the
+   * repository's trigger label (reading it is a GitHub call, which would delay the answer), so the job reads
+   * it and runs only when one of these is it; otherwise it ends skipped, quietly. Several names when labels
+   * added together (an issue opened with labels) were folded into one job that has not started.
+   */
+  labels?: string[];
 }
 
 /** What a finished job ended as: the run's result, or cancelled before or while it ran. */

@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { CancelledError } from "../core/errors.js";
 import { jobKey, type CodegenJob, type JobProgress } from "./job.js";
-import { foldInto, isRepeatable } from "./job-merge.js";
+import { FairQueue } from "./fair-queue.js";
+import { alreadyCovers, foldInto, isRepeatable, withLabelsOf } from "./job-merge.js";
 import { QueueUnavailableError, type CancelResult, type EnqueueResult, type JobCounts, type JobProcessor, type JobQueue } from "./job-queue.js";
 import { QueueEvents } from "./queue-events.js";
 import { backoffFor, isTransient, type RetryPolicy } from "./retry-policy.js";
 
 /**
- * The embedded queue: jobs run in this process, at most `concurrency` at a time, first in first out. It
+ * The embedded queue: jobs run in this process, at most `concurrency` at a time, taking repositories in
+ * turn (fair-queue.ts) and each repository's jobs first in first out. It
  * needs no other service; what it holds is lost with the process, which is why the app reconciles with
  * GitHub on startup (a labelled issue without a finished status comment is enqueued again).
  */
@@ -39,7 +41,7 @@ interface Slot {
 export class MemoryJobQueue implements JobQueue {
   readonly mode = "memory" as const;
   readonly events = new QueueEvents();
-  private readonly pending: Entry[] = [];
+  private readonly pending = new FairQueue<Entry>();
   private readonly byKey = new Map<string, Slot>();
   private readonly running = new Set<Promise<void>>();
   private readonly deliveries = new Map<string, string>();
@@ -59,13 +61,13 @@ export class MemoryJobQueue implements JobQueue {
     if (!slot) {
       const entry = this.newEntry(key, job);
       this.byKey.set(key, { current: entry });
-      this.pending.push(entry);
+      this.queue(entry);
       this.pump();
       return { status: "queued", jobId: entry.id };
     }
-    if (isRepeatable(job.item)) return { status: "already-active", jobId: slot.current.id };
     // A job that has not started yet takes the trigger in; one that runs (or ran and waits to retry) does not.
     const waiting = slot.next ?? (slot.current.state === "queued" ? slot.current : undefined);
+    if (isRepeatable(job.item)) return this.enqueueRepeatable(job, slot, waiting);
     const folded = waiting ? foldInto(waiting.job.item, job.item) : undefined;
     if (waiting && folded) {
       waiting.job = { ...waiting.job, item: folded };
@@ -89,8 +91,7 @@ export class MemoryJobQueue implements JobQueue {
       entry.controller.abort(new CancelledError(reason));
       return { status: "signalled", jobId: entry.id };
     }
-    const index = this.pending.indexOf(entry);
-    if (index >= 0) this.pending.splice(index, 1);
+    this.pending.remove(entry);
     if (entry.retryTimer) clearTimeout(entry.retryTimer);
     this.byKey.delete(key);
     this.events.emit({ type: "cancelled", jobId: entry.id, job: entry.job });
@@ -120,7 +121,7 @@ export class MemoryJobQueue implements JobQueue {
     this.closing = true;
     for (const entry of this.entries()) if (entry.retryTimer) clearTimeout(entry.retryTimer);
     // Queued jobs are dropped on purpose: GitHub still shows their label, so reconciliation re-creates them.
-    this.pending.length = 0;
+    this.pending.clear();
     if (this.running.size === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
@@ -129,6 +130,29 @@ export class MemoryJobQueue implements JobQueue {
     });
     await Promise.race([Promise.allSettled([...this.running]), deadline]);
     clearTimeout(timer);
+  }
+
+  /**
+   * A label, dispatch or reconcile trigger for a key that has a job: dropped when a job of the key covers it,
+   * else (a label the key's label jobs do not name yet) joined to the label job that waits, or queued behind
+   * the running one.
+   */
+  private enqueueRepeatable(job: CodegenJob, slot: Slot, waiting: Entry | undefined): EnqueueResult {
+    const covering = [slot.current, slot.next].find((entry) => entry && alreadyCovers(entry.job, job));
+    if (covering) return { status: "already-active", jobId: slot.current.id };
+    const joined = waiting ? withLabelsOf(waiting.job, job) : undefined;
+    if (waiting && joined) {
+      waiting.job = joined;
+      this.remember(job.deliveryId, waiting.id);
+      return { status: "merged", jobId: waiting.id };
+    }
+    if (waiting) return { status: "already-active", jobId: slot.current.id };
+    slot.next = this.newEntry(jobKey(job), job);
+    return { status: "queued", jobId: slot.next.id, behind: slot.current.id };
+  }
+
+  private queue(entry: Entry): void {
+    this.pending.push(`${entry.job.owner}/${entry.job.repo}`.toLowerCase(), entry);
   }
 
   private newEntry(key: string, job: CodegenJob): Entry {
@@ -151,7 +175,7 @@ export class MemoryJobQueue implements JobQueue {
     }
     slot.current = slot.next;
     slot.next = undefined;
-    if (!this.closing) this.pending.push(slot.current);
+    if (!this.closing) this.queue(slot.current);
   }
 
   private remember(deliveryId: string, jobId: string): void {
@@ -162,7 +186,7 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   private pump(): void {
-    while (!this.closing && this.running.size < this.options.concurrency && this.pending.length > 0) {
+    while (!this.closing && this.running.size < this.options.concurrency && this.pending.size > 0) {
       const entry = this.pending.shift()!;
       const run = this.run(entry).finally(() => {
         this.running.delete(run);
@@ -202,7 +226,7 @@ export class MemoryJobQueue implements JobQueue {
           entry.retryTimer = undefined;
           entry.attempt++;
           entry.state = "queued";
-          this.pending.push(entry);
+          this.queue(entry);
           this.pump();
         },
         backoffFor(this.options.retry, entry.attempt),

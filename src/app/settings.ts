@@ -1,3 +1,4 @@
+import os from "node:os";
 import { ConfigError } from "../core/errors.js";
 import type { RetryPolicy } from "./retry-policy.js";
 
@@ -28,7 +29,7 @@ export function readAppSettings(env: NodeJS.ProcessEnv): AppSettings {
   return {
     port: integer(env, "PORT", 3000, 0),
     host: env.HOST || undefined,
-    concurrency: integer(env, "CODEGEN_CONCURRENCY", 2, 1),
+    concurrency: integer(env, "CODEGEN_CONCURRENCY", defaultConcurrency(), 1),
     redisUrl: env.REDIS_URL || undefined,
     queueName: env.CODEGEN_QUEUE_NAME || "codegen-crew",
     reconcileIntervalMs: seconds(env, "CODEGEN_RECONCILE_INTERVAL_SECONDS", 600),
@@ -37,6 +38,19 @@ export function readAppSettings(env: NodeJS.ProcessEnv): AppSettings {
     githubThrottle: boolean(env, "CODEGEN_GITHUB_THROTTLE", true),
     model: env.CODEGEN_MODEL || undefined,
   };
+}
+
+/** What one job may need at its peak: a clone, the crew's prompts, and a check process (npm install, a test suite). */
+const MEMORY_PER_JOB = 512 * 1024 * 1024;
+
+/**
+ * Jobs at once when CODEGEN_CONCURRENCY is not set: two per core, as long as memory allows. A job spends most
+ * of its time waiting for the model and for GitHub, and uses a core only while git or a check process runs,
+ * so one job per core would leave the cores idle; more than two per core lets the checks of many jobs queue
+ * for the CPU and stretch every run (docs/app.md, "Sizing").
+ */
+export function defaultConcurrency(cores = os.availableParallelism(), memory = os.totalmem()): number {
+  return Math.max(1, Math.min(2 * cores, Math.floor(memory / MEMORY_PER_JOB)));
 }
 
 function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number): number {

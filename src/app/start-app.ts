@@ -14,6 +14,7 @@ import type { QueueEvents } from "./queue-events.js";
 import { reconcile, startReconciler, type ReconcileSummary } from "./reconcile.js";
 import { probotAppForge } from "./probot-forge.js";
 import { readAppSettings, type AppSettings } from "./settings.js";
+import { MemoryLabelCache, type TriggerLabelCache } from "./trigger-label-cache.js";
 import { codegenWebhooks } from "./webhook-handlers.js";
 
 /**
@@ -53,6 +54,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
   const log = probot.log.child({ name: "codegen-crew" });
 
   let queue: JobQueue;
+  let labels: TriggerLabelCache;
   let jobEvents: QueueEvents | undefined;
   let reconcileNow: () => void = () => undefined;
   if (settings.redisUrl) {
@@ -60,18 +62,20 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     const bull = new BullJobQueue({ redisUrl: settings.redisUrl, queueName: settings.queueName, retry: settings.retry, log, onRecovered: () => reconcileNow() });
     if (!(await bull.waitUntilReachable(5_000))) log.error("Redis is not reachable: webhooks answer 503 and /ready fails until it is");
     queue = bull;
+    labels = bull.labelCache();
   } else {
+    labels = new MemoryLabelCache();
     const memory = new MemoryJobQueue({
       concurrency: settings.concurrency,
       retry: settings.retry,
-      processor: jobProcessorFor(probot, env, settings, log, options.tempDir, await appSandbox(env, log)),
+      processor: jobProcessorFor(probot, env, settings, log, options.tempDir, await appSandbox(env, log), labels),
     });
     logJobEvents(memory.events, log);
     jobEvents = memory.events;
     queue = memory;
   }
 
-  const webhooks = await createNodeMiddleware(codegenWebhooks(queue), { probot });
+  const webhooks = await createNodeMiddleware(codegenWebhooks(queue, labels), { probot });
   const server = createAppServer(webhooks, queue, log);
   server.listen(settings.port, settings.host);
   await once(server, "listening");

@@ -2,6 +2,8 @@ import type { Logger } from "probot";
 import { ConfigError } from "../core/errors.js";
 import { resolveEndpoint } from "../core/model/endpoint.js";
 import { startBullWorker, type RunningWorker } from "./bullmq-worker.js";
+import { producerConnection } from "./redis-connection.js";
+import { RedisLabelCache } from "./trigger-label-cache.js";
 import { logJobEvents } from "./job-log.js";
 import { appSandbox, jobProcessorFor } from "./job-runner.js";
 import { createAppProbot } from "./probot-factory.js";
@@ -32,13 +34,21 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Sta
   await probot.ready();
   const log = probot.log.child({ name: "codegen-crew-worker" });
   const sandbox = await appSandbox(env, log);
+  // The trigger labels jobs read go to the queue's Redis, where every webhook server reads them.
+  const labelConnection = producerConnection(settings.redisUrl);
+  labelConnection.on("error", () => undefined);
+  const labels = new RedisLabelCache(labelConnection, settings.queueName);
   const worker = await startBullWorker({
     redisUrl: settings.redisUrl,
     queueName: settings.queueName,
     concurrency: settings.concurrency,
     log,
-    processor: jobProcessorFor(probot, env, settings, log, options.tempDir, sandbox),
+    processor: jobProcessorFor(probot, env, settings, log, options.tempDir, sandbox, labels),
   });
   logJobEvents(worker.events, log);
-  return { ...worker, events: worker.events, close: (deadlineMs) => worker.close(deadlineMs), settings, log };
+  const close = async (deadlineMs: number) => {
+    await worker.close(deadlineMs);
+    labelConnection.disconnect();
+  };
+  return { ...worker, events: worker.events, close, settings, log };
 }
