@@ -188,21 +188,31 @@ describe("the GitHub App (in-process queue)", () => {
     app = started.app;
     const events = recordEvents(app);
 
-    // mallory lacks write access, so every job that does start ends quickly with a comment: enough to see which labels trigger.
+    // mallory lacks write access, so every run that does start ends quickly with a comment: enough to see which labels trigger.
     const send = (repo: string, label: string) => deliver(app!.url, "issues", labeled(world!, repo, 1, { label, sender: "mallory" }));
+    const outcomes = () => finished(events).map((event) => [event.job.repo, (event as Extract<QueueEvent, { type: "finished" }>).outcome.message]);
+    // The webhook does not know the labels yet (it asks GitHub nothing): the jobs read them, and end skipped without a word.
     const ignored = [await send("own-config", "codegen"), await send("org-default", "codegen")];
-    const triggering = [await send("own-config", "AI-Fix"), await send("org-default", "org-bot")];
-    expect([...ignored, ...triggering].map((delivery) => delivery.status)).toEqual([200, 200, 200, 200]);
-
     await waitFor("two jobs", () => finished(events).length === 2);
+    expect(outcomes().sort()).toEqual([
+      ["org-default", 'the label "codegen" is not the trigger label "org-bot"'],
+      ["own-config", 'the label "codegen" is not the trigger label "ai-fix"'],
+    ]);
+    expect(world.github.comments(OWNER, "own-config", 1)).toEqual([]);
+    expect(world.github.comments(OWNER, "org-default", 1)).toEqual([]);
+
+    const triggering = [await send("own-config", "AI-Fix"), await send("org-default", "org-bot")];
+    // Now the webhook knows them: another "codegen" is dropped before it becomes a job.
+    const dropped = await send("own-config", "codegen");
+    expect([...ignored, ...triggering, dropped].map((delivery) => delivery.status)).toEqual([200, 200, 200, 200, 200]);
+    await waitFor("two more jobs", () => finished(events).length === 4);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(started.lines.filter((line) => line.enqueue === "queued").map((line) => line.deliveryId)).toEqual(triggering.map((delivery) => delivery.deliveryId));
-    expect(
-      events
-        .filter((event) => event.type === "started")
-        .map((event) => event.job.repo)
-        .sort(),
-    ).toEqual(["org-default", "own-config"]);
+    expect(started.lines.filter((line) => line.enqueue === "queued").map((line) => line.deliveryId)).toEqual([...ignored, ...triggering].map((delivery) => delivery.deliveryId));
+    expect(outcomes().slice(2).sort()).toEqual([
+      ["org-default", "mallory lacks write access; no model call was made"],
+      ["own-config", "mallory lacks write access; no model call was made"],
+    ]);
+    expect(finished(events)).toHaveLength(4);
   });
 
   it("cancels a queued job and a running one when the label is removed, and says so on each issue", async () => {
@@ -221,6 +231,8 @@ describe("the GitHub App (in-process queue)", () => {
     world.github.unlabelIssue(OWNER, "text-tools", 2, "codegen", "alice");
     expect((await deliver(app.url, "issues", unlabeled(world, "text-tools", 2))).status).toBe(200);
     expect(events.filter((event) => event.type === "cancelled").map((event) => event.job.item.issue)).toEqual([2]);
+    // The comment is written after the answer (the answer waits for no GitHub call).
+    await waitFor("the cancellation comment", () => world!.github.comments(OWNER, "text-tools", 2).length > 0);
     expect(world.github.comments(OWNER, "text-tools", 2).map((comment) => comment.body)).toEqual([
       expect.stringMatching(/@alice removed the `codegen` label, so the queued codegen-crew run was cancelled before it started/),
     ]);
@@ -232,8 +244,8 @@ describe("the GitHub App (in-process queue)", () => {
     // The abort reached the crew: the model call in flight was dropped and no later phase asked anything.
     expect(world.model.requests).toHaveLength(1);
     expect(world.model.requests[0]!.endedAt).toBeDefined();
+    await waitFor("the stop comment", () => world!.github.comments(OWNER, "text-tools", 1).some((comment) => /stopping the run in progress/.test(comment.body)));
     const comments = world.github.comments(OWNER, "text-tools", 1).map((comment) => comment.body);
-    expect(comments.some((body) => /stopping the run in progress/.test(body))).toBe(true);
     expect(comments.find((body) => body.includes(STATUS_MARKER))).toMatch(/cancelled/);
     expect(world.github.pullRequests(OWNER, "text-tools")).toEqual([]);
     expect(await app.queue.counts()).toMatchObject({ running: 0, queued: 0 });
