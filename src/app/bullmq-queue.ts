@@ -18,9 +18,9 @@ import { RedisLabelCache, type TriggerLabelCache } from "./trigger-label-cache.j
  * time (bullmq-worker.ts holds a per-key lock in Redis), so the waiting job starts when the current one ends.
  *
  * Fairness across repositories with plain BullMQ (no groups): a job's priority is its place in its
- * repository's line when it is added (1 for a repository with nothing waiting, 2 for the next, …), so workers
- * take the first job of every repository before the second of any. The line is a Redis set per repository
- * (`backlogKey`) that a job leaves when a worker starts it or it is cancelled.
+ * repository's line when it is added (1 for a repository with nothing queued or running, 2 for the next, …),
+ * so workers take the first job of every repository before the second of any. The line is a Redis set per
+ * repository (`backlogKey`) that a job leaves when it is done for good (bullmq-worker.ts) or cancelled.
  */
 export const DEFAULT_QUEUE_NAME = "codegen-crew";
 export const JOB_NAME = "issue";
@@ -43,7 +43,7 @@ const MAX_PRIORITY = 2 ** 21;
 /** A forgotten member (a job removed by hand) must not hold its repository's place forever. */
 const BACKLOG_TTL_SECONDS = 7 * 24 * 3600;
 
-/** The jobs of one repository that wait for a worker (their count is the next job's priority). */
+/** The jobs of one repository that are queued or running (their count is the next job's priority). */
 export function backlogKey(queueName: string, job: { owner: string; repo: string }): string {
   return `codegen-crew:${queueName}:backlog:${job.owner}/${job.repo}`.toLowerCase();
 }

@@ -59,8 +59,6 @@ export async function startBullWorker(options: BullWorkerOptions): Promise<Runni
       await job.moveToDelayed(Date.now() + (options.busyKeyDelayMs ?? 2_000), token);
       throw new DelayedError();
     }
-    // The job leaves its repository's line (bullmq-queue.ts): the repository's next job moves up a place.
-    await connection.srem(backlogKey(name, job.data), jobId).catch(() => undefined);
     const controller = new AbortController();
     const checkCancel = async () => {
       await connection.pexpire(lock, KEY_LOCK_TTL_MS).catch(() => undefined);
@@ -70,6 +68,8 @@ export async function startBullWorker(options: BullWorkerOptions): Promise<Runni
     await checkCancel();
     const poll = setInterval(() => void checkCancel(), pollMs);
     const started = Date.now();
+    // Done for good, the job leaves its repository's line (bullmq-queue.ts): the repository's later jobs move up.
+    const leaveLine = () => connection.srem(backlogKey(name, job.data), jobId).catch(() => undefined);
     events.emit({ type: "started", jobId, job: job.data, attempt });
     try {
       const outcome = await options.processor(job.data, {
@@ -79,11 +79,13 @@ export async function startBullWorker(options: BullWorkerOptions): Promise<Runni
         progress: (progress) => void job.updateProgress({ ...progress }).catch(() => undefined),
       });
       events.emit({ type: "finished", jobId, job: job.data, outcome, durationMs: Date.now() - started });
+      await leaveLine();
       return outcome;
     } catch (error) {
       const transient = isTransient(error) && !controller.signal.aborted;
       const willRetry = transient && attempt < (job.opts.attempts ?? 1);
       events.emit({ type: "failed", jobId, job: job.data, error, willRetry, durationMs: Date.now() - started });
+      if (!willRetry) await leaveLine();
       if (!transient) throw new UnrecoverableError(describeError(error));
       throw error;
     } finally {

@@ -1,10 +1,14 @@
 /**
- * Waiting work grouped by repository and handed out round-robin: each repository with something waiting
- * gets one turn in order, so a repository that queued a hundred jobs delays another's first job by at most
- * one job per busy repository, not by its whole backlog. Within a repository, first in first out.
+ * Waiting work grouped by repository. The next item comes from the repository with the fewest jobs running,
+ * and among those from the one served longest ago, so repositories take turns: a repository that queued a
+ * hundred jobs delays another's first job by at most the jobs already running, not by its whole backlog.
+ * Within a repository, first in first out.
  */
 export class FairQueue<T> {
   private readonly groups = new Map<string, T[]>();
+  /** When each group last had a turn (a counter, not a clock); groups never served count as 0. */
+  private readonly served = new Map<string, number>();
+  private turns = 0;
 
   get size(): number {
     let total = 0;
@@ -18,15 +22,20 @@ export class FairQueue<T> {
     else this.groups.set(group, [item]);
   }
 
-  /** The next item of the group whose turn it is; that group then goes to the back of the line. */
-  shift(): T | undefined {
-    const next = this.groups.entries().next();
-    if (next.done) return undefined;
-    const [group, items] = next.value;
+  /** The next item, from the group with the least `load` (jobs running) and then the oldest turn. */
+  shift(load: (group: string) => number = () => 0): T | undefined {
+    let chosen: string | undefined;
+    let best: [number, number] = [Infinity, Infinity];
+    for (const group of this.groups.keys()) {
+      const rank: [number, number] = [load(group), this.served.get(group) ?? 0];
+      if (rank[0] < best[0] || (rank[0] === best[0] && rank[1] < best[1])) [chosen, best] = [group, rank];
+    }
+    if (chosen === undefined) return undefined;
+    const items = this.groups.get(chosen)!;
     const item = items.shift();
-    // Maps keep insertion order: deleting and re-adding the group moves it behind the others.
-    this.groups.delete(group);
-    if (items.length > 0) this.groups.set(group, items);
+    if (items.length === 0) this.groups.delete(chosen);
+    this.served.set(chosen, ++this.turns);
+    this.forgetIdle();
     return item;
   }
 
@@ -44,5 +53,12 @@ export class FairQueue<T> {
 
   clear(): void {
     this.groups.clear();
+    this.served.clear();
+  }
+
+  /** Turns of groups with nothing waiting are only worth remembering for a while: memory stays bounded. */
+  private forgetIdle(): void {
+    if (this.served.size <= 2 * this.groups.size + 100) return;
+    for (const group of this.served.keys()) if (!this.groups.has(group)) this.served.delete(group);
   }
 }

@@ -152,7 +152,11 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   private queue(entry: Entry): void {
-    this.pending.push(`${entry.job.owner}/${entry.job.repo}`.toLowerCase(), entry);
+    this.pending.push(repositoryOf(entry), entry);
+  }
+
+  private runningIn(repository: string): number {
+    return this.entries().filter((entry) => entry.state === "running" && repositoryOf(entry) === repository).length;
   }
 
   private newEntry(key: string, job: CodegenJob): Entry {
@@ -187,7 +191,7 @@ export class MemoryJobQueue implements JobQueue {
 
   private pump(): void {
     while (!this.closing && this.running.size < this.options.concurrency && this.pending.size > 0) {
-      const entry = this.pending.shift()!;
+      const entry = this.pending.shift((repository) => this.runningIn(repository))!;
       const run = this.run(entry).finally(() => {
         this.running.delete(run);
         this.pump();
@@ -234,4 +238,8 @@ export class MemoryJobQueue implements JobQueue {
       entry.retryTimer.unref();
     }
   }
+}
+
+function repositoryOf(entry: Entry): string {
+  return `${entry.job.owner}/${entry.job.repo}`.toLowerCase();
 }

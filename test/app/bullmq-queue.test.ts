@@ -87,6 +87,26 @@ describe.skipIf(!HAS_REDIS)("the BullMQ queue (REDIS_URL) against a real redis-s
     expect(await queue.enqueue(first)).toEqual({ status: "duplicate-delivery", jobId: "delivery-a" });
   });
 
+  it("lets repositories take turns: the first jobs of two other repositories start before a busy one's backlog of 6", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const order: string[] = [];
+    const { queue, events, worker } = setup(async (codegenJob) => {
+      order.push(`${codegenJob.repo}#${codegenJob.item.issue}`);
+      await gate;
+      return ok;
+    });
+    await queue.waitUntilReachable(5_000);
+    await worker;
+    for (let n = 1; n <= 6; n++) await queue.enqueue(job(n, randomUUID(), "busy"));
+    await waitFor("the first job", () => order.length === 1, 5_000);
+    await queue.enqueue(job(1, randomUUID(), "quiet"));
+    await queue.enqueue(job(1, randomUUID(), "calm"));
+    release();
+    await waitFor("all jobs", () => events.filter((event) => event.type === "finished").length === 8, 15_000);
+    expect(order).toEqual(["busy#1", "quiet#1", "calm#1", "busy#2", "busy#3", "busy#4", "busy#5", "busy#6"]);
+  });
+
   it("retries a transient failure with backoff, reports progress, and keeps a permanent failure as a dead letter without retrying", async () => {
     const attempts = new Map<number, number>();
     const { queue, inspector, events } = setup(async (codegenJob, context) => {

@@ -58,6 +58,70 @@ describe("the in-process job queue", () => {
     expect(await queue.counts()).toEqual({ queued: 0, running: 0, completed: 7, failed: 0 });
   });
 
+  it("lets repositories take turns: the first jobs of two other repositories start before a busy one's backlog of 6", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const order: string[] = [];
+    const { queue, events } = queueWith(async (codegenJob) => {
+      order.push(`${codegenJob.repo}#${codegenJob.item.issue}`);
+      await gate;
+      return ok;
+    }, 1);
+    for (let n = 1; n <= 6; n++) await queue.enqueue(job(n, "busy"));
+    await queue.enqueue(job(1, "quiet"));
+    await queue.enqueue(job(1, "calm"));
+    release();
+    await waitFor("all jobs", () => settled(events) === 8);
+    expect(order).toEqual(["busy#1", "quiet#1", "calm#1", "busy#2", "busy#3", "busy#4", "busy#5", "busy#6"]);
+  });
+
+  it("with several slots, a repository with fewer jobs running goes first", async () => {
+    const gates = new Map<string, () => void>();
+    const order: string[] = [];
+    const { queue, events } = queueWith(async (codegenJob) => {
+      const name = `${codegenJob.repo}#${codegenJob.item.issue}`;
+      order.push(name);
+      await new Promise<void>((resolve) => gates.set(name, resolve));
+      return ok;
+    }, 2);
+    for (let n = 1; n <= 4; n++) await queue.enqueue(job(n, "busy"));
+    await queue.enqueue(job(1, "quiet"));
+    expect(order).toEqual(["busy#1", "busy#2"]);
+    // busy still runs one job when a slot frees, quiet none: quiet's job is next.
+    gates.get("busy#1")!();
+    await waitFor("the next job", () => order.length === 3);
+    expect(order[2]).toBe("quiet#1");
+    for (const name of ["busy#2", "quiet#1"]) gates.get(name)!();
+    await waitFor("the rest", () => order.length === 5);
+    for (const name of ["busy#3", "busy#4"]) gates.get(name)!();
+    await waitFor("all jobs", () => settled(events) === 5);
+  });
+
+  it("a label the issue's job does not name yet gets its own chance: joined to the job that waits, or queued behind the running one", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const ran: Array<string[] | undefined> = [];
+    const { queue, events } = queueWith(async (codegenJob) => {
+      ran.push(codegenJob.labels);
+      await gate;
+      return ok;
+    }, 1);
+    const withLabel = (issue: number, label: string): CodegenJob => ({ ...job(issue), labels: [label] });
+    // Issue 1 occupies the only slot; issue 2 is opened with two labels (two deliveries) while it waits.
+    await queue.enqueue(withLabel(1, "bug"));
+    const first = await queue.enqueue(withLabel(2, "bug"));
+    const second = await queue.enqueue(withLabel(2, "codegen"));
+    const repeated = await queue.enqueue(withLabel(2, "CODEGEN"));
+    expect(second).toEqual({ status: "merged", jobId: first.jobId });
+    expect(repeated).toEqual({ status: "already-active", jobId: first.jobId });
+    // Issue 1's job runs under "bug", which may not be the trigger: "codegen" waits behind it rather than being dropped.
+    const behind = await queue.enqueue(withLabel(1, "codegen"));
+    expect(behind).toMatchObject({ status: "queued", behind: expect.any(String) });
+    release();
+    await waitFor("all jobs", () => settled(events) === 3);
+    expect(ran).toEqual([["bug"], ["bug", "codegen"], ["codegen"]]);
+  });
+
   it("retries transient failures with backoff and gives up at once on permanent ones", async () => {
     const attempts: Array<[number, number]> = [];
     const { queue, events } = queueWith(async (codegenJob, context) => {
