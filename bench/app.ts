@@ -1,0 +1,169 @@
+// The GitHub App under a burst, against the GitHub stand-in and the scripted model (200 ms per call):
+// webhook answer times, completion, jobs in flight, the server's peak RSS, and the time for 20 issues
+// relative to one. The app runs as `codegen-crew app` in a child process with its default settings.
+import { readFile } from "node:fs/promises";
+import os from "node:os";
+import {
+  addRepo,
+  OWNER,
+  deliver,
+  labeled,
+  REPO_FILES,
+  shoutAnswer,
+  spawnCli,
+  startWorld,
+  waitFor,
+  type AppWorld,
+  type ChildApp,
+  type LogLine,
+} from "../test/app/app-fixture.js";
+import { defaultConcurrency } from "../src/app/settings.js";
+
+const MODEL_LATENCY_MS = 200;
+
+type Row = (name: string, value: string) => void;
+
+interface Burst {
+  acks: number[];
+  statuses: number[];
+  wallMs: number;
+}
+
+export default async function appBench(row: Row): Promise<void> {
+  row("app: machine", `${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; default CODEGEN_CONCURRENCY = ${defaultConcurrency()}`);
+  await fullRuns(row);
+  await manyDeliveries(row);
+}
+
+/** One issue alone, then 20 issues across 5 repositories delivered at once: full crew runs, one PR each. */
+async function fullRuns(row: Row): Promise<void> {
+  const world = await startWorld({ respond: slowModel });
+  const repos = ["r1", "r2", "r3", "r4", "r5"];
+  try {
+    for (const repo of [...repos, "solo"]) {
+      await addRepo(world, repo);
+      for (let n = 1; n <= 4; n++) await addIssue(world, repo, n);
+    }
+    const app = await startChild(world);
+    try {
+      const one = await burst(app, world, [["solo", 1]]);
+      const twenty = await burst(app, world, repos.flatMap((repo) => [1, 2, 3, 4].map((n) => [repo, n] as [string, number])));
+      const done = finishedJobs(app).slice(1);
+      row("app: 1 issue, full run: wall (first delivery → job finished)", `${(one.wallMs / 1000).toFixed(1)} s`);
+      row("app: 20 issues across 5 repositories at once: wall", `${(twenty.wallMs / 1000).toFixed(1)} s`);
+      row("app: 20 issues ÷ 1 issue (target ≤ 3×)", `${(twenty.wallMs / one.wallMs).toFixed(1)}×`);
+      row("app: 20 deliveries: ack p50 / p99 / max (target p99 ≤ 100 ms)", percentiles(twenty.acks));
+      row("app: 20 deliveries: runs finished ready", `${done.filter((line) => line.result === "ready").length}/20`);
+      row("app: 20 deliveries: jobs in flight at most / configured", `${mostInFlight(app.lines)} / ${defaultConcurrency()}`);
+      row("app: server peak RSS (full runs)", await peakRss(app));
+    } finally {
+      await stopChild(app);
+    }
+  } finally {
+    await world.close();
+  }
+}
+
+/**
+ * 200 deliveries across 20 repositories at once. 200 full crew runs would take many minutes on 2 cores, so
+ * these repositories use another trigger label: every delivery still becomes a job (the webhook cannot know
+ * the label before a job has read it), and each job reads the repository's config and ends skipped.
+ */
+async function manyDeliveries(row: Row): Promise<void> {
+  const world = await startWorld({ respond: slowModel });
+  const repos = Array.from({ length: 20 }, (_, i) => `many-${i + 1}`);
+  try {
+    for (const repo of repos) {
+      await addRepo(world, repo, { ...REPO_FILES, ".github/codegen-crew.yml": "label: ai-fix\n" });
+      for (let n = 1; n <= 10; n++) await addIssue(world, repo, n);
+    }
+    const app = await startChild(world);
+    try {
+      const result = await burst(app, world, repos.flatMap((repo) => Array.from({ length: 10 }, (_, i) => [repo, i + 1] as [string, number])));
+      const done = finishedJobs(app);
+      const queued = queuedJobs(app);
+      row("app: 200 deliveries across 20 repositories: ack p50 / p99 / max (target p99 ≤ 100 ms)", percentiles(result.acks));
+      row("app: 200 deliveries: answered 2xx", `${result.statuses.filter((status) => status >= 200 && status < 300).length}/200`);
+      row("app: 200 deliveries: jobs completed (each ends skipped: label check in the job)", `${done.length}/${queued}`);
+      row("app: 200 deliveries: dropped at the webhook (a job had already read the repository's label)", String(200 - queued));
+      row("app: 200 deliveries: wall until every job completed", `${(result.wallMs / 1000).toFixed(1)} s`);
+      row("app: server peak RSS (200 deliveries)", await peakRss(app));
+    } finally {
+      await stopChild(app);
+    }
+  } finally {
+    await world.close();
+  }
+}
+
+/**
+ * An open issue; its label is only in the delivery. Labelled in the stand-in too, the app's startup
+ * reconciliation would enqueue every issue before the measured deliveries.
+ */
+async function addIssue(world: AppWorld, repo: string, number: number): Promise<void> {
+  await world.github.addIssue(OWNER, repo, { number, title: `Add shout (${repo} #${number})`, body: "Add a shout(text) helper.", user: "alice" });
+}
+
+async function slowModel(request: Parameters<typeof shoutAnswer>[0]) {
+  await new Promise((resolve) => setTimeout(resolve, MODEL_LATENCY_MS));
+  return shoutAnswer(request);
+}
+
+async function startChild(world: AppWorld): Promise<ChildApp & { url: string }> {
+  // CODEGEN_CONCURRENCY is left to its default: the figure is the default's.
+  const env = { ...world.env, LOG_LEVEL: "info" };
+  const app = spawnCli("app", env);
+  const listening = await waitFor("the app to listen", () => app.lines.find((line) => typeof line.url === "string"), 60_000);
+  await waitFor("the startup reconcile", () => app.lines.some((line) => /^reconcile: /.test(line.msg)), 60_000);
+  return { ...app, url: listening.url as string };
+}
+
+async function stopChild(app: ChildApp): Promise<void> {
+  app.child.kill("SIGTERM");
+  await app.exited;
+}
+
+/** Sends every delivery at once; resolves when every job queued so far has finished. */
+async function burst(app: ChildApp & { url: string }, world: AppWorld, issues: Array<[string, number]>): Promise<Burst> {
+  const started = performance.now();
+  const answers = await Promise.all(
+    issues.map(async ([repo, number]) => {
+      const sent = performance.now();
+      const answer = await deliver(app.url, "issues", labeled(world, repo, number));
+      return { ms: performance.now() - sent, status: answer.status };
+    }),
+  );
+  await waitFor("the jobs", () => finishedJobs(app).length >= queuedJobs(app), 30 * 60_000);
+  return { acks: answers.map((answer) => answer.ms), statuses: answers.map((answer) => answer.status), wallMs: performance.now() - started };
+}
+
+function queuedJobs(app: ChildApp): number {
+  return app.lines.filter((line) => line.enqueue === "queued").length;
+}
+
+function finishedJobs(app: ChildApp): LogLine[] {
+  return app.lines.filter((line) => line.event === "job-finished");
+}
+
+function mostInFlight(lines: LogLine[]): number {
+  let running = 0;
+  let most = 0;
+  for (const line of lines) {
+    if (/^job started/.test(line.msg)) most = Math.max(most, ++running);
+    if (line.event === "job-finished" || line.event === "job-failed") running--;
+  }
+  return most;
+}
+
+function percentiles(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  return `${at(0.5).toFixed(0)} / ${at(0.99).toFixed(0)} / ${sorted.at(-1)!.toFixed(0)} ms`;
+}
+
+/** The child's peak resident set (VmHWM), read before it exits. */
+async function peakRss(app: ChildApp): Promise<string> {
+  const status = await readFile(`/proc/${app.child.pid}/status`, "utf8").catch(() => "");
+  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return Number.isFinite(kib) ? `${(kib / 1024).toFixed(0)} MiB` : "unknown (no /proc)";
+}
