@@ -1,6 +1,5 @@
 import type { Probot, ProbotOctokit } from "probot";
-import { createAppForge, createInstallationForge, type GitHubAppForge, type InstallationOctokit } from "../github/installation-forge.js";
-import type { InstallationForge } from "../core/forge/installation-forge.js";
+import { createAppForge, type GitHubAppForge, type InstallationOctokit } from "../github/installation-forge.js";
 
 /**
  * Probot's clients as the forge seam. Probot's client has the same REST surface as ours (rest endpoint
@@ -11,11 +10,6 @@ export function probotAppForge(probot: Probot): GitHubAppForge {
     app: async () => asForgeOctokit(await probot.auth()),
     installation: async (installationId) => asForgeOctokit(await probot.auth(installationId)),
   });
-}
-
-/** The installation forge of a webhook delivery's client. */
-export function deliveryForge(octokit: ProbotOctokit, installationId: number): InstallationForge {
-  return createInstallationForge(asForgeOctokit(octokit), installationId);
 }
 
 function asForgeOctokit(octokit: ProbotOctokit): InstallationOctokit {
