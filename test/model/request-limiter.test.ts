@@ -52,9 +52,11 @@ describe("request limiter", () => {
       waves.push(held.length);
       for (const answer of held.splice(0)) answer(textAnswer("ok"));
     }
-    await calls;
+    const responses = await calls;
     expect(waves).toEqual([3, 3, 1]);
     expect(model.requests).toHaveLength(7);
+    // The four behind the cap waited at least one held round (20 ms) in the limiter, and say so.
+    expect(responses.filter((r) => (r.queuedMs ?? 0) >= 20)).toHaveLength(4);
   });
 
   it("after a burst of 429s pauses everyone for Retry-After, halves the calls in flight once, then recovers on successes", async () => {

@@ -44,8 +44,10 @@ export function createOpenAIModelClient(opts: OpenAIClientOptions): ModelClient 
     const signal = request.signal;
     const hints = new WeakMap<Error, FailureHint>();
     let attempts = 0;
+    let queuedMs = 0;
 
     const attempt = async (attemptNumber: number, slot?: LimiterSlot): Promise<ModelResponse> => {
+      queuedMs += slot?.waitedMs ?? 0;
       const deadline = opts.deadline?.();
       const remaining = deadline === undefined ? Infinity : deadline - Date.now();
       if (remaining <= 0) {
@@ -60,10 +62,11 @@ export function createOpenAIModelClient(opts: OpenAIClientOptions): ModelClient 
       signal?.addEventListener("abort", forwardAbort, { once: true });
       try {
         const body = { ...request.body, stream: false } as ChatCompletionCreateParamsNonStreaming;
-        const { data, request_id, response } = await client.chat.completions.create(body, { signal: guard.signal, timeout: timeoutMs, maxRetries: 0 }).withResponse();
-        const quotaResetMs = requestQuotaResetMs(response.headers);
+        const { data, request_id, response: http } = await client.chat.completions.create(body, { signal: guard.signal, timeout: timeoutMs, maxRetries: 0 }).withResponse();
+        const quotaResetMs = requestQuotaResetMs(http.headers);
         if (quotaResetMs !== undefined) slot?.quotaExhausted(quotaResetMs);
-        return toModelResponse(data, request_id, attemptNumber, startedAt, context, redact);
+        const answer = toModelResponse(data, request_id, attemptNumber, startedAt, context, redact);
+        return slot ? { ...answer, queuedMs } : answer;
       } catch (error) {
         if (signal?.aborted) throw new CancelledError("model call cancelled", context, { cause: error });
         if (error instanceof ModelError) {
