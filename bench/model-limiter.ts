@@ -1,6 +1,6 @@
 // The model request limiter against the scripted OpenAI-protocol server, through the real client and
 // `connectEndpoint` (the path every entry point takes). Usage: npm run bench (or import and pass `row`).
-import { defaultConfig } from "../src/core/config.js";
+import { defaultConfig, type CrewConfig } from "../src/core/config.js";
 import { connectEndpoint, createLimiterPool } from "../src/core/model/connect-endpoint.js";
 import type { ModelRequest } from "../src/core/model/model-client.js";
 import { RunBudget } from "../src/core/model/run-budget.js";
@@ -24,17 +24,17 @@ const call = (role: string): ModelRequest => ({
 const budget = () => new RunBudget({ tokens: 1e9, costUsd: 1e6, minutes: 10 });
 
 /** Two runs at once, each at its parallel phases (tester ∥ reviewer ∥ documenter), sharing the process's limiter. */
-async function parallelPhases(row: Row): Promise<void> {
+async function parallelPhases(row: Row, label: string, config: CrewConfig): Promise<void> {
   const latencyMs = 300;
   const model = await startScriptedModel({ fallback: slow(latencyMs, textAnswer("ok")) });
   try {
     const connect = connectEndpoint({ baseURL: model.baseURL, apiKey: "sk-bench" }, createLimiterPool());
-    const runs = [connect(budget(), defaultConfig()), connect(budget(), defaultConfig())];
+    const runs = [connect(budget(), config), connect(budget(), config)];
     const started = performance.now();
     await Promise.all(runs.flatMap((run) => ["tester", "reviewer", "documenter"].map((role) => run.complete(call(role)))));
     const wall = performance.now() - started;
-    row("model limiter: calls in flight at most, 2 runs × 3 parallel phases (target ≥ 2; cap 8)", String(peakInFlight(model.requests)));
-    row(`model limiter: wall for those 6 calls at ${latencyMs} ms each (one latency ≈ all overlapped; was ≥ 5 s at one call a second)`, `${Math.round(wall)} ms`);
+    row(`model limiter, ${label}: calls in flight at most, 2 runs × 3 parallel phases (target ≥ 2)`, String(peakInFlight(model.requests)));
+    row(`model limiter, ${label}: wall for those 6 calls at ${latencyMs} ms each`, `${Math.round(wall)} ms`);
   } finally {
     await model.close();
   }
@@ -87,6 +87,7 @@ async function recoveryAfter429s(row: Row): Promise<void> {
 }
 
 export default async function modelLimiter(row: Row): Promise<void> {
-  await parallelPhases(row);
+  await parallelPhases(row, "default (cap 8)", defaultConfig());
+  await parallelPhases(row, "requests_per_minute: 60 (the old default)", { ...defaultConfig(), requests_per_minute: 60 });
   await recoveryAfter429s(row);
 }
