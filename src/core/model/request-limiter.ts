@@ -187,7 +187,6 @@ class BoundedWait {
   }
 }
 
-
 function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
