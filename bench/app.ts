@@ -146,8 +146,9 @@ async function burst(app: ChildApp & { url: string }, world: AppWorld, issues: A
   const after = await waitFor(
     "the jobs",
     async () => {
-      const now = await metrics(app);
-      return now.queued === 0 && now.running === 0 && now;
+      // A failed poll (a reset keep-alive connection under load) is asked again.
+      const now = await metrics(app).catch(() => undefined);
+      return now !== undefined && now.queued === 0 && now.running === 0 && now;
     },
     30 * 60_000,
   );
