@@ -33,7 +33,8 @@ export interface CrewOutputs {
   "static-checks": CheckResult;
   tests: CheckResult[];
   repair: RepairResult;
-  documenter: RepairResult;
+  /** The files the documenter wrote (none when it was skipped or had nothing to add). */
+  documenter: string[];
   /** Null when the summary was not rewritten (a revision that changed nothing keeps the PR's text). */
   summarizer: SummarizerAnswer | null;
 }

@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import { callAgent } from "../agent/call-agent.js";
 import type { CommandRunner } from "../checks/command-runner.js";
 import type { CrewConfig } from "../config.js";
@@ -45,6 +46,8 @@ export interface AskOptions {
   round: number;
   /** The shared system message (preamble, repository context, task): the "context" phase's output. */
   context: string;
+  /** Shared material (plan, change) sent before the role's instructions: see `AgentCall.material`. */
+  material?: string;
   input: string;
   signal: AbortSignal;
   /** Offer the read-only exploration tools. */
@@ -65,6 +68,8 @@ export class CrewRun {
   readonly notes: string[] = [];
   /** Stops background work (the baseline) when the run ends before it does. */
   readonly stopBackground = new AbortController();
+  /** Agents that run in parallel (tester and documenter) write one at a time: a commit takes every pending file. */
+  private readonly writes = pLimit(1);
 
   constructor(
     readonly deps: CrewDeps,
@@ -95,6 +100,7 @@ export class CrewRun {
         phase: options.phase,
         round: options.round,
         sharedContext: options.context,
+        ...(options.material ? { material: options.material } : {}),
         input: options.input,
         ...(options.explore ? { repoDir: this.workspace.dir } : {}),
         signal: options.signal,
@@ -106,6 +112,15 @@ export class CrewRun {
   /** Writes an agent's answer through the change policy and the authorship rules. */
   apply(role: RoleName, answer: Parameters<Authorship["apply"]>[2]): Promise<string[]> {
     return this.authorship.apply(this.workspace, role, answer);
+  }
+
+  /** Writes an agent's answer and commits it as one step, so that parallel writers never share a commit. */
+  writeAndCommit(role: RoleName, answer: Parameters<Authorship["apply"]>[2] & { summary: string }): Promise<string[]> {
+    return this.writes(async () => {
+      const files = await this.apply(role, answer);
+      await this.commit(role, answer.summary);
+      return files;
+    });
   }
 
   async commit(role: RoleName, summary: string, round = 0): Promise<string | null> {

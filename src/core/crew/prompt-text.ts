@@ -41,6 +41,14 @@ export function renderFiles(heading: string, files: FileView[], opts: { lineNumb
   return `## ${heading}\n${blocks.join("\n\n")}`;
 }
 
+/**
+ * The plan and the change as it stands, rendered the same way for every agent that works on it (tester,
+ * documenter, debugger), so that their prompts share this block as a prefix a provider can cache.
+ */
+export function renderChangeMaterial(plan: ArchitectAnswer, files: FileView[]): string {
+  return `${renderPlan(plan)}\n\n${renderFiles("The change as it stands", files)}`;
+}
+
 const OUTPUT_LINES_FOR_DEBUGGER = 40;
 
 /** What failed, summarised for the debugger: the command, failing tests, locations, and the end of the output. */

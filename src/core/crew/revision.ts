@@ -79,13 +79,9 @@ export const revisionPhases = {
     needs: ["plan", "context"],
     run: async ({ output, signal }): Promise<AuthoredChange> => {
       const startedAt = run.now();
-      const input = [
-        renderPlan(output("plan")),
-        renderFiles("The change on the branch (compared with the default branch)", await run.changedFileViews()),
-        renderRevisionRequest(request),
-        "Revise the change as requested.",
-      ].join("\n\n");
-      const answer = await run.ask(reviserRole, { phase: "debugger", round: 0, context: output("context"), input, signal, explore: true });
+      const material = `${renderPlan(output("plan"))}\n\n${renderFiles("The change on the branch (compared with the default branch)", await run.changedFileViews())}`;
+      const input = `${renderRevisionRequest(request)}\n\nRevise the change as requested.`;
+      const answer = await run.ask(reviserRole, { phase: "debugger", round: 0, context: output("context"), material, input, signal, explore: true });
       const files = await run.apply("debugger", answer);
       if (files.length > 0) await run.commit("debugger", answer.summary);
       else await run.workspace.discardUncommitted();
