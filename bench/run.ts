@@ -8,9 +8,8 @@ import { promisify } from "node:util";
 import { buildRepoContext, renderRepoContext } from "../src/core/context/repo-context.js";
 import { createCliTask } from "../src/core/intake.js";
 import { countTokens, loadTokenizer } from "../src/core/model/token-count.js";
-import { readTranscript } from "../src/core/model/transcript.js";
-import { demoTranscriptPath } from "../src/demo/offline-model.js";
 import { git, writeFiles } from "../test/support/temp-repo.js";
+import prefixCache from "./prefix-cache.js";
 
 const exec = promisify(execFile);
 const rows: [string, string][] = [];
@@ -57,21 +56,6 @@ async function contextScaling(): Promise<void> {
   row("context tokens, 10,000 files ÷ 100 files", `${(results[10_000]!.tokens / results[100]!.tokens).toFixed(2)}×`);
 }
 
-/** How much of each prompt is the shared prefix a provider's cache can serve (from the demo's recorded run). */
-async function prefixShare(): Promise<void> {
-  const transcript = await readTranscript(demoTranscriptPath());
-  let shared = 0;
-  let total = 0;
-  for (const call of transcript.calls) {
-    const messages = (call.request as { messages: { content: string | null }[] }).messages;
-    const tokens = messages.map((m) => countTokens(m.content ?? ""));
-    shared += tokens[0] ?? 0;
-    total += tokens.reduce((a, b) => a + b, 0);
-  }
-  row("demo run: model calls", String(transcript.calls.length));
-  row("demo run: prompt tokens in the shared, cacheable system prefix", `${((shared / total) * 100).toFixed(0)}% of ${total.toLocaleString("en-US")}`);
-}
-
 async function bundle(file: string, args: string[]): Promise<void> {
   const cli = path.resolve(file);
   row(`${file} size`, `${((await stat(cli)).size / 1024 / 1024).toFixed(2)} MiB`);
@@ -100,7 +84,7 @@ async function bundle(file: string, args: string[]): Promise<void> {
 
 await loadTokenizer();
 await contextScaling();
-await prefixShare();
+await prefixCache(row);
 await bundle("dist/cli.js", ["--help"]);
 await bundle("dist/index.js", []);
 await bundle("dist/app.js", ["--help"]);

@@ -70,6 +70,8 @@ export class CrewRun {
   readonly stopBackground = new AbortController();
   /** Agents that run in parallel (tester and documenter) write one at a time: a commit takes every pending file. */
   private readonly writes = pLimit(1);
+  /** When each file was first written in this run, to show files in the order the change grew. */
+  private readonly firstWritten = new Map<string, number>();
 
   constructor(
     readonly deps: CrewDeps,
@@ -110,8 +112,10 @@ export class CrewRun {
   }
 
   /** Writes an agent's answer through the change policy and the authorship rules. */
-  apply(role: RoleName, answer: Parameters<Authorship["apply"]>[2]): Promise<string[]> {
-    return this.authorship.apply(this.workspace, role, answer);
+  async apply(role: RoleName, answer: Parameters<Authorship["apply"]>[2]): Promise<string[]> {
+    const touched = await this.authorship.apply(this.workspace, role, answer);
+    for (const path of touched) if (!this.firstWritten.has(path)) this.firstWritten.set(path, this.firstWritten.size);
+    return touched;
   }
 
   /** Writes an agent's answer and commits it as one step, so that parallel writers never share a commit. */
@@ -134,8 +138,13 @@ export class CrewRun {
     return Promise.all(paths.map(async (path) => ({ path, content: await this.workspace.readFile(path) })));
   }
 
+  /**
+   * The change's files in the order the change grew (files already on the branch first): what a later agent
+   * sees starts with what an earlier one saw, so their prompts share a longer prefix a provider can cache.
+   */
   async changedFileViews(): Promise<FileView[]> {
-    const changed = await this.workspace.changedFiles();
+    const order = (path: string) => this.firstWritten.get(path) ?? -1;
+    const changed = (await this.workspace.changedFiles()).sort((a, b) => order(a.path) - order(b.path));
     return Promise.all(changed.map(async (f) => ({ path: f.path, content: f.status === "deleted" ? null : await this.workspace.readFile(f.path) })));
   }
 

@@ -6,7 +6,7 @@ import { runDocumenter } from "./documenting.js";
 import { runSummarizer } from "./finishing.js";
 import type { CrewOutputs } from "./crew-outputs.js";
 import type { NodeId, PhaseInput, PhaseNode } from "./phase-graph.js";
-import { renderChangeMaterial, renderFiles, renderPlan } from "./prompt-text.js";
+import { renderChangeMaterial } from "./prompt-text.js";
 import { runRepairLoop } from "./repair-loop.js";
 import { reviewChange } from "./review.js";
 import { prepareValidation } from "./validation.js";
@@ -51,7 +51,7 @@ export const phases = {
       const startedAt = run.now();
       const plan = output("plan");
       const touched = await run.readFiles(plan.files.filter((f) => f.action !== "create").map((f) => f.path));
-      const material = `${renderPlan(plan)}\n\n${renderFiles("Current content of the files the plan changes", touched)}`;
+      const material = renderChangeMaterial(plan, touched);
       const answer = await run.ask(roles.developer, { phase: "developer", round: 0, context: output("context"), material, input: "Implement the plan.", signal, explore: true });
       const files = await run.writeAndCommit("developer", answer);
       return { startedAt, files, needsTests: true, needsDocs: true };

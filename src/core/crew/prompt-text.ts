@@ -42,11 +42,12 @@ export function renderFiles(heading: string, files: FileView[], opts: { lineNumb
 }
 
 /**
- * The plan and the change as it stands, rendered the same way for every agent that works on it (tester,
- * documenter, debugger), so that their prompts share this block as a prefix a provider can cache.
+ * The plan and the files it is about, rendered the same way for every agent that works on them (developer,
+ * tester, documenter, debugger), so that their prompts share this block as a prefix a provider can cache: the
+ * developer sees the files before the change, the others the change as it stands.
  */
 export function renderChangeMaterial(plan: ArchitectAnswer, files: FileView[]): string {
-  return `${renderPlan(plan)}\n\n${renderFiles("The change as it stands", files)}`;
+  return `${renderPlan(plan)}\n\n${renderFiles("The files of the change, as they stand", files)}`;
 }
 
 const OUTPUT_LINES_FOR_DEBUGGER = 40;
