@@ -53,12 +53,22 @@ export default async function prefixCache(row: (name: string, value: string) => 
   const share = await measurePrefixShare(demoTranscriptPath());
   const percent = (part: number) => `${((part / share.promptTokens) * 100).toFixed(0)}%`;
   row("demo run: model calls", String(share.calls));
-  row("demo run: prompt tokens that are a prefix shared with an earlier call (target ≥ 60%)", `${percent(share.sharedPrefixTokens)} of ${share.promptTokens.toLocaleString("en-US")}`);
+  row(
+    "demo run: prompt tokens that are a prefix shared with an earlier call (target ≥ 60%)",
+    `${percent(share.sharedPrefixTokens)} of ${share.promptTokens.toLocaleString("en-US")}`,
+  );
   row("demo run: prompt tokens in the shared system message alone", percent(share.systemTokens));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const file = process.argv[2] ?? demoTranscriptPath();
   const share = await measurePrefixShare(file);
-  console.log(JSON.stringify({ file, ...share, sharedPercent: +((share.sharedPrefixTokens / share.promptTokens) * 100).toFixed(1), systemPercent: +((share.systemTokens / share.promptTokens) * 100).toFixed(1) }));
+  console.log(
+    JSON.stringify({
+      file,
+      ...share,
+      sharedPercent: +((share.sharedPrefixTokens / share.promptTokens) * 100).toFixed(1),
+      systemPercent: +((share.systemTokens / share.promptTokens) * 100).toFixed(1),
+    }),
+  );
 }

@@ -47,19 +47,38 @@ export const phases = {
     ),
 
   developer: (run: CrewRun) =>
-    node("change", "developer", ["plan", "context"], async ({ output, signal }) => {
+    node("draft", "developer", ["plan", "context"], async ({ output, signal }) => {
       const startedAt = run.now();
       const plan = output("plan");
       const touched = await run.readFiles(plan.files.filter((f) => f.action !== "create").map((f) => f.path));
       const material = renderChangeMaterial(plan, touched);
       const answer = await run.ask(roles.developer, { phase: "developer", round: 0, context: output("context"), material, input: "Implement the plan.", signal, explore: true });
-      const files = await run.writeAndCommit("developer", answer);
-      return { startedAt, files, needsTests: true, needsDocs: true };
+      return { startedAt, author: "developer", answer, wantsTests: true, wantsDocs: true };
+    }),
+
+  /** Writes round 0's draft once the install is done; only the write waits for it, never the model call. */
+  change: (run: CrewRun, phase: "developer" | "debugger") =>
+    node("change", phase, ["draft", "prepare"], async ({ output }) => {
+      const draft = output("draft");
+      const files = await run.writeAndCommit(draft.author, draft.answer);
+      // Nothing written (a revision with nothing to change): whatever a refused write left behind goes.
+      if (files.length === 0) await run.workspace.discardUncommitted();
+      return {
+        startedAt: draft.startedAt,
+        files,
+        needsTests: files.length > 0 && draft.wantsTests,
+        needsDocs: files.length > 0 && draft.wantsDocs,
+        ...(draft.responses ? { responses: draft.responses } : {}),
+      };
     }),
 
   tester: (run: CrewRun) =>
     node("tester", "tester", ["change", "plan", "context"], async ({ output, signal }) => {
-      if (!output("change").needsTests) return run.timeline.skipped({ phase: "tester", name: "tester", agent: "tester", round: 0 }, "the revision needs no new tests");
+      if (!output("change").needsTests)
+        return run.timeline.skipped(
+          { phase: "tester", name: "tester", agent: "tester", round: 0 },
+          output("change").files.length === 0 ? "nothing was written to test" : "the revision needs no new tests",
+        );
       const material = renderChangeMaterial(output("plan"), await run.changedFileViews());
       const answer = await run.ask(roles.tester, { phase: "tester", round: 0, context: output("context"), material, input: "Write the tests.", signal, explore: true });
       await run.writeAndCommit("tester", answer);
@@ -93,7 +112,10 @@ export const phases = {
   documenter: (run: CrewRun) =>
     node("documenter", "documenter", ["change", "plan", "context"], async ({ output, signal }) => {
       if (!output("change").needsDocs) {
-        run.timeline.skipped({ phase: "documenter", name: "documenter", agent: "documenter", round: 0 }, "the revision changes nothing that is documented");
+        run.timeline.skipped(
+          { phase: "documenter", name: "documenter", agent: "documenter", round: 0 },
+          output("change").files.length === 0 ? "nothing was written to document" : "the revision changes nothing that is documented",
+        );
         return [];
       }
       return runDocumenter(run, { plan: output("plan"), context: output("context"), signal });

@@ -70,8 +70,8 @@ export class Validation {
 }
 
 /**
- * Detects the check commands, installs dependencies (once, before any agent writes, so the lock file is the
- * repository's own) and starts the baseline test run on the base commit.
+ * Detects the check commands, installs dependencies (once, before any agent writes — the "change" phase needs
+ * this one — so the lock file is the repository's own) and starts the baseline test run on the base commit.
  */
 export async function prepareValidation(run: CrewRun, signal: AbortSignal): Promise<Validation> {
   const { config } = run;
