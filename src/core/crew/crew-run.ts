@@ -68,7 +68,8 @@ export class CrewRun {
   readonly notes: string[] = [];
   /** Stops background work (the baseline) when the run ends before it does. */
   readonly stopBackground = new AbortController();
-  /** Agents that run in parallel (tester and documenter) write one at a time: a commit takes every pending file. */
+  /** Agents that run in parallel (tester and documenter) write one at a time, since a commit takes every pending
+   *  file; the static check reads between their writes. */
   private readonly writes = pLimit(1);
   /** When each file was first written in this run, to show files in the order the change grew. */
   private readonly firstWritten = new Map<string, number>();
@@ -120,11 +121,16 @@ export class CrewRun {
 
   /** Writes an agent's answer and commits it as one step, so that parallel writers never share a commit. */
   writeAndCommit(role: RoleName, answer: Parameters<Authorship["apply"]>[2] & { summary: string }): Promise<string[]> {
-    return this.writes(async () => {
+    return this.betweenWrites(async () => {
       const files = await this.apply(role, answer);
       await this.commit(role, answer.summary);
       return files;
     });
+  }
+
+  /** Runs `read` while no agent writes: a file being rewritten is truncated first, and must not be read half-written. */
+  betweenWrites<T>(read: () => Promise<T>): Promise<T> {
+    return this.writes(read);
   }
 
   async commit(role: RoleName, summary: string, round = 0): Promise<string | null> {

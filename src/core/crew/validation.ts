@@ -57,13 +57,16 @@ export class Validation {
     );
   }
 
-  /** The syntax of the changed files alone: an early signal while the tester writes tests. */
+  /** The syntax of the changed files alone: an early signal while the tester and the documenter write. */
   async staticCheck(round: number): Promise<CheckResult> {
     const { run } = this;
-    const files = (await run.workspace.changedFiles()).filter((f) => f.status !== "deleted").map((f) => f.path);
     return run.timeline.track(
       { phase: "static-checks", name: round > 0 ? `static checks (round ${round})` : "static checks", round },
-      () => checkSyntax(run.deps.runner, run.workspace.dir, files, { timeoutMs: run.commandTimeoutMs }),
+      () =>
+        run.betweenWrites(async () => {
+          const files = (await run.workspace.changedFiles()).filter((f) => f.status !== "deleted").map((f) => f.path);
+          return checkSyntax(run.deps.runner, run.workspace.dir, files, { timeoutMs: run.commandTimeoutMs });
+        }),
       (r) => ({ status: r.status === "fail" ? "failed" : r.status === "skipped" ? "skipped" : "ok", detail: r.failures.join("; ") }),
     );
   }
