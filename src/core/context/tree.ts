@@ -79,12 +79,13 @@ class Layout {
       const folder = this.nodes.get(file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : "");
       if (folder) this.openIfRoom(folder, budget);
     }
-    // Then the rest of the structure, shallow folders first.
+    // Then the rest of the structure, shallow folders first. A wide folder away from the task says more as
+    // its summary line (count and samples) than as the first of its many names.
     let level: DirNode[] = [this.root];
     while (level.length > 0) {
       const next: DirNode[] = [];
       for (const node of level) {
-        this.openIfRoom(node, budget);
+        if (this.pinnedDirs.has(node.path) || node.dirs.length + node.files.length <= this.cap) this.openIfRoom(node, budget);
         const mode = this.modes.get(node.path);
         if (mode) next.push(...this.entries(node, mode).dirs);
       }
