@@ -128,3 +128,20 @@ describe("buildRepoContext: prompt size follows the task, not the repository", (
     expect(tokens(10_000) / tokens(100)).toBeLessThanOrEqual(1.5);
   });
 });
+
+describe("buildRepoContext: a word in most files picks none of them", () => {
+  it("adds no file that merely shares 'src' and 'export' with the task (they would all tie)", async () => {
+    const files: Record<string, string> = { [NAMED]: "export function exportJson(rows) {\n  return JSON.stringify(rows);\n}\n" };
+    for (let i = 0; i < 40; i += 1) files[`src/feature${i}/part${i}.js`] = `export function handler${i}(input) {\n  return input + ${i};\n}\n`;
+    const dir = await mkdtemp(path.join(os.tmpdir(), "codegen-crew-common-"));
+    try {
+      await writeFiles(dir, files);
+      await git(dir, "init", "-q", "-b", "main");
+      await git(dir, "add", "-A");
+      const ctx = await buildRepoContext({ dir, task, tokenBudget: 24_000 });
+      expect(ctx.files.filter((file) => file.reason === "relevant").map((file) => file.path)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
