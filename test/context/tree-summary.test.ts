@@ -57,6 +57,19 @@ describe("renderTree on a large repository", () => {
     expect(summary.at(-1)).toBe(`  … ${500 - shown} more entries (${500 - shown} files)`);
   });
 
+  it("opens a wide folder of folders away from the task, and keeps a wide folder of files to its summary line", () => {
+    const files = [
+      ...Array.from({ length: 3_000 }, (_, i) => `lib/pkg${String(i % 60).padStart(2, "0")}/f${i}.js`),
+      ...Array.from({ length: 300 }, (_, i) => `fixtures/case${i}.json`),
+      NAMED,
+    ];
+    const summary = renderTree(files, { maxLines: 200, pinned: [NAMED] }).split("\n");
+    expect(summary).toContain("lib/");
+    expect(summary).toContain("  pkg00/ (50 files: f0.js, f60.js, f120.js, …)");
+    expect(summary).toContainEqual(expect.stringMatching(/^ {2}… \d+ more entries \(\d+ files\)$/));
+    expect(summary).toContain("fixtures/ (300 files: case0.json, case1.json, case2.json, …)");
+  });
+
   it("shows sample names like any path: escaped, so a name cannot fake lines of the tree", () => {
     const hostile = [...Array.from({ length: 300 }, (_, i) => `pkg${i}/a.js`), ...Array.from({ length: 20 }, (_, i) => `aa/file-number-${i}.js`), "aa/x\n  secret.js"];
     const summary = renderTree(hostile, { maxLines: 200, summaryLines: 10 });
