@@ -63,5 +63,6 @@ await prefixShare();
 await bundle("dist/cli.js", ["--help"]);
 await bundle("dist/index.js", []);
 await bundle("dist/app.js", ["--help"]);
+await (await import("./model-limiter.js")).default(row);
 console.log("| measure | value |\n|---|---|");
 for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
