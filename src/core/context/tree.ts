@@ -84,13 +84,22 @@ class Layout {
     while (level.length > 0) {
       const next: DirNode[] = [];
       for (const node of level) {
-        this.openIfRoom(node, budget);
+        if (this.worthOpening(node)) this.openIfRoom(node, budget);
         const mode = this.modes.get(node.path);
         if (mode) next.push(...this.entries(node, mode).dirs);
       }
       level = next;
     }
     return this.render();
+  }
+
+  /**
+   * A wide folder of files away from the task says more as its summary line (count and samples) than as the
+   * first of its many names; a folder of folders is worth opening even when capped (its children's summary lines
+   * are the structure).
+   */
+  private worthOpening(node: DirNode): boolean {
+    return this.pinnedDirs.has(node.path) || node.dirs.length + node.files.length <= this.cap || node.dirs.length >= node.files.length;
   }
 
   private openIfRoom(node: DirNode, budget: number): void {
