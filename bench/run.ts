@@ -104,5 +104,6 @@ await prefixShare();
 await bundle("dist/cli.js", ["--help"]);
 await bundle("dist/index.js", []);
 await bundle("dist/app.js", ["--help"]);
+await (await import("./critical-path.js")).criticalPath(row);
 console.log("| measure | value |\n|---|---|");
 for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);

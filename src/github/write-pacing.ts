@@ -70,6 +70,11 @@ export class WriteBucket {
     for (let wait = this.pausedUntil - this.clock.now(); wait > 0; wait = this.pausedUntil - this.clock.now()) await this.clock.sleep(wait);
   }
 
+  /** Until when (epoch ms) writers wait for a pause GitHub asked for; 0 when it never asked. */
+  get pausedUntilMs(): number {
+    return this.pausedUntil;
+  }
+
   /** GitHub said to wait (`retry-after`, a rate-limit reset): no writer of this bucket starts before then. */
   pause(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
