@@ -23,7 +23,12 @@ describe("the app's GitHub clients (Probot, throttling on)", () => {
   it("a secondary rate limit pauses the installation's shared write bucket, not another installation's; the write is retried once, not lost", async () => {
     const quiet = pino({ level: "silent" }, new Writable({ write: (_chunk, _encoding, done) => done() }));
     const probot = createAppProbot({
-      env: { APP_ID: String(APP_ID), PRIVATE_KEY: appKey.privateKey.export({ type: "pkcs1", format: "pem" }).toString(), GHE_HOST: new URL(github.apiUrl).host, GHE_PROTOCOL: "http" },
+      env: {
+        APP_ID: String(APP_ID),
+        PRIVATE_KEY: appKey.privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+        GHE_HOST: new URL(github.apiUrl).host,
+        GHE_PROTOCOL: "http",
+      },
       githubThrottle: true,
       log: quiet,
       maxRateLimitWaitSeconds: 5,
