@@ -2,6 +2,7 @@
 // against the GitHub stand-in, the scripted model answering each call after a fixed latency. Two latencies
 // give a line: wall = intercept + slope × latency, where the slope is the number of model calls on the
 // critical path and the intercept is everything else (start-up, clone, checks, GitHub writes).
+import os from "node:os";
 import { SAMPLE_FILES } from "../src/demo/sample-repo.js";
 import type { ReceivedRequest } from "../src/demo/chat-completions-server.js";
 import { labeledEvent, runAction, startWorld } from "../test/action/action-fixture.js";
@@ -57,7 +58,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  */
 async function series(row: (name: string, value: string) => void, label: string, config: string | undefined): Promise<void> {
   const at: Record<number, Measured[]> = { [LOW_MS]: [], [HIGH_MS]: [] };
-  for (let i = 0; i < RUNS; i++) for (const latency of [LOW_MS, HIGH_MS]) at[latency]!.push(await happyRun(latency, config));
+  const loads: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    for (const latency of [LOW_MS, HIGH_MS]) {
+      at[latency]!.push(await happyRun(latency, config));
+      loads.push(os.loadavg()[0]!);
+    }
+  }
   const low = median(at[LOW_MS]!.map((m) => m.wallMs));
   const high = median(at[HIGH_MS]!.map((m) => m.wallMs));
   const slope = (high - low) / (HIGH_MS - LOW_MS);
@@ -66,6 +73,8 @@ async function series(row: (name: string, value: string) => void, label: string,
   row(`${name}: wall at ${LOW_MS} ms / ${HIGH_MS} ms per model call (median of ${RUNS})`, `${(low / 1000).toFixed(1)} s / ${(high / 1000).toFixed(1)} s`);
   row(`${name}: model calls on the critical path (slope; target 4)`, slope.toFixed(2));
   row(`${name}: fixed overhead (intercept; target ≤ 3 s)`, `${(intercept / 1000).toFixed(2)} s`);
+  // Wall time on a shared machine is only as good as its idleness: say how busy it was.
+  row(`${name}: 1-minute load average after each run (${os.cpus().length} cores)`, loads.map((l) => l.toFixed(1)).join(", "));
   row(`${name}: model calls made / in flight at most`, `${at[LOW_MS]![0]!.calls} / ${Math.max(...[...at[LOW_MS]!, ...at[HIGH_MS]!].map((m) => m.inFlight))}`);
 }
 
