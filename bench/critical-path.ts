@@ -6,6 +6,7 @@ import os from "node:os";
 import { SAMPLE_FILES } from "../src/demo/sample-repo.js";
 import type { ReceivedRequest } from "../src/demo/chat-completions-server.js";
 import { labeledEvent, runAction, startWorld } from "../test/action/action-fixture.js";
+import type { RecordedRequest } from "../test/support/github/api-endpoint.js";
 import { scriptHelperStory } from "../test/reliability/issue-world.js";
 
 const LOW_MS = 300;
@@ -17,6 +18,10 @@ interface Measured {
   wallMs: number;
   calls: number;
   inFlight: number;
+  /** From the push to the last API write (PR, label, stats comment, final status edit, lock release). */
+  publishMs: number;
+  /** From the first API write (the run lock) to the status comment's creation. */
+  acknowledgeMs: number;
 }
 
 /** One happy run of the Action on a fresh stand-in; every model call answers after `latencyMs`. */
@@ -30,10 +35,19 @@ async function happyRun(latencyMs: number, config: string | undefined): Promise<
     const run = await runAction(world, labeledEvent(world));
     const wallMs = performance.now() - started;
     if (run.code !== 0 || run.outputs.result !== "ready") throw new Error(`the benchmark's happy run did not end ready (${run.outputs.result}):\n${run.stdout.slice(-2000)}`);
-    return { wallMs, calls: world.model.requests.length, inFlight: mostInFlight(world.model.requests) };
+    return { wallMs, calls: world.model.requests.length, inFlight: mostInFlight(world.model.requests), ...githubShare(world.github.requests) };
   } finally {
     await world.close();
   }
+}
+
+/** GitHub's share of the run's wall time, from the stand-in's request log. */
+function githubShare(requests: RecordedRequest[]): Pick<Measured, "publishMs" | "acknowledgeMs"> {
+  const writes = requests.filter((r) => r.kind !== "git" && r.method !== "GET");
+  const push = requests.find((r) => r.kind === "git" && r.query.service === "git-receive-pack");
+  const status = writes.find((r) => r.method === "POST" && /\/issues\/1\/comments$/.test(r.path));
+  const at = (r: RecordedRequest | undefined) => r?.receivedAt ?? Number.NaN;
+  return { publishMs: at(writes.at(-1)) - at(push), acknowledgeMs: at(status) - at(writes[0]) };
 }
 
 function mostInFlight(requests: ReceivedRequest[]): number {
@@ -73,6 +87,9 @@ async function series(row: (name: string, value: string) => void, label: string,
   row(`${name}: wall at ${LOW_MS} ms / ${HIGH_MS} ms per model call (median of ${RUNS})`, `${(low / 1000).toFixed(1)} s / ${(high / 1000).toFixed(1)} s`);
   row(`${name}: model calls on the critical path (slope; target 4)`, slope.toFixed(2));
   row(`${name}: fixed overhead (intercept; target ≤ 3 s)`, `${(intercept / 1000).toFixed(2)} s`);
+  const all = [...at[LOW_MS]!, ...at[HIGH_MS]!];
+  row(`${name}: GitHub's share — push to last write (PR, label, stats, final status, lock release), median`, `${(median(all.map((m) => m.publishMs)) / 1000).toFixed(2)} s`);
+  row(`${name}: GitHub's share — run lock to status comment (reaction alongside), median`, `${(median(all.map((m) => m.acknowledgeMs)) / 1000).toFixed(2)} s`);
   // Wall time on a shared machine is only as good as its idleness: say how busy it was.
   row(`${name}: 1-minute load average after each run (${os.cpus().length} cores)`, loads.map((l) => l.toFixed(1)).join(", "));
   row(`${name}: model calls made / in flight at most`, `${at[LOW_MS]![0]!.calls} / ${Math.max(...[...at[LOW_MS]!, ...at[HIGH_MS]!].map((m) => m.inFlight))}`);
