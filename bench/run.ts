@@ -104,6 +104,7 @@ await prefixShare();
 await bundle("dist/cli.js", ["--help"]);
 await bundle("dist/index.js", []);
 await bundle("dist/app.js", ["--help"]);
+await (await import("./model-limiter.js")).default(row);
 await (await import("./critical-path.js")).criticalPath(row);
 console.log("| measure | value |\n|---|---|");
 for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);

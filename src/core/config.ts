@@ -41,7 +41,9 @@ export const crewConfigSchema = z.strictObject({
   structured: z.enum(["tools", "json_schema"]).default("tools"),
   model_timeout_seconds: z.number().positive().default(120),
   command_timeout_seconds: z.number().positive().default(300),
-  requests_per_minute: z.int().positive().default(60),
+  /** A hard cap, evenly spaced, for providers that publish one; off by default (the 429s steer the limiter). */
+  requests_per_minute: z.int().positive().optional(),
+  max_concurrent_requests: z.int().min(1).max(100).default(8),
   context_tokens: z.int().min(1000).default(24_000),
   prices: z.record(z.string(), price).default({}),
 });

@@ -37,6 +37,8 @@ export type Reply =
       message: { content?: string | null; tool_calls?: ReplyToolCall[] };
       finishReason?: string;
       usage?: ReplyUsage;
+      /** e.g. a provider's x-ratelimit-* headers. */
+      headers?: Record<string, string>;
     }
   | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
   /** Never answers until the client disconnects or the server closes. */
@@ -159,7 +161,7 @@ function sendReply(res: ServerResponse, request: ReceivedRequest, reply: Reply):
       res.end(reply.body);
       return;
     case "completion":
-      sendJson(res, 200, completionBody(request, reply), { "x-request-id": `req_${request.index}` });
+      sendJson(res, 200, completionBody(request, reply), { ...reply.headers, "x-request-id": `req_${request.index}` });
   }
 }
 

@@ -27,6 +27,18 @@ describe("repository config", () => {
     expect(config.budget).toEqual({ tokens: 1000, cost_usd: 2, minutes: 30 });
   });
 
+  it("caps model calls in flight by default and leaves requests_per_minute off unless it is set", () => {
+    expect(defaultConfig().max_concurrent_requests).toBe(8);
+    expect(defaultConfig().requests_per_minute).toBeUndefined();
+    expect(parseConfigText("requests_per_minute: 500\nmax_concurrent_requests: 2\n", FILE)).toMatchObject({ requests_per_minute: 500, max_concurrent_requests: 2 });
+    for (const bad of ["requests_per_minute: 0", "requests_per_minute: 1.5", "max_concurrent_requests: 0", "max_concurrent_requests: many"]) {
+      const key = bad.split(":")[0]!;
+      const error = errorOf(bad);
+      expect(error.key).toBe(key);
+      expect(error.message).toContain(`${FILE}: key "${key}"`);
+    }
+  });
+
   it("names the file and the unknown key", () => {
     const error = errorOf("budgett: {}\n");
     expect(error.message).toBe(`${FILE}: unknown key "budgett"`);

@@ -88,6 +88,13 @@ export const fault = {
     body: { error: { message: "Rate limit reached", type: "rate_limit_error", code: "rate_limit_exceeded" } },
   }),
   serverError: (status = 500): Reply => ({ kind: "status", status, body: { error: { message: "The server had an error", type: "server_error" } } }),
+  /** A 429 with OpenAI's millisecond header, for tests that must not sleep for whole seconds. */
+  rateLimitedMs: (retryAfterMs: number): Reply => ({
+    kind: "status",
+    status: 429,
+    headers: { "retry-after-ms": String(retryAfterMs) },
+    body: { error: { message: "Rate limit reached", type: "rate_limit_error", code: "rate_limit_exceeded" } },
+  }),
   hang: (): Reply => ({ kind: "hang" }),
   malformed: (): Reply => ({ kind: "raw", status: 200, body: '{"id": "chatcmpl-broken", "choices": [', contentType: "application/json" }),
   /** The answer was cut off by max_tokens: partial arguments and finish_reason "length". */
@@ -97,6 +104,31 @@ export const fault = {
     finishReason: "length",
   }),
 };
+
+/** The reply, sent after `ms`: a model that takes time, so that overlapping calls can be seen at the server. */
+export function slow(ms: number, reply: ScriptedReply): (request: ReceivedRequest) => Promise<Reply> {
+  return async (request) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return typeof reply === "function" ? reply(request) : reply;
+  };
+}
+
+/** The most requests the server was answering at one time (each from arrival until its response closed). */
+export function peakInFlight(requests: readonly ReceivedRequest[]): number {
+  const edges = requests.flatMap((request) => [
+    { at: request.startedAt, delta: 1 },
+    { at: request.endedAt ?? Number.POSITIVE_INFINITY, delta: -1 },
+  ]);
+  // At equal times an end counts before a start: a slot handed over is not two requests at once.
+  edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let current = 0;
+  let peak = 0;
+  for (const edge of edges) {
+    current += edge.delta;
+    peak = Math.max(peak, current);
+  }
+  return peak;
+}
 
 function isOptions(value: ScriptedModelOptions | Record<string, ScriptedReply[]>): value is ScriptedModelOptions {
   const keys = Object.keys(value);

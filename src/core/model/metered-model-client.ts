@@ -69,6 +69,7 @@ export class MeteredModelClient implements ModelClient {
       completionTokens: usage.completionTokens,
       cachedTokens: usage.cachedTokens,
       retries: response.retries,
+      ...(response.queuedMs !== undefined ? { queuedMs: response.queuedMs } : {}),
       costUsd,
       ok: true,
     });

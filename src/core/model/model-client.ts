@@ -66,6 +66,8 @@ export interface ModelResponse {
   latencyMs: number;
   /** Attempts after the first. */
   retries: number;
+  /** Time spent waiting in the process's request limiter (slots, the provider's pauses), all attempts; part of latencyMs. */
+  queuedMs?: number;
   requestId?: string;
 }
 

@@ -3,7 +3,8 @@ import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "ope
 import pRetry from "p-retry";
 import { CancelledError, CrewError, ModelError, errorMessage, type ErrorContext, type ModelErrorKind } from "../errors.js";
 import type { ModelClient, ModelRequest, ModelResponse, ToolCall } from "./model-client.js";
-import type { RequestLimiter } from "./request-limiter.js";
+import { requestQuotaResetMs } from "./rate-limit-headers.js";
+import type { LimiterSlot, RequestLimiter } from "./request-limiter.js";
 
 /** The only module that imports `openai`: everything else speaks the ModelClient seam. */
 export interface OpenAIClientOptions {
@@ -43,8 +44,10 @@ export function createOpenAIModelClient(opts: OpenAIClientOptions): ModelClient 
     const signal = request.signal;
     const hints = new WeakMap<Error, FailureHint>();
     let attempts = 0;
+    let queuedMs = 0;
 
-    const attempt = async (attemptNumber: number): Promise<ModelResponse> => {
+    const attempt = async (attemptNumber: number, slot?: LimiterSlot): Promise<ModelResponse> => {
+      queuedMs += slot?.waitedMs ?? 0;
       const deadline = opts.deadline?.();
       const remaining = deadline === undefined ? Infinity : deadline - Date.now();
       if (remaining <= 0) {
@@ -59,8 +62,11 @@ export function createOpenAIModelClient(opts: OpenAIClientOptions): ModelClient 
       signal?.addEventListener("abort", forwardAbort, { once: true });
       try {
         const body = { ...request.body, stream: false } as ChatCompletionCreateParamsNonStreaming;
-        const { data, request_id } = await client.chat.completions.create(body, { signal: guard.signal, timeout: timeoutMs, maxRetries: 0 }).withResponse();
-        return toModelResponse(data, request_id, attemptNumber, startedAt, context, redact);
+        const { data, request_id, response: http } = await client.chat.completions.create(body, { signal: guard.signal, timeout: timeoutMs, maxRetries: 0 }).withResponse();
+        const quotaResetMs = requestQuotaResetMs(http.headers);
+        if (quotaResetMs !== undefined) slot?.quotaExhausted(quotaResetMs);
+        const answer = toModelResponse(data, request_id, attemptNumber, startedAt, context, redact);
+        return slot ? { ...answer, queuedMs } : answer;
       } catch (error) {
         if (signal?.aborted) throw new CancelledError("model call cancelled", context, { cause: error });
         if (error instanceof ModelError) {
@@ -75,6 +81,7 @@ export function createOpenAIModelClient(opts: OpenAIClientOptions): ModelClient 
               detail: `no answer within ${formatSeconds(timeoutMs)}${timeoutMs < opts.timeoutMs ? " (cut short by the run's time budget)" : ""}`,
             }
           : classify(error);
+        if (failure.kind === "rate-limited") slot?.throttled(failure.retryAfterMs);
         const modelError = new ModelError(
           redact(`model call failed after ${plural(attemptNumber, "attempt")}: ${failure.detail}`),
           { kind: failure.kind, ...(failure.status ? { status: failure.status } : {}), attempts: attemptNumber, context },
@@ -92,7 +99,7 @@ export function createOpenAIModelClient(opts: OpenAIClientOptions): ModelClient 
       return await pRetry(
         (attemptNumber) => {
           attempts = attemptNumber;
-          return opts.limiter ? opts.limiter.schedule(() => attempt(attemptNumber), signal) : attempt(attemptNumber);
+          return opts.limiter ? opts.limiter.schedule((slot) => attempt(attemptNumber, slot), { signal, deadline: opts.deadline?.(), context }) : attempt(attemptNumber);
         },
         {
           retries: request.maxRetries ?? opts.maxRetries ?? 3,
@@ -150,7 +157,7 @@ function classify(error: unknown): { kind: ModelErrorKind; retryable: boolean; d
     const shouldRetry = error.headers?.get("x-should-retry");
     if (shouldRetry === "true") retryable = true;
     if (shouldRetry === "false") retryable = false;
-    const retryAfterMs = parseRetryAfter(error.headers);
+    const retryAfterMs = parseRetryAfter(error.headers) ?? (status === 429 ? requestQuotaResetMs(error.headers) : undefined);
     return { kind, retryable, status, detail: `HTTP ${error.message}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
   if (error instanceof SyntaxError) {

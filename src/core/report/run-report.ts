@@ -62,6 +62,8 @@ export const callRecordSchema = z.object({
   completionTokens: z.number().int().nonnegative(),
   cachedTokens: z.number().int().nonnegative(),
   retries: z.number().int().nonnegative(),
+  /** Of latencyMs, the time spent waiting in the model request limiter. */
+  queuedMs: z.number().nonnegative().optional(),
   costUsd: z.number().nonnegative(),
   ok: z.boolean(),
   error: z.string().optional(),
