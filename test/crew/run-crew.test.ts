@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import type { ProgressEvent } from "../../src/core/progress.js";
 import { demoAnswers } from "../../src/demo/demo-answers.js";
 import type { ReceivedRequest } from "../../src/demo/chat-completions-server.js";
 import { fault, startScriptedModel, toolAnswer, type ScriptedModel } from "../support/scripted-model.js";
-import { git } from "../support/temp-repo.js";
+import { git, writeFiles } from "../support/temp-repo.js";
 import { promptText, runAgainst, sampleRepo, scriptDemoStory, TEST_KEY } from "./crew-fixture.js";
 
 const exec = promisify(execFile);
@@ -31,6 +31,27 @@ function gate(): { open(): void; opened: Promise<void> } {
   let open: () => void = () => {};
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { open, opened };
+}
+
+/**
+ * An install command that waits for the developer's request (`${probe}.asked`), then for its answer to be written
+ * (2 s at most), and records in `${probe}.seen` what it saw: a write that waits for the install cannot be seen.
+ */
+async function slowInstall(dir: string, probe: string): Promise<void> {
+  await writeFiles(dir, {
+    "slow-install.mjs": `import { existsSync, readFileSync, writeFileSync } from "node:fs";
+const until = Date.now() + 20_000;
+while (!existsSync(${JSON.stringify(`${probe}.asked`)}) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+const asked = existsSync(${JSON.stringify(`${probe}.asked`)});
+// Give a write that does not wait for the install 2 s to land (the developer's answer is on its way).
+const settled = Date.now() + 2000;
+const written = () => readFileSync("src/strings.js", "utf8").includes("slugify");
+while (!written() && Date.now() < settled) await new Promise((r) => setTimeout(r, 20));
+writeFileSync(${JSON.stringify(`${probe}.seen`)}, JSON.stringify({ asked, written: written() }));
+`,
+  });
+  await git(dir, "add", "-A");
+  await git(dir, "commit", "-q", "-m", "slow install");
 }
 
 describe("runCrew on a real repository", () => {
@@ -60,7 +81,7 @@ describe("runCrew on a real repository", () => {
     const files = (await git(repo.dir, "diff", "--name-only", `main..${branch}`)).split("\n").sort();
     expect(files).toEqual(["README.md", "src/strings.js", "test/slugify.test.js"]);
     const log = await git(repo.dir, "log", "--format=%s", `main..${branch}`);
-    expect(log.split("\n")).toHaveLength(4); // developer, tester, debugger round 1, documenter
+    expect(log.split("\n")).toHaveLength(4); // developer, tester and documenter (in either order), debugger round 1
     await git(repo.dir, "worktree", "add", "-q", path.join(repo.dir, "..", "check"), branch);
     const { stdout } = await exec("node", ["--test"], { cwd: path.join(repo.dir, "..", "check") });
     expect(stdout).toMatch(/# fail 0/);
@@ -77,34 +98,88 @@ describe("runCrew on a real repository", () => {
     for (const text of written) expect(text).not.toContain(TEST_KEY);
   });
 
-  it("runs tester, reviewer and static checks concurrently, and one at a time with sequential", async () => {
-    for (const sequential of [false, true]) {
-      const { model, repo } = await setup();
-      // Tester and reviewer each hold their answer until the other has asked too (or 1.5 s pass): with
-      // concurrent phases both requests are then in flight at once; one at a time, they cannot be.
-      const arrived = { tester: gate(), reviewer: gate() };
-      const held = (role: "tester" | "reviewer", other: "tester" | "reviewer", answer: object) => async (request: ReceivedRequest) => {
-        arrived[role].open();
-        await Promise.race([arrived[other].opened, new Promise((r) => setTimeout(r, 1500))]);
-        const reply = toolAnswer(role, answer);
-        return typeof reply === "function" ? reply(request) : reply;
-      };
-      scriptDemoStory(model, ["tester", "reviewer"]);
-      model.on("tester", held("tester", "reviewer", demoAnswers.tester[0]!));
-      model.on("reviewer", held("reviewer", "tester", demoAnswers.reviewer[0]!), toolAnswer("reviewer", demoAnswers.reviewer[1]!));
+  // Two whole runs: more than the default minute when the machine is busy.
+  it(
+    "runs tester, reviewer and documenter on round 0's change at once, before the checks, with the install beside the model calls; one at a time with sequential",
+    { timeout: 150_000 },
+    async () => {
+      const parallel = ["tester", "reviewer", "documenter"] as const;
+      type Parallel = (typeof parallel)[number];
+      for (const sequential of [false, true]) {
+        // The install waits for the developer's request to arrive (20 s at most), then notes whether an agent
+        // had written yet: the developer's call must not wait for the install, and its write must. (One at a
+        // time, the install could only sit out its 20 s: the sequential run has none.)
+        const { model, repo } = await setup(sequential ? undefined : "install: node slow-install.mjs\n");
+        const probe = path.join(repo.dir, "..", "install-probe");
+        if (!sequential) await slowInstall(repo.dir, probe);
+        // Each of the three holds its answer until the other two have asked too (or 1.5 s pass): with
+        // concurrent phases all three requests are then in flight at once; one at a time, they cannot be.
+        const arrived = { tester: gate(), reviewer: gate(), documenter: gate() };
+        const held = (role: Parallel, answer: object) => async (request: ReceivedRequest) => {
+          arrived[role].open();
+          const others = parallel.filter((r) => r !== role).map((r) => arrived[r].opened);
+          await Promise.race([Promise.all(others), new Promise((r) => setTimeout(r, 1500))]);
+          const reply = toolAnswer(role, answer);
+          return typeof reply === "function" ? reply(request) : reply;
+        };
+        scriptDemoStory(model, [...parallel, "developer"]);
+        model.on("developer", async (request: ReceivedRequest) => {
+          await writeFile(`${probe}.asked`, "");
+          const reply = toolAnswer("developer", demoAnswers.developer[0]!);
+          return typeof reply === "function" ? reply(request) : reply;
+        });
+        model.on("tester", held("tester", demoAnswers.tester[0]!));
+        model.on("reviewer", held("reviewer", demoAnswers.reviewer[0]!), toolAnswer("reviewer", demoAnswers.reviewer[1]!));
+        model.on("documenter", held("documenter", demoAnswers.documenter[0]!));
 
-      const events: ProgressEvent[] = [];
-      const { report } = await runAgainst(model, repo.dir, repo.task, { sequential, events });
-      expect(report.result).toBe("ready");
-      const [tester] = model.requestsFor("tester");
-      const [reviewer] = model.requestsFor("reviewer");
-      const overlap = tester!.startedAt <= reviewer!.endedAt! && reviewer!.startedAt <= tester!.endedAt!;
-      expect(overlap).toBe(!sequential);
-      const started = events.filter((e) => e.type === "phase-start").map((e) => (e as { name: string }).name);
-      expect(started[0]).toBe("intake");
-      expect(started.indexOf("architect")).toBeGreaterThan(started.indexOf("repository context"));
-      expect(started.indexOf("checks")).toBeGreaterThan(started.indexOf("prepare checks"));
-    }
+        const events: ProgressEvent[] = [];
+        const { report } = await runAgainst(model, repo.dir, repo.task, { sequential, events });
+        expect(report.result).toBe("ready");
+        model.assertComplete();
+        const first = Object.fromEntries(parallel.map((role) => [role, model.requestsFor(role)[0]!]));
+        const inFlightAtOnce = Math.max(
+          ...parallel.map((role) => parallel.filter((other) => first[other]!.startedAt <= first[role]!.startedAt && first[role]!.startedAt <= first[other]!.endedAt!).length),
+        );
+        expect(inFlightAtOnce).toBe(sequential ? 1 : 3);
+
+        // The documenter works on round 0's change: it starts before the checks, and is never called again.
+        const started = events.filter((e) => e.type === "phase-start").map((e) => (e as { name: string }).name);
+        expect(started[0]).toBe("intake");
+        expect(started.indexOf("architect")).toBeGreaterThan(started.indexOf("repository context"));
+        expect(started.indexOf("checks")).toBeGreaterThan(started.indexOf("prepare checks"));
+        expect(started.indexOf("documenter")).toBeLessThan(started.indexOf("checks"));
+        expect(started.indexOf("documenter")).toBeLessThan(started.indexOf("debugger (round 1)"));
+        expect(model.requestsFor("documenter")).toHaveLength(1);
+        // Round 0's checks ran on the docs too: the documenter's README is part of the change they checked.
+        expect(report.rounds[0]!.changedFiles).toContain("README.md");
+        if (!sequential) expect(JSON.parse(await readFile(`${probe}.seen`, "utf8"))).toEqual({ asked: true, written: false });
+      }
+    },
+  );
+
+  it("shows the debugger the docs with the change, and keeps its doc fix when a repair changes documented behaviour", async () => {
+    const { model, repo } = await setup();
+    scriptDemoStory(model, ["debugger"]);
+    // The debugger's fix changes the behaviour the README describes, so it rewrites that line of the README.
+    const documented = (demoAnswers.documenter[0] as { files: { path: string; content: string }[] }).files[0]!.content;
+    const rule = "- Every run of other characters becomes a single `-`, and the slug never starts or ends with a dash.";
+    expect(documented).toContain(rule);
+    const fixedDocs = documented.replace(rule, '- Every run of other characters becomes one `-` ("a  --  b" gives "a-b"), and the slug never starts or ends with a dash.');
+    const fix = demoAnswers.debugger[0] as { summary: string; files: { path: string; content: string }[] };
+    model.on("debugger", toolAnswer("debugger", { ...fix, files: [...fix.files, { path: "README.md", content: fixedDocs }] }));
+
+    const { report, branch } = await runAgainst(model, repo.dir, repo.task);
+
+    model.assertComplete();
+    expect(report.result).toBe("ready");
+    const debuggerPrompt = promptText(model.requestsFor("debugger")[0]!.body);
+    expect(debuggerPrompt).toContain("### slugify(text)");
+    expect(debuggerPrompt).toMatch(/update them in the same answer so they stay true/);
+    // Round 1's review saw the debugger's docs, the documenter ran once, and the branch holds the fixed docs.
+    expect(promptText(model.requestsFor("reviewer")[1]!.body)).toContain('gives \\"a-b\\"');
+    expect(model.requestsFor("documenter")).toHaveLength(1);
+    expect(report.rounds[1]!.changedFiles.sort()).toEqual(["README.md", "src/strings.js"]);
+    expect(await git(repo.dir, "show", `${branch}:README.md`)).toBe(fixedDocs.trimEnd()); // the helper trims git's output
   });
 
   it("stops at the failing phase and never hands the error to another agent", async () => {

@@ -20,7 +20,10 @@ export interface AgentCall {
   /** Stable text shared by every agent of the run (crew preamble, repository context, task): sent first so that
    *  providers' prefix caches hit across agents and rounds. */
   sharedContext: string;
-  /** The part that changes per call: plan, files, failures… */
+  /** Material that later calls of the run see again (the plan, the change as it stands): sent before the role's
+   *  instructions, so that agents looking at the same change share a longer prefix too. */
+  material?: string;
+  /** The part that is this call's own: what the role is asked, the failures to fix… */
   input: string;
   /** Where read-only exploration tools read from; no tools when absent. */
   repoDir?: string;
@@ -47,7 +50,7 @@ export async function callAgent<T>(model: ModelClient, spec: RoleSpec<T>, settin
   };
   const messages: ChatMessage[] = [
     { role: "system", content: call.sharedContext },
-    { role: "user", content: `${roleHeader(spec)}\n\n${call.input}` },
+    { role: "user", content: [call.material, roleHeader(spec), call.input].filter(Boolean).join("\n\n") },
   ];
   const mayExplore = spec.explores && call.repoDir !== undefined && settings.structured === "tools" && settings.maxToolRounds > 0;
   let toolRounds = 0;

@@ -193,11 +193,22 @@ export function scorePaths(files: readonly string[], terms: TaskTerms): Map<stri
     const hits = new Map<number, number>();
     for (const [part, list] of dirIndex) if (partMatches(part, word)) for (const f of list) hits.set(f, 1);
     for (const [part, list] of baseIndex) if (partMatches(part, word)) for (const f of list) hits.set(f, 2);
-    if (hits.size === 0) continue;
+    if (hits.size === 0 || isCommon(hits.size, files.length)) continue;
     const idf = Math.log(1 + files.length / hits.size);
     for (const [f, hit] of hits) scores.set(files[f]!, (scores.get(files[f]!) ?? 0) + hit * idf);
   }
   return scores;
+}
+
+/**
+ * A word in most of many files ("src" in every path, "export" in every JavaScript module) tells no file from
+ * another: counted, it makes every file tie, and the ties fill the context with noise.
+ */
+const COMMON_TERM_MIN_FILES = 20;
+const COMMON_TERM_SHARE = 0.5;
+
+function isCommon(matching: number, files: number): boolean {
+  return files >= COMMON_TERM_MIN_FILES && matching > files * COMMON_TERM_SHARE;
 }
 
 const MAX_COUNTED_OCCURRENCES = 8;
@@ -217,6 +228,7 @@ export function scoreContents(contents: ReadonlyMap<string, string>, terms: Task
     let documentFrequency = 0;
     for (const row of counts.values()) if (row[t]! > 0) documentFrequency += 1;
     if (documentFrequency === 0) return;
+    if (isCommon(documentFrequency, contents.size)) return;
     const idf = Math.log(1 + contents.size / documentFrequency);
     for (const [file, row] of counts) {
       const count = row[t]!;

@@ -31,7 +31,8 @@ export interface BuildRepoContextOptions {
 const SIZE_CAP_BYTES = 512 * 1024;
 const SCAN_LIMITS = { maxFiles: 300, maxBytes: 4 * 1024 * 1024 };
 const SCAN_FILE_CAP_BYTES = 256 * 1024;
-const MAX_TREE_LINES = 300;
+/** A tree this long is listed whole; a longer one is summarised in about half as many lines. */
+const MAX_TREE_LINES = 200;
 const MIN_TREE_LINES = 5;
 /** Beyond these counts more files add noise, not help: the agents can explore with their tools. */
 const MAX_NAMED_FILES = 20;

@@ -1,25 +1,20 @@
 import { displayPath } from "./display-path.js";
+import { buildDirIndex, depthFirst, type DirNode } from "./tree-index.js";
 
 /**
- * A file tree that stays within a line budget however large the repository: directories are expanded
- * breadth-first while lines remain, the rest shown as `dir/ (N files)`. The directories holding pinned
- * files (the ones whose content the prompt includes) are always opened down to those files.
+ * The file tree of the prompt, sized by the task rather than by the repository. A repository whose whole tree
+ * fits in `maxLines` is listed whole. A larger one is summarised: the top-level entries, the folders of the
+ * pinned files (the files whose content the prompt includes: named by the task or picked by relevance) listed
+ * in full, every other folder as one line with its file count and a few sample names, and folders opened
+ * breadth-first while the summary's lines last. No folder shows more than a capped number of entries; the
+ * rest are counted. Pinned files are always visible, whatever the budget.
  */
-interface DirNode {
-  name: string;
-  path: string;
-  depth: number;
-  dirs: DirNode[];
-  files: string[];
-  total: number;
-}
-
-type Mode = "pinned" | "full";
-
 export interface TreeOptions {
-  /** Lines the tree may use (pinned paths can exceed it by the few lines they need). */
+  /** Lines a whole listing may take; a larger tree is summarised. */
   maxLines: number;
-  /** Files that must be visible. */
+  /** Lines the summary may use (pinned paths can exceed it by the few lines they need); half of maxLines by default. */
+  summaryLines?: number;
+  /** Files that must be visible; their folders are the task's neighbourhood. */
   pinned?: readonly string[];
 }
 
@@ -29,128 +24,156 @@ export function renderTree(files: readonly string[], options: TreeOptions): stri
 
 /** Builds the directory index once, for callers that render the same files at several sizes. */
 export function createTreeRenderer(files: readonly string[]): (options: TreeOptions) => string {
-  const root = buildTree(files);
-  return (options) => renderIndexedTree(root, options);
+  const root = buildDirIndex(files);
+  return (options) => {
+    if (root.lines <= options.maxLines) return new Layout(root, [], Number.POSITIVE_INFINITY).whole();
+    const budget = Math.max(1, Math.floor(options.summaryLines ?? options.maxLines / 2));
+    const perFolderCap = Math.max(8, Math.min(40, Math.floor(budget / 3)));
+    return new Layout(root, options.pinned ?? [], perFolderCap).summary(budget);
+  };
 }
 
-function renderIndexedTree(root: DirNode, options: TreeOptions): string {
-  const pinnedFiles = new Set(options.pinned ?? []);
-  const pinnedDirs = new Set<string>([""]);
-  for (const file of pinnedFiles) {
-    const segments = file.split("/");
-    for (let i = 1; i < segments.length; i += 1) pinnedDirs.add(segments.slice(0, i).join("/"));
-  }
-  const perDirectoryCap = Math.max(8, Math.min(60, Math.floor(options.maxLines / 4)));
-  const modes = new Map<string, Mode>();
-  const isPinned = (node: DirNode) => pinnedDirs.has(node.path);
-  const isPinnedFile = (node: DirNode, file: string) => pinnedFiles.has(node.path ? `${node.path}/${file}` : file);
+/** "pinned": only the entries leading to pinned files; "full": every entry, up to the per-folder cap. */
+type Mode = "pinned" | "full";
 
-  const visibleEntries = (node: DirNode, mode: Mode): { dirs: DirNode[]; files: string[]; hidden: number } => {
-    const pinnedDirChildren = node.dirs.filter(isPinned);
-    const pinnedFileChildren = node.files.filter((file) => isPinnedFile(node, file));
+interface Entries {
+  dirs: DirNode[];
+  files: string[];
+  hidden: number;
+}
+
+const SAMPLE_NAMES = 3;
+const SAMPLE_CHARS = 40;
+
+class Layout {
+  private readonly pinnedFiles: Set<string>;
+  private readonly pinnedDirs = new Set<string>([""]);
+  private readonly nodes = new Map<string, DirNode>();
+  private readonly modes = new Map<string, Mode>();
+  private lines = 0;
+
+  constructor(
+    private readonly root: DirNode,
+    private readonly pinned: readonly string[],
+    private readonly cap: number,
+  ) {
+    this.pinnedFiles = new Set(pinned);
+    for (const file of pinned) {
+      const segments = file.split("/");
+      for (let i = 1; i < segments.length; i += 1) this.pinnedDirs.add(segments.slice(0, i).join("/"));
+    }
+    for (const node of depthFirst(root)) this.nodes.set(node.path, node);
+  }
+
+  whole(): string {
+    for (const node of this.nodes.values()) this.modes.set(node.path, "full");
+    return this.render();
+  }
+
+  summary(budget: number): string {
+    // Whatever the budget: the way to every pinned file, and the top level.
+    for (const node of this.nodes.values()) if (this.pinnedDirs.has(node.path)) this.open(node, "pinned");
+    this.open(this.root, "full");
+    // Then the task's neighbourhood, in the order the files were pinned (named before merely relevant).
+    for (const file of this.pinned) {
+      const folder = this.nodes.get(file.includes("/") ? file.slice(0, file.lastIndexOf("/")) : "");
+      if (folder) this.openIfRoom(folder, budget);
+    }
+    // Then the rest of the structure, shallow folders first.
+    let level: DirNode[] = [this.root];
+    while (level.length > 0) {
+      const next: DirNode[] = [];
+      for (const node of level) {
+        if (this.worthOpening(node)) this.openIfRoom(node, budget);
+        const mode = this.modes.get(node.path);
+        if (mode) next.push(...this.entries(node, mode).dirs);
+      }
+      level = next;
+    }
+    return this.render();
+  }
+
+  /**
+   * A wide folder of files away from the task says more as its summary line (count and samples) than as the
+   * first of its many names; a folder of folders is worth opening even when capped (its children's summary lines
+   * are the structure).
+   */
+  private worthOpening(node: DirNode): boolean {
+    return this.pinnedDirs.has(node.path) || node.dirs.length + node.files.length <= this.cap || node.dirs.length >= node.files.length;
+  }
+
+  private openIfRoom(node: DirNode, budget: number): void {
+    const current = this.modes.get(node.path);
+    if (current === "full") return;
+    const extra = this.listingLines(node, "full") - (current ? this.listingLines(node, current) : 0);
+    if (this.lines + extra <= budget) this.open(node, "full");
+  }
+
+  private open(node: DirNode, mode: Mode): void {
+    const current = this.modes.get(node.path);
+    this.lines += this.listingLines(node, mode) - (current ? this.listingLines(node, current) : 0);
+    this.modes.set(node.path, mode);
+  }
+
+  private isPinnedFile(node: DirNode, file: string): boolean {
+    return this.pinnedFiles.has(node.path ? `${node.path}/${file}` : file);
+  }
+
+  private entries(node: DirNode, mode: Mode): Entries {
+    const pinnedDirs = node.dirs.filter((dir) => this.pinnedDirs.has(dir.path));
+    const pinnedFiles = node.files.filter((file) => this.isPinnedFile(node, file));
     const childCount = node.dirs.length + node.files.length;
-    if (mode === "pinned" || childCount <= perDirectoryCap) {
-      const dirs = mode === "pinned" ? pinnedDirChildren : node.dirs;
-      const shownFiles = mode === "pinned" ? pinnedFileChildren : node.files;
-      return { dirs, files: shownFiles, hidden: childCount - dirs.length - shownFiles.length };
-    }
-    // Over the per-directory cap: pinned entries plus the first others in order.
-    let room = Math.max(0, perDirectoryCap - pinnedDirChildren.length - pinnedFileChildren.length);
-    const dirs = node.dirs.filter((dir) => isPinned(dir) || (room > 0 && room-- > 0));
-    const shownFiles = node.files.filter((file) => isPinnedFile(node, file) || (room > 0 && room-- > 0));
-    return { dirs, files: shownFiles, hidden: childCount - dirs.length - shownFiles.length };
-  };
-  const listingLines = (node: DirNode, mode: Mode) => {
-    const entries = visibleEntries(node, mode);
+    if (mode === "pinned") return { dirs: pinnedDirs, files: pinnedFiles, hidden: childCount - pinnedDirs.length - pinnedFiles.length };
+    if (childCount <= this.cap) return { dirs: node.dirs, files: node.files, hidden: 0 };
+    // Over the cap: pinned entries, then the first others in order.
+    let room = Math.max(0, this.cap - pinnedDirs.length - pinnedFiles.length);
+    const dirs = node.dirs.filter((dir) => this.pinnedDirs.has(dir.path) || (room > 0 && room-- > 0));
+    const files = node.files.filter((file) => this.isPinnedFile(node, file) || (room > 0 && room-- > 0));
+    return { dirs, files, hidden: childCount - dirs.length - files.length };
+  }
+
+  private listingLines(node: DirNode, mode: Mode): number {
+    const entries = this.entries(node, mode);
     return entries.dirs.length + entries.files.length + (entries.hidden > 0 ? 1 : 0);
-  };
-
-  // Pinned directories open first (whatever the budget), then breadth-first full listings while lines remain.
-  let lines = 0;
-  const pinnedNodes: DirNode[] = [];
-  collect(root, (node) => {
-    if (isPinned(node)) pinnedNodes.push(node);
-  });
-  for (const node of pinnedNodes) {
-    modes.set(node.path, "pinned");
-    lines += listingLines(node, "pinned");
   }
-  let queue: DirNode[] = [root];
-  while (queue.length > 0) {
-    const next: DirNode[] = [];
-    for (const node of queue) {
-      const current = modes.get(node.path);
-      const extra = listingLines(node, "full") - (current ? listingLines(node, current) : 0);
-      if (lines + extra <= options.maxLines) {
-        modes.set(node.path, "full");
-        lines += extra;
+
+  private render(): string {
+    const out: string[] = [];
+    const emit = (node: DirNode) => {
+      const entries = this.entries(node, this.modes.get(node.path)!);
+      const indent = "  ".repeat(node.depth);
+      for (const dir of entries.dirs) {
+        const name = displayPath(dir.name);
+        if (this.modes.has(dir.path)) {
+          out.push(`${indent}${name}/`);
+          emit(dir);
+        } else {
+          out.push(`${indent}${name}/ (${plural(dir.total, "file")}: ${samples(dir)})`);
+        }
       }
-      const mode = modes.get(node.path);
-      if (mode) next.push(...visibleEntries(node, mode).dirs);
-    }
-    queue = next;
-  }
-
-  const out: string[] = [];
-  const emit = (node: DirNode) => {
-    const mode = modes.get(node.path);
-    if (!mode) return;
-    const entries = visibleEntries(node, mode);
-    const indent = "  ".repeat(node.depth);
-    for (const dir of entries.dirs) {
-      const name = displayPath(dir.name);
-      out.push(modes.has(dir.path) ? `${indent}${name}/` : `${indent}${name}/ (${plural(dir.total, "file")})`);
-      emit(dir);
-    }
-    for (const file of entries.files) out.push(`${indent}${displayPath(file)}`);
-    if (entries.hidden > 0) {
-      const shownFiles = entries.dirs.reduce((sum, dir) => sum + dir.total, 0) + entries.files.length;
-      out.push(`${indent}… ${plural(entries.hidden, "more entry", "more entries")} (${plural(node.total - shownFiles, "file")})`);
-    }
-  };
-  emit(root);
-  return out.join("\n");
-}
-
-function buildTree(files: readonly string[]): DirNode {
-  const root: DirNode = { name: "", path: "", depth: 0, dirs: [], files: [], total: 0 };
-  const index = new Map<string, DirNode>([["", root]]);
-  for (const file of files) {
-    const segments = file.split("/");
-    const base = segments.pop()!;
-    let node = root;
-    node.total += 1;
-    for (const segment of segments) {
-      const childPath = node.path ? `${node.path}/${segment}` : segment;
-      let child = index.get(childPath);
-      if (!child) {
-        child = { name: segment, path: childPath, depth: node.depth + 1, dirs: [], files: [], total: 0 };
-        index.set(childPath, child);
-        node.dirs.push(child);
+      for (const file of entries.files) out.push(`${indent}${displayPath(file)}`);
+      if (entries.hidden > 0) {
+        const shown = entries.dirs.reduce((sum, dir) => sum + dir.total, 0) + entries.files.length;
+        out.push(`${indent}… ${plural(entries.hidden, "more entry", "more entries")} (${plural(node.total - shown, "file")})`);
       }
-      child.total += 1;
-      node = child;
-    }
-    node.files.push(base);
-  }
-  collect(root, (node) => {
-    node.dirs.sort((a, b) => compare(a.name, b.name));
-    node.files.sort(compare);
-  });
-  return root;
-}
-
-function collect(node: DirNode, visit: (node: DirNode) => void): void {
-  const stack = [node];
-  while (stack.length > 0) {
-    const current = stack.pop()!;
-    visit(current);
-    stack.push(...current.dirs);
+    };
+    emit(this.root);
+    return out.join("\n");
   }
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** A few names from a closed folder, shortest first (index.ts, main.go: often the telling ones), its files before its folders. */
+function samples(node: DirNode): string {
+  const names = [...[...node.files].sort((a, b) => a.length - b.length || (a < b ? -1 : 1)), ...node.dirs.map((dir) => `${dir.name}/`)];
+  const shown: string[] = [];
+  let chars = 0;
+  for (const name of names) {
+    const display = displayPath(name);
+    if (shown.length >= SAMPLE_NAMES || (shown.length > 0 && chars + display.length > SAMPLE_CHARS)) break;
+    shown.push(display);
+    chars += display.length + 2;
+  }
+  return shown.length < names.length ? `${shown.join(", ")}, …` : shown.join(", ");
 }
 
 function plural(count: number, singular: string, pluralForm = `${singular}s`): string {

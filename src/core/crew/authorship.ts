@@ -54,7 +54,7 @@ export class Authorship {
     const change = { files: [...answer.files], deletions: [...(answer.deletions ?? [])] };
     const refusedHere: { path: string; reason: string }[] = [];
     if (role === "tester") {
-      // Tests must not quietly rewrite the code they test (the documenter's edits are re-checked instead).
+      // Tests must not quietly rewrite the code they test (the documenter's edits are checked with round 0's).
       const own = (path: string) => !this.authorsOf(path).some((a) => CODE_AUTHORS.has(a));
       for (const file of change.files.filter((f) => !own(f.path))) {
         refusedHere.push({ path: file.path, reason: `the ${role} may not overwrite code written by the ${this.authorsOf(file.path).join("/")}` });

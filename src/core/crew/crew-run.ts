@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import { callAgent } from "../agent/call-agent.js";
 import type { CommandRunner } from "../checks/command-runner.js";
 import type { CrewConfig } from "../config.js";
@@ -45,6 +46,8 @@ export interface AskOptions {
   round: number;
   /** The shared system message (preamble, repository context, task): the "context" phase's output. */
   context: string;
+  /** Shared material (plan, change) sent before the role's instructions: see `AgentCall.material`. */
+  material?: string;
   input: string;
   signal: AbortSignal;
   /** Offer the read-only exploration tools. */
@@ -65,6 +68,11 @@ export class CrewRun {
   readonly notes: string[] = [];
   /** Stops background work (the baseline) when the run ends before it does. */
   readonly stopBackground = new AbortController();
+  /** Agents that run in parallel (tester and documenter) write one at a time, since a commit takes every pending
+   *  file; the static check reads between their writes. */
+  private readonly writes = pLimit(1);
+  /** When each file was first written in this run, to show files in the order the change grew. */
+  private readonly firstWritten = new Map<string, number>();
 
   constructor(
     readonly deps: CrewDeps,
@@ -95,6 +103,7 @@ export class CrewRun {
         phase: options.phase,
         round: options.round,
         sharedContext: options.context,
+        ...(options.material ? { material: options.material } : {}),
         input: options.input,
         ...(options.explore ? { repoDir: this.workspace.dir } : {}),
         signal: options.signal,
@@ -104,8 +113,24 @@ export class CrewRun {
   }
 
   /** Writes an agent's answer through the change policy and the authorship rules. */
-  apply(role: RoleName, answer: Parameters<Authorship["apply"]>[2]): Promise<string[]> {
-    return this.authorship.apply(this.workspace, role, answer);
+  async apply(role: RoleName, answer: Parameters<Authorship["apply"]>[2]): Promise<string[]> {
+    const touched = await this.authorship.apply(this.workspace, role, answer);
+    for (const path of touched) if (!this.firstWritten.has(path)) this.firstWritten.set(path, this.firstWritten.size);
+    return touched;
+  }
+
+  /** Writes an agent's answer and commits it as one step, so that parallel writers never share a commit. */
+  writeAndCommit(role: RoleName, answer: Parameters<Authorship["apply"]>[2] & { summary: string }): Promise<string[]> {
+    return this.betweenWrites(async () => {
+      const files = await this.apply(role, answer);
+      await this.commit(role, answer.summary);
+      return files;
+    });
+  }
+
+  /** Runs `read` while no agent writes: a file being rewritten is truncated first, and must not be read half-written. */
+  betweenWrites<T>(read: () => Promise<T>): Promise<T> {
+    return this.writes(read);
   }
 
   async commit(role: RoleName, summary: string, round = 0): Promise<string | null> {
@@ -119,8 +144,13 @@ export class CrewRun {
     return Promise.all(paths.map(async (path) => ({ path, content: await this.workspace.readFile(path) })));
   }
 
+  /**
+   * The change's files in the order the change grew (files already on the branch first): what a later agent
+   * sees starts with what an earlier one saw, so their prompts share a longer prefix a provider can cache.
+   */
   async changedFileViews(): Promise<FileView[]> {
-    const changed = await this.workspace.changedFiles();
+    const order = (path: string) => this.firstWritten.get(path) ?? -1;
+    const changed = (await this.workspace.changedFiles()).sort((a, b) => order(a.path) - order(b.path));
     return Promise.all(changed.map(async (f) => ({ path: f.path, content: f.status === "deleted" ? null : await this.workspace.readFile(f.path) })));
   }
 

@@ -2,10 +2,11 @@ import { buildRepoContext, describeRepoContext, renderRepoContext } from "../con
 import { renderTaskForPrompt } from "../intake.js";
 import { roles } from "../roles/index.js";
 import type { CrewRun } from "./crew-run.js";
-import { runDocumenter, runSummarizer } from "./finishing.js";
+import { runDocumenter } from "./documenting.js";
+import { runSummarizer } from "./finishing.js";
 import type { CrewOutputs } from "./crew-outputs.js";
 import type { NodeId, PhaseInput, PhaseNode } from "./phase-graph.js";
-import { renderFiles, renderPlan } from "./prompt-text.js";
+import { renderChangeMaterial } from "./prompt-text.js";
 import { runRepairLoop } from "./repair-loop.js";
 import { reviewChange } from "./review.js";
 import { prepareValidation } from "./validation.js";
@@ -46,24 +47,41 @@ export const phases = {
     ),
 
   developer: (run: CrewRun) =>
-    node("change", "developer", ["plan", "context"], async ({ output, signal }) => {
+    node("draft", "developer", ["plan", "context"], async ({ output, signal }) => {
       const startedAt = run.now();
       const plan = output("plan");
       const touched = await run.readFiles(plan.files.filter((f) => f.action !== "create").map((f) => f.path));
-      const input = `${renderPlan(plan)}\n\n${renderFiles("Current content of the files the plan changes", touched)}\n\nImplement the plan.`;
-      const answer = await run.ask(roles.developer, { phase: "developer", round: 0, context: output("context"), input, signal, explore: true });
-      const files = await run.apply("developer", answer);
-      await run.commit("developer", answer.summary);
-      return { startedAt, files, needsTests: true, needsDocs: true };
+      const material = renderChangeMaterial(plan, touched);
+      const answer = await run.ask(roles.developer, { phase: "developer", round: 0, context: output("context"), material, input: "Implement the plan.", signal, explore: true });
+      return { startedAt, author: "developer", answer, wantsTests: true, wantsDocs: true };
+    }),
+
+  /** Writes round 0's draft once the install is done; only the write waits for it, never the model call. */
+  change: (run: CrewRun, phase: "developer" | "debugger") =>
+    node("change", phase, ["draft", "prepare"], async ({ output }) => {
+      const draft = output("draft");
+      const files = await run.writeAndCommit(draft.author, draft.answer);
+      // Nothing written (a revision with nothing to change): whatever a refused write left behind goes.
+      if (files.length === 0) await run.workspace.discardUncommitted();
+      return {
+        startedAt: draft.startedAt,
+        files,
+        needsTests: files.length > 0 && draft.wantsTests,
+        needsDocs: files.length > 0 && draft.wantsDocs,
+        ...(draft.responses ? { responses: draft.responses } : {}),
+      };
     }),
 
   tester: (run: CrewRun) =>
     node("tester", "tester", ["change", "plan", "context"], async ({ output, signal }) => {
-      if (!output("change").needsTests) return run.timeline.skipped({ phase: "tester", name: "tester", agent: "tester", round: 0 }, "the revision needs no new tests");
-      const input = `${renderPlan(output("plan"))}\n\n${renderFiles("The implementation to test", await run.changedFileViews())}\n\nWrite the tests.`;
-      const answer = await run.ask(roles.tester, { phase: "tester", round: 0, context: output("context"), input, signal, explore: true });
-      await run.apply("tester", answer);
-      await run.commit("tester", answer.summary);
+      if (!output("change").needsTests)
+        return run.timeline.skipped(
+          { phase: "tester", name: "tester", agent: "tester", round: 0 },
+          output("change").files.length === 0 ? "nothing was written to test" : "the revision needs no new tests",
+        );
+      const material = renderChangeMaterial(output("plan"), await run.changedFileViews());
+      const answer = await run.ask(roles.tester, { phase: "tester", round: 0, context: output("context"), material, input: "Write the tests.", signal, explore: true });
+      await run.writeAndCommit("tester", answer);
     }),
 
   reviewer: (run: CrewRun) =>
@@ -71,10 +89,11 @@ export const phases = {
 
   staticChecks: () => node("static-checks", "static-checks", ["change", "prepare"], ({ output }) => output("prepare").staticCheck(0)),
 
-  tests: () => node("tests", "tests", ["tester", "static-checks", "prepare"], ({ output, signal }) => output("prepare").check(0, signal)),
+  // Round 0's checks run on everything round 0 wrote: the developer's code, the tester's tests, the documenter's docs.
+  tests: () => node("tests", "tests", ["tester", "documenter", "static-checks", "prepare"], ({ output, signal }) => output("prepare").check(0, signal)),
 
   repair: (run: CrewRun) =>
-    node("repair", "debugger", ["tests", "reviewer", "change", "plan", "context", "prepare"], ({ output, signal }) =>
+    node("repair", "debugger", ["tests", "reviewer", "documenter", "change", "plan", "context", "prepare"], ({ output, signal }) =>
       runRepairLoop(
         run,
         {
@@ -83,27 +102,31 @@ export const phases = {
           validation: output("prepare"),
           start: { checks: output("tests"), review: output("reviewer") },
           startedAt: output("change").startedAt,
-          startFiles: [...new Set([...output("change").files, ...run.authorship.testFiles])],
+          startFiles: [...new Set([...output("change").files, ...run.authorship.testFiles, ...output("documenter")])],
         },
         signal,
       ),
     ),
 
+  /** Beside the tester and the reviewer, on round 0's change: the docs never wait for the checks or the repair loop. */
   documenter: (run: CrewRun) =>
-    node("documenter", "documenter", ["repair", "change", "plan", "context", "prepare"], async ({ output, signal }) => {
+    node("documenter", "documenter", ["change", "plan", "context"], async ({ output, signal }) => {
       if (!output("change").needsDocs) {
-        run.timeline.skipped({ phase: "documenter", name: "documenter", agent: "documenter", round: 0 }, "the revision changes nothing that is documented");
-        return output("repair");
+        run.timeline.skipped(
+          { phase: "documenter", name: "documenter", agent: "documenter", round: 0 },
+          output("change").files.length === 0 ? "nothing was written to document" : "the revision changes nothing that is documented",
+        );
+        return [];
       }
-      return runDocumenter(run, { plan: output("plan"), context: output("context"), validation: output("prepare"), state: output("repair"), signal });
+      return runDocumenter(run, { plan: output("plan"), context: output("context"), signal });
     }),
 
   summarizer: (run: CrewRun, options: { skipWhenUnchanged?: boolean } = {}) =>
-    node("summarizer", "summarizer", ["documenter", "change", "plan", "context", "prepare"], async ({ output, signal }) => {
+    node("summarizer", "summarizer", ["repair", "change", "plan", "context", "prepare"], async ({ output, signal }) => {
       if (options.skipWhenUnchanged && output("change").files.length === 0) {
         run.timeline.skipped({ phase: "summarizer", name: "summarizer", agent: "summarizer", round: 0 }, "nothing changed: the pull request keeps its text");
         return null;
       }
-      return runSummarizer(run, { plan: output("plan"), context: output("context"), state: output("documenter"), hasTestCommand: output("prepare").hasTestCommand, signal });
+      return runSummarizer(run, { plan: output("plan"), context: output("context"), state: output("repair"), hasTestCommand: output("prepare").hasTestCommand, signal });
     }),
 };

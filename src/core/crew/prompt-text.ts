@@ -41,6 +41,15 @@ export function renderFiles(heading: string, files: FileView[], opts: { lineNumb
   return `## ${heading}\n${blocks.join("\n\n")}`;
 }
 
+/**
+ * The plan and the files it is about, rendered the same way for every agent that works on them (developer,
+ * tester, documenter, debugger), so that their prompts share this block as a prefix a provider can cache: the
+ * developer sees the files before the change, the others the change as it stands.
+ */
+export function renderChangeMaterial(plan: ArchitectAnswer, files: FileView[]): string {
+  return `${renderPlan(plan)}\n\n${renderFiles("The files of the change, as they stand", files)}`;
+}
+
 const OUTPUT_LINES_FOR_DEBUGGER = 40;
 
 /** What failed, summarised for the debugger: the command, failing tests, locations, and the end of the output. */

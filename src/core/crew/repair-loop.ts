@@ -4,7 +4,7 @@ import type { ArchitectAnswer } from "../roles/architect.js";
 import { roles } from "../roles/index.js";
 import type { ReviewerAnswer } from "../roles/reviewer.js";
 import type { CrewRun } from "./crew-run.js";
-import { renderFiles, renderPlan, renderProblems } from "./prompt-text.js";
+import { renderChangeMaterial, renderProblems } from "./prompt-text.js";
 import { blockingComments, reviewChange } from "./review.js";
 import { isFailing, type Validation } from "./validation.js";
 
@@ -69,12 +69,9 @@ export async function runRepairLoop(run: CrewRun, input: RepairInput, signal: Ab
       phase: "debugger",
       round,
       context: input.context,
-      input: [
-        renderPlan(input.plan),
-        renderFiles("The current change", before),
-        renderProblems(failing, blocking, [...run.authorship.pendingRefusals]),
-        "Fix these problems.",
-      ].join("\n\n"),
+      // The change includes its docs: the debugger keeps them true when its fix changes what they describe.
+      material: renderChangeMaterial(input.plan, before),
+      input: [renderProblems(failing, blocking, [...run.authorship.pendingRefusals]), "Fix these problems."].join("\n\n"),
       signal,
       explore: true,
     });

@@ -12,7 +12,8 @@ export async function reviewChange(run: CrewRun, input: { plan: ArchitectAnswer;
     phase: "reviewer",
     round: input.round,
     context: input.context,
-    input: `${renderPlan(input.plan)}\n\n${renderFiles("The change to review (line numbers added for reference)", files, { lineNumbers: true })}\n\nReview the change.`,
+    material: `${renderPlan(input.plan)}\n\n${renderFiles("The change to review (line numbers added for reference)", files, { lineNumbers: true })}`,
+    input: "Review the change.",
     signal: input.signal,
   });
 }

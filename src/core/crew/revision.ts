@@ -5,7 +5,7 @@ import { debuggerRole } from "../roles/debugger.js";
 import { fileChangeAnswerSchema, type RoleSpec } from "../roles/role-spec.js";
 import type { CrewRun } from "./crew-run.js";
 import type { PhaseNode } from "./phase-graph.js";
-import type { AuthoredChange, CrewOutputs } from "./crew-outputs.js";
+import type { CrewOutputs, DraftChange } from "./crew-outputs.js";
 import { fenced, renderFiles, renderPlan } from "./prompt-text.js";
 import type { RevisionRequest } from "./revision-request.js";
 
@@ -73,24 +73,17 @@ export const revisionPhases = {
   }),
 
   /** The debugger revises the whole change on the branch for the request; changing nothing is an answer. */
-  revise: (run: CrewRun, request: RevisionRequest): PhaseNode<CrewOutputs, "change"> => ({
-    id: "change",
+  revise: (run: CrewRun, request: RevisionRequest): PhaseNode<CrewOutputs, "draft"> => ({
+    id: "draft",
     phase: "debugger",
     needs: ["plan", "context"],
-    run: async ({ output, signal }): Promise<AuthoredChange> => {
+    run: async ({ output, signal }): Promise<DraftChange> => {
       const startedAt = run.now();
-      const input = [
-        renderPlan(output("plan")),
-        renderFiles("The change on the branch (compared with the default branch)", await run.changedFileViews()),
-        renderRevisionRequest(request),
-        "Revise the change as requested.",
-      ].join("\n\n");
-      const answer = await run.ask(reviserRole, { phase: "debugger", round: 0, context: output("context"), input, signal, explore: true });
-      const files = await run.apply("debugger", answer);
-      if (files.length > 0) await run.commit("debugger", answer.summary);
-      else await run.workspace.discardUncommitted();
+      const material = `${renderPlan(output("plan"))}\n\n${renderFiles("The change on the branch (compared with the default branch)", await run.changedFileViews())}`;
+      const input = `${renderRevisionRequest(request)}\n\nRevise the change as requested.`;
+      const answer = await run.ask(reviserRole, { phase: "debugger", round: 0, context: output("context"), material, input, signal, explore: true });
       const responses = (answer.responses ?? []).filter((r) => request.items.some((item) => item.id === r.item));
-      return { startedAt, files, needsTests: files.length > 0 && answer.tests_needed === true, needsDocs: files.length > 0 && answer.docs_needed === true, responses };
+      return { startedAt, author: "debugger", answer, wantsTests: answer.tests_needed === true, wantsDocs: answer.docs_needed === true, responses };
     },
   }),
 };

@@ -87,7 +87,6 @@ function failedPhase(failure: NonNullable<GraphResult<CrewOutputs>["failure"]>):
 
 /** The newest checks and review on record, from the furthest phase that finished. */
 function latestState(run: CrewRun, outputs: Partial<CrewOutputs>): RoundState {
-  if (outputs.documenter) return outputs.documenter;
   if (outputs.repair) return outputs.repair;
   const checked = [...run.rounds].reverse().find((r) => r.checks.length > 0);
   return { checks: checked?.checks ?? outputs.tests ?? [], review: outputs.reviewer };

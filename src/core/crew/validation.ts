@@ -57,21 +57,24 @@ export class Validation {
     );
   }
 
-  /** The syntax of the changed files alone: an early signal while the tester writes tests. */
+  /** The syntax of the changed files alone: an early signal while the tester and the documenter write. */
   async staticCheck(round: number): Promise<CheckResult> {
     const { run } = this;
-    const files = (await run.workspace.changedFiles()).filter((f) => f.status !== "deleted").map((f) => f.path);
     return run.timeline.track(
       { phase: "static-checks", name: round > 0 ? `static checks (round ${round})` : "static checks", round },
-      () => checkSyntax(run.deps.runner, run.workspace.dir, files, { timeoutMs: run.commandTimeoutMs }),
+      () =>
+        run.betweenWrites(async () => {
+          const files = (await run.workspace.changedFiles()).filter((f) => f.status !== "deleted").map((f) => f.path);
+          return checkSyntax(run.deps.runner, run.workspace.dir, files, { timeoutMs: run.commandTimeoutMs });
+        }),
       (r) => ({ status: r.status === "fail" ? "failed" : r.status === "skipped" ? "skipped" : "ok", detail: r.failures.join("; ") }),
     );
   }
 }
 
 /**
- * Detects the check commands, installs dependencies (once, before any agent writes, so the lock file is the
- * repository's own) and starts the baseline test run on the base commit.
+ * Detects the check commands, installs dependencies (once, before any agent writes — the "change" phase needs
+ * this one — so the lock file is the repository's own) and starts the baseline test run on the base commit.
  */
 export async function prepareValidation(run: CrewRun, signal: AbortSignal): Promise<Validation> {
   const { config } = run;

@@ -9,14 +9,15 @@ import { revisionPhases, type RevisionRequest } from "./revision.js";
  */
 export type CrewWorkflow = { kind: "new" } | { kind: "revision"; request: RevisionRequest };
 
-/** The phases every workflow shares, around the two that write the change: the plan and the change itself. */
-function workflowAround(run: CrewRun, authoring: { plan: CrewNode; change: CrewNode; summary: { skipWhenUnchanged?: boolean } }): CrewNode[] {
+/** The phases every workflow shares, around the two that author the change: the plan and the draft of the change. */
+function workflowAround(run: CrewRun, authoring: { plan: CrewNode; draft: CrewNode; author: "developer" | "debugger"; summary: { skipWhenUnchanged?: boolean } }): CrewNode[] {
   return [
     phases.intake(run),
     phases.context(run),
     phases.prepare(run),
     authoring.plan,
-    authoring.change,
+    authoring.draft,
+    phases.change(run, authoring.author),
     phases.tester(run),
     phases.reviewer(run),
     phases.staticChecks(),
@@ -28,11 +29,11 @@ function workflowAround(run: CrewRun, authoring: { plan: CrewNode; change: CrewN
 }
 
 export function newIssueWorkflow(run: CrewRun): CrewNode[] {
-  return workflowAround(run, { plan: phases.architect(run), change: phases.developer(run), summary: {} });
+  return workflowAround(run, { plan: phases.architect(run), draft: phases.developer(run), author: "developer", summary: {} });
 }
 
 export function revisionWorkflow(run: CrewRun, request: RevisionRequest): CrewNode[] {
-  return workflowAround(run, { plan: revisionPhases.plan(run, request), change: revisionPhases.revise(run, request), summary: { skipWhenUnchanged: true } });
+  return workflowAround(run, { plan: revisionPhases.plan(run, request), draft: revisionPhases.revise(run, request), author: "debugger", summary: { skipWhenUnchanged: true } });
 }
 
 export function buildWorkflow(run: CrewRun, workflow: CrewWorkflow): CrewNode[] {
