@@ -4,6 +4,7 @@ import { restEndpointMethods } from "@octokit/plugin-rest-endpoint-methods";
 import { throttling, type ThrottlingOptions } from "@octokit/plugin-throttling";
 import { errorMessage } from "../core/errors.js";
 import { ForgeError } from "../core/forge/forge-client.js";
+import { bucketGroup, GITHUB_WRITE_LIMITS, OPEN_GROUP, sharedWriteBucket, WriteBucket } from "./write-pacing.js";
 
 const RetryingOctokit = Octokit.plugin(restEndpointMethods, retry, throttling);
 export type GitHubOctokit = InstanceType<typeof RetryingOctokit>;
@@ -18,64 +19,63 @@ export interface OctokitOptions {
   log?: { warn(message: string): void };
   /**
    * How long the plugins wait, in milliseconds: `retryUnitMs` per second of a retry-after (and per unit of
-   * the 5xx back-off), `writeIntervalMs` between two writes. GitHub's pacing (1000 and 1000) when unset;
-   * tests shrink both so fault cases do not spend their time asleep.
+   * the 5xx back-off), `writeIntervalMs` for the write bucket to earn one more write (0: writes are not
+   * paced). GitHub's pacing (write-pacing.ts) when unset; tests shrink both so fault cases do not spend
+   * their time asleep.
    */
   pacing?: { retryUnitMs: number; writeIntervalMs: number };
+  /**
+   * The bucket this client's writes wait on. Default: with `pacing`, a bucket of the client's own; else the
+   * process-wide bucket of the token, shared by every client that writes with it.
+   */
+  writes?: WriteBucket;
 }
 
 /**
- * Octokit with the retry and throttling plugins: transient 5xx and secondary rate limits are retried,
- * within a cap. 4xx answers that will not change (400, 401, 403, 404, 410, 422, 451) are never retried.
+ * Octokit with the retry and throttling plugins: transient 5xx and rate limits are retried, within a cap.
+ * 4xx answers that will not change (400, 401, 403, 404, 410, 422, 451) are never retried. Writes are paced
+ * by a bucket (write-pacing.ts) instead of the plugin's one-write-a-second queue, and a rate-limit answer
+ * pauses every writer of that bucket.
  */
 export function createGitHubOctokit(options: OctokitOptions): GitHubOctokit {
   const maxWait = options.maxRateLimitWaitSeconds ?? 120;
   const { pacing } = options;
+  const unitMs = pacing?.retryUnitMs ?? 1000;
+  const bucket = options.writes ?? (pacing ? new WriteBucket({ ...GITHUB_WRITE_LIMITS, refillMs: pacing.writeIntervalMs }) : sharedWriteBucket({ token: options.token }));
+  const onLimit =
+    (kind: string) =>
+    (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number): boolean => {
+      // GitHub asked this token to wait: its other writes wait too, whether or not this one is retried
+      // (never longer than a run would wait for one request).
+      bucket.pause(Math.min(retryAfter, maxWait) * unitMs);
+      const retry = retryCount < 2 && retryAfter <= maxWait;
+      options.log?.warn(`GitHub ${kind} on ${request.method} ${request.url}; ${retry ? `retry in ${retryAfter}s` : "giving up"}`);
+      return retry;
+    };
   return new RetryingOctokit({
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
     userAgent: options.userAgent ?? "codegen-crew",
     retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451], ...(pacing ? { retryAfterBaseValue: pacing.retryUnitMs } : {}) },
     throttle: {
-      // The plugin's write and notification groups are shared by every client in the process (1 s and 3 s
-      // apart); a paced client gets its own, spaced by writeIntervalMs.
-      ...(pacing ? { retryAfterBaseValue: pacing.retryUnitMs, write: spacedGroup(pacing.writeIntervalMs), notifications: spacedGroup(pacing.writeIntervalMs) } : {}),
-      onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-        options.log?.warn(`GitHub rate limit on ${request.method} ${request.url}; retry in ${retryAfter}s`);
-        return retryCount < 2 && retryAfter <= maxWait;
-      },
-      onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-        options.log?.warn(`GitHub secondary rate limit on ${request.method} ${request.url}; retry in ${retryAfter}s`);
-        return retryCount < 2 && retryAfter <= maxWait;
-      },
+      ...(pacing ? { retryAfterBaseValue: pacing.retryUnitMs } : {}),
+      ...writeGroups(() => bucket),
+      onRateLimit: onLimit("rate limit"),
+      onSecondaryRateLimit: onLimit("secondary rate limit"),
     },
   });
 }
 
-/**
- * The slice of a Bottleneck group the throttling plugin uses (`group.key(id).schedule(options, task)`):
- * tasks start one at a time, at least `minTimeMs` apart.
- */
 type ThrottleGroup = NonNullable<Exclude<ThrottlingOptions, { enabled: false }>["write"]>;
 
-function spacedGroup(minTimeMs: number): ThrottleGroup {
-  let next = Promise.resolve();
-  const limiter = {
-    schedule<T>(_options: unknown, task: () => Promise<T>): Promise<T> {
-      const turn = next.then(() => task());
-      next = turn.then(
-        () => sleep(minTimeMs),
-        () => sleep(minTimeMs),
-      );
-      return turn;
-    },
-  };
+/**
+ * The throttling plugin's `write` and `notifications` groups for writes paced by `bucketOf(id)` (id: the
+ * plugin's `throttle.id`, Probot's installation id). The plugin's defaults (one write a second and one
+ * notifying write every three seconds, process-wide) are replaced: the bucket already holds every write.
+ */
+export function writeGroups(bucketOf: (id: string) => WriteBucket): { write: ThrottleGroup; notifications: ThrottleGroup } {
   // Only key() and schedule() are ever called on a group (plugin-throttling's wrap-request.js).
-  return { key: () => limiter } as unknown as ThrottleGroup;
-}
-
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+  return { write: bucketGroup(bucketOf) as unknown as ThrottleGroup, notifications: OPEN_GROUP as unknown as ThrottleGroup };
 }
 
 export function statusOf(error: unknown): number | undefined {

@@ -25,7 +25,32 @@ async function firstDraft(): Promise<number> {
   const first = await world.runItem(label());
   expect(first.result, first.message).toBe("ready");
   expect(first.mode).toBe("new");
+  expectPublishedInOrder(first.pullRequest!.number);
   return first.pullRequest!.number;
+}
+
+/**
+ * Issue 9 §3, observed at the stand-in: once the push starts, no progress edit of the status comment is
+ * sent before the PR is created; after it, the label, the stats comment and exactly one status edit (the
+ * final state, the one the issue keeps) follow.
+ */
+function expectPublishedInOrder(pr: number): void {
+  const requests = world.github.requests;
+  const status = world.github.comments(OWNER, REPO, 1).find((c) => c.body.includes("codegen-crew:status"))!;
+  const push = requests.findIndex((r) => r.kind === "git" && r.query.service === "git-receive-pack");
+  const create = requests.findIndex((r) => r.method === "POST" && r.path === `/repos/${OWNER}/${REPO}/pulls`);
+  const edits = requests.flatMap((r, i) => (r.method === "PATCH" && r.path.endsWith(`/issues/comments/${status.id}`) ? [i] : []));
+  expect(push).toBeGreaterThan(-1);
+  expect(create).toBeGreaterThan(push);
+  expect(edits.filter((i) => i > push && i < create)).toEqual([]);
+  const finalEdits = edits.filter((i) => i > create);
+  expect(finalEdits).toHaveLength(1);
+  expect((requests[finalEdits[0]!]!.body as { body: string }).body).toBe(status.body);
+  expect(status.body).toMatch(/state=ready/);
+  const label = requests.findIndex((r) => r.method === "POST" && r.path.endsWith(`/issues/${pr}/labels`));
+  const stats = requests.findIndex((r) => r.method === "POST" && r.path.endsWith(`/issues/${pr}/comments`));
+  expect(label).toBeGreaterThan(create);
+  expect(stats).toBeGreaterThan(create);
 }
 
 function statsComment(pr: number): string {

@@ -173,6 +173,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       query: Object.fromEntries(url.searchParams),
       body: undefined,
       headers: recordedHeaders(request),
+      receivedAt: Date.now(),
     };
     requests.push(record);
     if (url.pathname.startsWith("/api/v3/") || url.pathname === "/api/v3") {

@@ -9,7 +9,7 @@ export const BOT_LABEL = "codegen-crew";
 
 /**
  * One PR per issue: update the bot's PR for the branch (reopening it when a person closed it), or create
- * it. A create that fails after GitHub did create the PR (a 5xx on the way back) is caught by looking the
+ * it (labelled afterwards by `labelPullRequest`, alongside the run's other writes). A create that fails after GitHub did create the PR (a 5xx on the way back) is caught by looking the
  * PR up again, never by creating twice.
  */
 export async function publishPullRequest(
@@ -34,9 +34,12 @@ export async function publishPullRequest(
       pr = created;
     }
   }
-  const number = pr.number;
-  await forge.addLabels(number, [BOT_LABEL]).catch((error: unknown) => input.log.warn(`could not label #${number}: ${describeError(error)}`));
   return pr;
+}
+
+/** The bot's label on its PR; a PR without it is still a PR, so a failure is only a warning. */
+export async function labelPullRequest(forge: ForgeClient, number: number, log: { warn(message: string): void }): Promise<void> {
+  await forge.addLabels(number, [BOT_LABEL]).catch((error: unknown) => log.warn(`could not label #${number}: ${describeError(error)}`));
 }
 
 /** Edits the comment that carries `marker`, or adds it. */

@@ -10,12 +10,13 @@ import { pushOnTop } from "../workspace/branch-push.js";
 import { Git } from "../workspace/git.js";
 import { fetchBranch } from "../workspace/git-remote.js";
 import { buildIssueTask, writeAccessCache } from "./issue-task.js";
-import { findStatsComment, publishPullRequest, upsertComment } from "./publish.js";
+import { findStatsComment, labelPullRequest, publishPullRequest, upsertComment } from "./publish.js";
 import { postReplies } from "./replies.js";
 import { buildRevisionInput, type RevisionInput } from "./revision-input.js";
 import type { WorkRunDeps, WorkRunOutcome } from "./run-work-item.js";
 import { appendRun, readStatsData, renderStatsComment, snapshotOf, STATS_MARKER, summarizeRun } from "./stats-comment.js";
 import { STATUS_MARKER, type StatusComment } from "./status-comment.js";
+import { statusFooter } from "./status-footer.js";
 
 export interface WorkContext {
   item: WorkItem;
@@ -100,6 +101,9 @@ export async function reviseOrCreate(ctx: WorkContext, deps: WorkRunDeps): Promi
   const newCommits = report.repository.headCommit !== builtOn;
   if (report.result === "failed" || (!revising && !newCommits)) return { result: "failed", mode: start.mode, message: report.reason, report };
 
+  // From here on the run publishes: progress edits of the status comment would only queue in front of the
+  // push, the PR and the stats comment. Its final edit goes out with the last writes.
+  ctx.status.hold();
   // The crew takes minutes; the issue may have been deleted meanwhile, and a PR that closes nothing helps nobody.
   if (!(await issueStillExists(forge, n))) {
     return { result: "failed", mode: start.mode, message: `issue #${n} was deleted during the run; nothing was pushed and no pull request was opened`, report };
@@ -122,26 +126,52 @@ export async function reviseOrCreate(ctx: WorkContext, deps: WorkRunDeps): Promi
   }
 
   const pr = await publishPullRequest(forge, { issue: n, branch, report, runUrl: ctx.runUrl, existing: start.pr, log: deps.log });
-  const draftChange = await syncDraftState(forge, pr.number, report, deps.log);
   const unchanged = revising && report.revision?.changedFiles.length === 0;
-  if (input) {
-    await postReplies(forge, {
-      targets: input.targets,
-      responses: report.revision?.responses ?? [],
-      changed: newCommits,
-      commit: newCommits ? head : null,
-      result: report.result,
-      requester: ctx.item.trigger.sender,
-      log: deps.log,
-    });
-    if (input.reviewers.length) await forge.requestReviewers(pr.number, input.reviewers).catch((error: unknown) => deps.log.warn(`could not re-request review: ${String(error)}`));
-  }
-  const summary = summarizeRun(report, input?.request.summary ?? (retry ? "retry from the default branch" : "first draft"), draftChange);
-  const data = appendRun(stats, summary, report.snapshot);
-  await upsertComment(forge, pr.number, STATS_MARKER, renderStatsComment(data, report));
-
   const message = unchanged ? `nothing more to change: the branch already does what was asked; ${report.reason}` : report.reason;
-  return { result: report.result, mode: start.mode, message, branch, pullRequest: { ...pr, draft: draftChange ? draftChange === "converted to draft" : pr.draft }, report };
+  const outcome: WorkRunOutcome = { result: report.result, mode: start.mode, message, branch, pullRequest: pr, report };
+  const finalReport = report;
+  // Once the PR exists, its label, draft state (then the stats comment, which records it), the review
+  // replies and the status comment's final edit depend on nothing but the PR: they go out together.
+  const [draftChange] = await allSettledOrThrow([
+    syncDraftState(forge, pr.number, finalReport, deps.log).then(async (draftChange) => {
+      const summary = summarizeRun(finalReport, input?.request.summary ?? (retry ? "retry from the default branch" : "first draft"), draftChange);
+      await upsertComment(forge, pr.number, STATS_MARKER, renderStatsComment(appendRun(stats, summary, finalReport.snapshot), finalReport));
+      return draftChange;
+    }),
+    labelPullRequest(forge, pr.number, deps.log),
+    input ? answerReview(forge, input, { pr: pr.number, report: finalReport, changed: newCommits, head, requester: ctx.item.trigger.sender, log: deps.log }) : undefined,
+    ctx.status.finish(outcome.result, statusFooter(outcome), outcome.mode).catch((error: unknown) => deps.log.warn(`could not update the status comment: ${String(error)}`)),
+  ]);
+  return { ...outcome, pullRequest: { ...pr, draft: draftChange ? draftChange === "converted to draft" : pr.draft } };
+}
+
+/**
+ * Like Promise.all, but every write finishes (or fails) before the first failure is thrown: the run's
+ * outcome and its lock release never race writes still on their way.
+ */
+async function allSettledOrThrow<T extends readonly unknown[]>(work: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
+
+/** Replies in the review's threads, and the review re-requested from the people who reviewed. */
+async function answerReview(
+  forge: ForgeClient,
+  input: RevisionInput,
+  run: { pr: number; report: RunReport; changed: boolean; head: string; requester: string | undefined; log: WorkRunDeps["log"] },
+): Promise<void> {
+  await postReplies(forge, {
+    targets: input.targets,
+    responses: run.report.revision?.responses ?? [],
+    changed: run.changed,
+    commit: run.changed ? run.head : null,
+    result: run.report.result,
+    requester: run.requester,
+    log: run.log,
+  });
+  if (input.reviewers.length) await forge.requestReviewers(run.pr, input.reviewers).catch((error: unknown) => run.log.warn(`could not re-request review: ${String(error)}`));
 }
 
 async function startingPoint(ctx: WorkContext, deps: WorkRunDeps): Promise<Starting | { skip: string }> {

@@ -3,12 +3,12 @@ import { ConfigError, describeError } from "../errors.js";
 import { ForgeError, hasWriteAccess, type ForgeClient, type PullRequestInfo } from "../forge/forge-client.js";
 import type { ConnectModel } from "../model/model-client.js";
 import type { RunReport, RunResult } from "../report/run-report.js";
-import { sandboxSentence, weakestSandbox } from "../report/sandbox-note.js";
 import { issueBranch, type RunMode, type Trigger, type WorkItem } from "../work/work-item.js";
 import type { RemoteAccess } from "../workspace/git-remote.js";
 import { reviseOrCreate } from "./revise-or-create.js";
 import { acquireRunLock, describeHolder, type LockHolder } from "./run-lock.js";
 import { StatusComment, STATUS_MARKER } from "./status-comment.js";
+import { statusFooter } from "./status-footer.js";
 
 export interface WorkRunRequest {
   item: WorkItem;
@@ -91,19 +91,26 @@ export async function runWorkItem(request: WorkRunRequest, deps: WorkRunDeps): P
     return { result: "skipped", message: `${describeHolder(lock.holder)} is already working on #${n}; this run stops and changes nothing` };
   }
   try {
-    await acknowledge(forge, item, deps.log);
-    const comments = await forge.listIssueComments(n);
-    const previous = comments.find((c) => c.body.includes(STATUS_MARKER));
-    const status = await StatusComment.open(forge, n, {
-      ...(request.runUrl ? { runUrl: request.runUrl } : {}),
-      ...(previous ? { existingId: previous.id } : {}),
-      trigger: describeTrigger(item.trigger),
-      now: startedAt,
-    });
+    // The reaction and the status comment do not depend on each other: they go out together.
+    const [, { comments, status }] = await Promise.all([
+      acknowledge(forge, item, deps.log),
+      (async () => {
+        const comments = await forge.listIssueComments(n);
+        const previous = comments.find((c) => c.body.includes(STATUS_MARKER));
+        const status = await StatusComment.open(forge, n, {
+          ...(request.runUrl ? { runUrl: request.runUrl } : {}),
+          ...(previous ? { existingId: previous.id } : {}),
+          trigger: describeTrigger(item.trigger),
+          now: startedAt,
+        });
+        return { comments, status };
+      })(),
+    ]);
     try {
       const outcome = await reviseOrCreate({ item, issue, pr, comments, status, configPath: request.configPath, runUrl: request.runUrl }, deps);
-      // The outcome stands even when its comment cannot be written (the issue deleted, GitHub down).
-      await status.finish(outcome.result, footer(outcome), outcome.mode).catch((e: unknown) => deps.log.warn(`could not update the status comment: ${describeError(e)}`));
+      // The outcome stands even when its comment cannot be written (the issue deleted, GitHub down). A run
+      // that opened a PR already wrote this final state alongside its last writes; it is not sent twice.
+      await status.finish(outcome.result, statusFooter(outcome), outcome.mode).catch((e: unknown) => deps.log.warn(`could not update the status comment: ${describeError(e)}`));
       return outcome;
     } catch (error) {
       const message = failureMessage(error);
@@ -151,21 +158,6 @@ async function acknowledge(forge: ForgeClient, item: WorkItem, log: { warn(messa
     return forge.addReaction(item.issue, "eyes");
   };
   await react().catch((error: unknown) => log.warn(`could not add a reaction: ${describeError(error)}`));
-}
-
-function footer(outcome: WorkRunOutcome): string {
-  // The weak sandbox tier is said on the issue too, not only in the PR: people read the status comment.
-  const weak = outcome.report && weakestSandbox(outcome.report.checks)?.tier === "weak" ? `\n\n${sandboxSentence(outcome.report.checks)}` : "";
-  return `${outcomeLine(outcome)}${weak}`;
-}
-
-function outcomeLine(outcome: WorkRunOutcome): string {
-  if (outcome.pullRequest) {
-    const kind = outcome.result === "ready" ? "Pull request" : "Draft pull request";
-    return `**${kind}:** ${outcome.pullRequest.htmlUrl} — ${outcome.message}`;
-  }
-  if (outcome.result === "skipped") return `**Skipped:** ${outcome.message}`;
-  return `**What failed:** ${outcome.message}\n\nFix the cause (the run's log has details) and add the label again to retry.`;
 }
 
 /** Errors rendered for people: config keys quoted, missing workflow permissions named. */

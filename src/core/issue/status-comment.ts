@@ -27,7 +27,9 @@ interface Line {
 /**
  * The issue's single status comment: a checklist of phases edited as the run goes (the user's progress
  * bar). Found again by its hidden marker on the next run, so re-runs edit it instead of adding comments.
- * Edits are coalesced: at most one in flight, no more than one every two seconds.
+ * Edits are coalesced: at most one in flight, no more than one every two seconds, the latest state wins,
+ * and an edit that would change nothing is not sent. Progress edits stop when publishing starts (`hold`),
+ * so none is ever queued in front of the push, the PR or the stats comment; the final edit always goes.
  */
 export class StatusComment {
   private lines: Line[] = [];
@@ -41,6 +43,9 @@ export class StatusComment {
   private dirty = false;
   private lastEdit = 0;
   private timer: NodeJS.Timeout | undefined;
+  private held = false;
+  /** The body GitHub has (or is being sent), so an unchanged render is not sent again. */
+  private written: string;
 
   private constructor(
     private readonly forge: ForgeClient,
@@ -48,16 +53,27 @@ export class StatusComment {
     private readonly startedAt: number,
     private readonly runUrl: string | undefined,
     private readonly trigger: string | undefined,
-  ) {}
+    private readonly minEditIntervalMs: number,
+    firstBody: string,
+  ) {
+    this.written = firstBody;
+  }
 
-  /** Edits the issue's existing status comment, or creates one. */
-  static async open(forge: ForgeClient, issue: number, options: { runUrl?: string; existingId?: number; now?: number; trigger?: string }): Promise<StatusComment> {
+  /**
+   * Edits the issue's existing status comment, or creates one. `minEditIntervalMs` (default 2 s) spaces
+   * progress edits; it never delays the final one.
+   */
+  static async open(
+    forge: ForgeClient,
+    issue: number,
+    options: { runUrl?: string; existingId?: number; now?: number; trigger?: string; minEditIntervalMs?: number },
+  ): Promise<StatusComment> {
     const startedAt = options.now ?? Date.now();
     const body = render([], { state: "running", startedAt, runUrl: options.runUrl, trigger: options.trigger, mode: undefined, round: 0, tokens: 0, costUsd: 0, footer: "" });
     let id = options.existingId;
     if (id !== undefined) await forge.updateComment(id, body);
     else id = await forge.createComment(issue, body);
-    return new StatusComment(forge, id, startedAt, options.runUrl, options.trigger);
+    return new StatusComment(forge, id, startedAt, options.runUrl, options.trigger, options.minEditIntervalMs ?? MIN_EDIT_INTERVAL_MS, body);
   }
 
   get id(): number {
@@ -90,23 +106,40 @@ export class StatusComment {
     this.schedule();
   };
 
-  /** The final edit: result, what happened, links. Always written, whatever the throttle says. */
-  async finish(state: RunResult, footer: string, mode?: RunMode): Promise<void> {
+  /**
+   * Publishing starts: no more progress edits (one already in flight completes; none is queued behind it).
+   * Progress still updates the state the final edit renders.
+   */
+  hold(): void {
+    this.held = true;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * The final edit: result, what happened, links. Always written, whatever the spacing says. Calling it
+   * again (a later failure overriding an outcome) writes the newer state; the same state is not re-sent.
+   */
+  async finish(state: RunResult, footer: string, mode?: RunMode): Promise<void> {
+    this.hold();
     this.state = state;
     this.mode = mode;
     this.footer = footer;
     for (const line of this.lines) if (line.status === "running") line.status = "skipped";
-    await this.pending.catch(() => undefined);
-    await this.edit();
+    this.dirty = true;
+    // Finishes chain behind each other (and behind an edit in flight), so the last one called lands last.
+    const final = this.pending.catch(() => undefined).then(() => this.edit());
+    this.pending = final.catch(() => undefined);
+    await final;
   }
 
   private schedule(): void {
     this.dirty = true;
-    if (this.timer) return;
-    const wait = Math.max(0, this.lastEdit + MIN_EDIT_INTERVAL_MS - Date.now());
+    if (this.timer || this.held) return;
+    const wait = Math.max(0, this.lastEdit + this.minEditIntervalMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      if (this.held) return;
       // Progress edits are best effort: a failed edit must not fail the run.
       this.pending = this.pending.then(() => this.edit()).catch(() => undefined);
     }, wait);
@@ -114,23 +147,31 @@ export class StatusComment {
   }
 
   private async edit(): Promise<void> {
-    if (!this.dirty && this.state === "running") return;
+    if (!this.dirty) return;
     this.dirty = false;
+    const body = render(this.lines, {
+      state: this.state,
+      startedAt: this.startedAt,
+      runUrl: this.runUrl,
+      trigger: this.trigger,
+      mode: this.mode,
+      round: this.round,
+      tokens: this.tokens,
+      costUsd: this.costUsd,
+      footer: this.footer,
+    });
+    if (body === this.written) return;
     this.lastEdit = Date.now();
-    await this.forge.updateComment(
-      this.commentId,
-      render(this.lines, {
-        state: this.state,
-        startedAt: this.startedAt,
-        runUrl: this.runUrl,
-        trigger: this.trigger,
-        mode: this.mode,
-        round: this.round,
-        tokens: this.tokens,
-        costUsd: this.costUsd,
-        footer: this.footer,
-      }),
-    );
+    const before = this.written;
+    this.written = body;
+    try {
+      await this.forge.updateComment(this.commentId, body);
+    } catch (error) {
+      // Not written after all: the next edit (the final one at the latest) sends it again.
+      if (this.written === body) this.written = before;
+      this.dirty = true;
+      throw error;
+    }
   }
 }
 

@@ -21,6 +21,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   operationId?: string;
   status?: number;
+  /** When the request arrived (epoch ms): for benchmarks that time GitHub's share of a run, never for assertions. */
+  receivedAt?: number;
 }
 
 export interface Violation {

@@ -1,0 +1,101 @@
+// The critical path of a happy Action run (issue 9): the real bundle (dist/index.js, `npm run build` first)
+// against the GitHub stand-in, the scripted model answering each call after a fixed latency. Two latencies
+// give a line: wall = intercept + slope × latency, where the slope is the number of model calls on the
+// critical path and the intercept is everything else (start-up, clone, checks, GitHub writes).
+import os from "node:os";
+import { SAMPLE_FILES } from "../src/demo/sample-repo.js";
+import type { ReceivedRequest } from "../src/demo/chat-completions-server.js";
+import { labeledEvent, runAction, startWorld } from "../test/action/action-fixture.js";
+import type { RecordedRequest } from "../test/support/github/api-endpoint.js";
+import { scriptHelperStory } from "../test/reliability/issue-world.js";
+
+const LOW_MS = 300;
+const HIGH_MS = 1_500;
+const RUNS = 3;
+const ROLES = ["architect", "developer", "tester", "reviewer", "documenter", "summarizer"];
+
+interface Measured {
+  wallMs: number;
+  calls: number;
+  inFlight: number;
+  /** From the push to the last API write (PR, label, stats comment, final status edit, lock release). */
+  publishMs: number;
+  /** From the first API write (the run lock) to the status comment's creation. */
+  acknowledgeMs: number;
+}
+
+/** One happy run of the Action on a fresh stand-in; every model call answers after `latencyMs`. */
+async function happyRun(latencyMs: number, config: string | undefined): Promise<Measured> {
+  const world = await startWorld();
+  try {
+    if (config) await world.github.commitFiles("octo", "text-tools", "main", { ".github/codegen-crew.yml": config }, "bench config");
+    const wait = () => new Promise<void>((resolve) => setTimeout(resolve, latencyMs));
+    scriptHelperStory(world.model, SAMPLE_FILES["src/strings.js"]!, "shout", Object.fromEntries(ROLES.map((role) => [role, wait])));
+    const started = performance.now();
+    const run = await runAction(world, labeledEvent(world));
+    const wallMs = performance.now() - started;
+    if (run.code !== 0 || run.outputs.result !== "ready") throw new Error(`the benchmark's happy run did not end ready (${run.outputs.result}):\n${run.stdout.slice(-2000)}`);
+    return { wallMs, calls: world.model.requests.length, inFlight: mostInFlight(world.model.requests), ...githubShare(world.github.requests) };
+  } finally {
+    await world.close();
+  }
+}
+
+/** GitHub's share of the run's wall time, from the stand-in's request log. */
+function githubShare(requests: RecordedRequest[]): Pick<Measured, "publishMs" | "acknowledgeMs"> {
+  const writes = requests.filter((r) => r.kind !== "git" && r.method !== "GET");
+  const push = requests.find((r) => r.kind === "git" && r.query.service === "git-receive-pack");
+  const status = writes.find((r) => r.method === "POST" && /\/issues\/1\/comments$/.test(r.path));
+  const at = (r: RecordedRequest | undefined) => r?.receivedAt ?? Number.NaN;
+  return { publishMs: at(writes.at(-1)) - at(push), acknowledgeMs: at(status) - at(writes[0]) };
+}
+
+function mostInFlight(requests: ReceivedRequest[]): number {
+  const edges = requests.flatMap((r) => [
+    { at: r.startedAt, step: 1 },
+    { at: r.endedAt ?? r.startedAt, step: -1 },
+  ]);
+  // An end and a start at the same instant do not overlap.
+  edges.sort((a, b) => a.at - b.at || a.step - b.step);
+  let now = 0;
+  let most = 0;
+  for (const edge of edges) most = Math.max(most, (now += edge.step));
+  return most;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * `config`: the repository's .github/codegen-crew.yml, when the run should not use the defaults. With
+ * BENCH_CRITICAL_PATH_NO_RPM=1 a second series runs with the model's request spacing out of the way
+ * (requests_per_minute: 60000), to show the publishing overhead alone.
+ */
+async function series(row: (name: string, value: string) => void, label: string, config: string | undefined): Promise<void> {
+  const at: Record<number, Measured[]> = { [LOW_MS]: [], [HIGH_MS]: [] };
+  const loads: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    for (const latency of [LOW_MS, HIGH_MS]) {
+      at[latency]!.push(await happyRun(latency, config));
+      loads.push(os.loadavg()[0]!);
+    }
+  }
+  const low = median(at[LOW_MS]!.map((m) => m.wallMs));
+  const high = median(at[HIGH_MS]!.map((m) => m.wallMs));
+  const slope = (high - low) / (HIGH_MS - LOW_MS);
+  const intercept = low - slope * LOW_MS;
+  const name = `critical path, Action bundle, happy run${label}`;
+  row(`${name}: wall at ${LOW_MS} ms / ${HIGH_MS} ms per model call (median of ${RUNS})`, `${(low / 1000).toFixed(1)} s / ${(high / 1000).toFixed(1)} s`);
+  row(`${name}: model calls on the critical path (slope; target 4)`, slope.toFixed(2));
+  row(`${name}: fixed overhead (intercept; target ≤ 3 s)`, `${(intercept / 1000).toFixed(2)} s`);
+  const all = [...at[LOW_MS]!, ...at[HIGH_MS]!];
+  row(`${name}: GitHub's share — push to last write (PR, label, stats, final status, lock release), median`, `${(median(all.map((m) => m.publishMs)) / 1000).toFixed(2)} s`);
+  row(`${name}: GitHub's share — run lock to status comment (reaction alongside), median`, `${(median(all.map((m) => m.acknowledgeMs)) / 1000).toFixed(2)} s`);
+  // Wall time on a shared machine is only as good as its idleness: say how busy it was.
+  row(`${name}: 1-minute load average after each run (${os.cpus().length} cores)`, loads.map((l) => l.toFixed(1)).join(", "));
+  row(`${name}: model calls made / in flight at most`, `${at[LOW_MS]![0]!.calls} / ${Math.max(...[...at[LOW_MS]!, ...at[HIGH_MS]!].map((m) => m.inFlight))}`);
+}
+
+export async function criticalPath(row: (name: string, value: string) => void): Promise<void> {
+  await series(row, " (default config, default sandbox tier)", undefined);
+  if (process.env.BENCH_CRITICAL_PATH_NO_RPM === "1") await series(row, " (requests_per_minute: 60000)", "requests_per_minute: 60000\n");
+}
