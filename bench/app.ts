@@ -3,20 +3,7 @@
 // relative to one. The app runs as `codegen-crew app` in a child process with its default settings.
 import { readFile } from "node:fs/promises";
 import os from "node:os";
-import {
-  addRepo,
-  OWNER,
-  deliver,
-  labeled,
-  REPO_FILES,
-  shoutAnswer,
-  spawnCli,
-  startWorld,
-  waitFor,
-  type AppWorld,
-  type ChildApp,
-  type LogLine,
-} from "../test/app/app-fixture.js";
+import { addRepo, OWNER, deliver, labeled, REPO_FILES, shoutAnswer, spawnCli, startWorld, waitFor, type AppWorld, type ChildApp, type LogLine } from "../test/app/app-fixture.js";
 import { defaultConcurrency } from "../src/app/settings.js";
 
 const MODEL_LATENCY_MS = 200;
@@ -36,7 +23,10 @@ interface Metrics {
 }
 
 export default async function appBench(row: Row): Promise<void> {
-  row("app: machine", `${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; default CODEGEN_CONCURRENCY = ${defaultConcurrency()}`);
+  row(
+    "app: machine",
+    `${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; default CODEGEN_CONCURRENCY = ${defaultConcurrency()}`,
+  );
   await fullRuns(row);
   await manyDeliveries(row);
 }
@@ -53,7 +43,11 @@ async function fullRuns(row: Row): Promise<void> {
     const app = await startChild(world);
     try {
       const one = await burst(app, world, [["solo", 1]]);
-      const twenty = await burst(app, world, repos.flatMap((repo) => [1, 2, 3, 4].map((n) => [repo, n] as [string, number])));
+      const twenty = await burst(
+        app,
+        world,
+        repos.flatMap((repo) => [1, 2, 3, 4].map((n) => [repo, n] as [string, number])),
+      );
       const done = finishedJobs(app).slice(one.completed);
       row("app: 1 issue, full run: wall (first delivery → job finished)", `${(one.wallMs / 1000).toFixed(1)} s`);
       row("app: 20 issues across 5 repositories at once: wall", `${(twenty.wallMs / 1000).toFixed(1)} s`);
@@ -85,7 +79,11 @@ async function manyDeliveries(row: Row): Promise<void> {
     }
     const app = await startChild(world);
     try {
-      const result = await burst(app, world, repos.flatMap((repo) => Array.from({ length: 10 }, (_, i) => [repo, i + 1] as [string, number])));
+      const result = await burst(
+        app,
+        world,
+        repos.flatMap((repo) => Array.from({ length: 10 }, (_, i) => [repo, i + 1] as [string, number])),
+      );
       const queued = result.completed;
       row("app: 200 deliveries across 20 repositories: ack p50 / p99 / max (target p99 ≤ 100 ms)", percentiles(result.acks));
       row("app: 200 deliveries: answered 2xx", `${result.statuses.filter((status) => status >= 200 && status < 300).length}/200`);

@@ -34,6 +34,9 @@ export function gateLabels(job: CodegenJob, trigger: string): LabelGate {
   // Reviews or /codegen instructions folded into the job while it waited are requests of their own: they still run.
   const merged = rest.length > 0 ? { merged: rest } : {};
   return {
-    run: job.item.kind === "revision" ? { kind: "revision", issue: job.item.issue, pr: job.item.pr, trigger: first, ...merged } : { kind: "issue", issue: job.item.issue, trigger: first, ...merged },
+    run:
+      job.item.kind === "revision"
+        ? { kind: "revision", issue: job.item.issue, pr: job.item.pr, trigger: first, ...merged }
+        : { kind: "issue", issue: job.item.issue, trigger: first, ...merged },
   };
 }

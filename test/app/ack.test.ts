@@ -36,7 +36,9 @@ describe("the webhook's answer (in-process queue)", () => {
     const events: QueueEvent[] = [];
     app.jobEvents!.subscribe((event) => events.push(event));
 
-    const answers = await Promise.all(REPOS.flatMap((repo) => ISSUES.map((number) => deliver(app!.url, "issues", labeled(world!, repo, number, { label: "codegen", sender: "mallory" })))));
+    const answers = await Promise.all(
+      REPOS.flatMap((repo) => ISSUES.map((number) => deliver(app!.url, "issues", labeled(world!, repo, number, { label: "codegen", sender: "mallory" })))),
+    );
 
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
     expect(world.github.requests).toEqual([]);
