@@ -66,7 +66,7 @@ describe.skipIf(!HAS_REDIS)("the GitHub App in scale-out mode: BullMQ on redis-s
     expect(started.lines.filter((line) => line.enqueue === "already-active")).toHaveLength(50);
 
     workers.push(spawnCli("worker", env), spawnCli("worker", env));
-    await waitFor("every job to finish", () => finishedLines().length === REPOS.length, 60_000);
+    await waitFor("every job to finish", () => finishedLines().length === REPOS.length, 150_000);
 
     for (const repo of REPOS) expect(world.github.pullRequests(OWNER, repo).map((pr) => pr.pullRequest!.headRef)).toEqual(["codegen-crew/issue-1"]);
     const lines = finishedLines();
@@ -97,9 +97,9 @@ describe.skipIf(!HAS_REDIS)("the GitHub App in scale-out mode: BullMQ on redis-s
     await redis.start();
     await waitFor("the app to be ready again", async () => (await fetch(`${app!.url}/ready`)).status === 200, 15_000);
     // Nobody redelivers: the app reconciles as soon as Redis is back, and the labelled issue is not lost.
-    await waitFor("the refused issue's job to finish", () => finishedLines().some((line: LogLine) => line.repo === `${OWNER}/foxtrot`), 30_000);
+    await waitFor("the refused issue's job to finish", () => finishedLines().some((line: LogLine) => line.repo === `${OWNER}/foxtrot`), 60_000);
     expect(started.lines.some((line) => line.repo === `${OWNER}/foxtrot` && line.enqueue === "queued" && /^reconcile/.test(line.msg))).toBe(true);
     expect(world.github.pullRequests(OWNER, "foxtrot")).toHaveLength(1);
     expect(world.github.violations).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 });

@@ -47,7 +47,7 @@ describe("restart with work in flight", () => {
     second = restarted.app;
     const events: QueueEvent[] = [];
     second.jobEvents!.subscribe((event) => events.push(event));
-    await waitFor("both issues to be finished", () => events.filter((event) => event.type === "finished").length === 2, 30_000);
+    await waitFor("both issues to be finished", () => events.filter((event) => event.type === "finished").length === 2, 60_000);
 
     expect(
       events
