@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkSyntax } from "../../src/core/checks/syntax-check.js";
+import { SyntaxMemo } from "../../src/core/checks/syntax-memo.js";
 import { writeFiles } from "../support/temp-repo.js";
 import { createSandbox } from "../../src/core/checks/sandbox.js";
 import { checksRunner } from "../support/checks-runner.js";
@@ -92,5 +93,32 @@ describe("checkSyntax", () => {
     const files = await write({ "tsconfig.json": '{\n  // comment\n  "compilerOptions": {},\n}\n' });
     const result = await checkSyntax(runner, dir, files);
     expect(result.status).toBe("skipped");
+  });
+});
+
+describe("checkSyntax with the run's memo", () => {
+  it("parses a file again only when it, or the package.json above a JavaScript file, changed", async () => {
+    const launched: string[] = [];
+    const counting = { record: runner.record, memo: runner.memo, run: (opts: Parameters<typeof runner.run>[0]) => (launched.push(String(opts.command)), runner.run(opts)) };
+    const memo = new SyntaxMemo();
+    const files = await write({ "package.json": '{ "type": "commonjs" }\n', "src/a.js": "const a = 1;\nmodule.exports = a;\n", "tool.py": "print(1)\n" });
+    const check = () => checkSyntax(counting, dir, files, { memo });
+
+    expect(await check()).toMatchObject({ status: "pass" });
+    expect(launched).toHaveLength(2); // node for a.js, python3 for tool.py; JSON is parsed in-process
+    expect(await check()).toMatchObject({ status: "pass" });
+    expect(launched).toHaveLength(2);
+
+    // The module type decides how node parses a.js: `export` is a syntax error in CommonJS, not in a module.
+    await write({ "src/a.js": "export const a = 1;\n" });
+    expect((await check()).failures).toEqual([expect.stringMatching(/^src\/a\.js:1: SyntaxError/)]);
+    expect(launched).toHaveLength(3);
+    await write({ "package.json": '{ "type": "module" }\n' });
+    expect(await check()).toMatchObject({ status: "pass" });
+    expect(launched).toHaveLength(4);
+    // Back to CommonJS: the same bytes under the same package.json as before, so the earlier verdict stands.
+    await write({ "package.json": '{ "type": "commonjs" }\n' });
+    expect(await check()).toMatchObject({ status: "fail" });
+    expect(launched).toHaveLength(4);
   });
 });

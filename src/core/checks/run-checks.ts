@@ -8,6 +8,7 @@ import { extractFailures, extractLocations, FailingTestCollector } from "./failu
 import type { CommandRunner } from "./command-runner.js";
 import { maskSecrets } from "./process-runner.js";
 import { checkSyntax } from "./syntax-check.js";
+import type { SyntaxMemo } from "./syntax-memo.js";
 import { prepareTestDiscovery } from "./test-discovery.js";
 import { runTypecheck } from "./typescript-check.js";
 import { pathExists } from "./path-exists.js";
@@ -36,6 +37,8 @@ export interface RunChecksOptions {
    * fail, so the baseline can run while the agents work. Failures it also has are pre-existing.
    */
   baseline?: Baseline | Promise<Baseline>;
+  /** The run's earlier syntax verdicts (the static check's): unchanged files are not parsed again. */
+  syntaxMemo?: SyntaxMemo;
   /** Run the repository's own `tsc --noEmit` as "typecheck" when it has a tsconfig.json and no typecheck script; default true. */
   typecheck?: boolean;
 }
@@ -47,6 +50,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
   const syntax = await checkSyntax(opts.runner, opts.dir, opts.changedFiles, {
     timeoutMs: opts.timeoutMs,
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.syntaxMemo ? { memo: opts.syntaxMemo } : {}),
   });
   const results: CheckResult[] = [syntax];
   const blocked = syntax.status === "fail";

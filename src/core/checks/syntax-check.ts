@@ -3,6 +3,7 @@ import path from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { CheckResult } from "../report/run-report.js";
 import type { CommandRunner } from "./command-runner.js";
+import type { SyntaxMemo, SyntaxVerdict } from "./syntax-memo.js";
 import { parseWithTypeScript } from "./typescript-check.js";
 
 /**
@@ -14,9 +15,11 @@ export interface SyntaxCheckOptions {
   runner: CommandRunner;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The run's earlier verdicts: files unchanged since they were parsed are not parsed again. */
+  memo?: SyntaxMemo;
 }
 
-type Verdict = { checked: true; failures: string[] } | { checked: false; reason: string };
+type Verdict = SyntaxVerdict;
 type Checker = (dir: string, files: string[], opts: SyntaxCheckOptions) => Promise<Map<string, Verdict>>;
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -54,7 +57,7 @@ export async function checkSyntax(runner: CommandRunner, dir: string, files: str
   const failures: string[] = [];
   const checked: string[] = [];
   for (const [language, group] of byLanguage) {
-    const verdicts = await CHECKERS[language]!(dir, group, { ...opts, runner });
+    const verdicts = await verdictsFor(language, dir, group, { ...opts, runner });
     for (const file of group) {
       const verdict = verdicts.get(file) ?? { checked: false, reason: "not checked" };
       if (verdict.checked) {
@@ -83,6 +86,27 @@ export async function checkSyntax(runner: CommandRunner, dir: string, files: str
     // node and python3 parse inside the sandbox; JSON, YAML and TypeScript are parsed in-process.
     ...(byLanguage.has("javascript") || byLanguage.has("python") ? { sandbox: runner.record } : {}),
   };
+}
+
+/** The checker's verdicts, with the files the memo already knows left out of the parse. */
+async function verdictsFor(language: string, dir: string, files: string[], opts: SyntaxCheckOptions): Promise<Map<string, Verdict>> {
+  const { memo } = opts;
+  if (!memo) return CHECKERS[language]!(dir, files, opts);
+  const keys = new Map<string, string | null>();
+  for (const file of files) keys.set(file, await memo.keyOf(dir, file, language === "javascript"));
+  const verdicts = new Map<string, Verdict>();
+  const unknown = files.filter((file) => {
+    const known = memo.get(keys.get(file) ?? null);
+    if (known) verdicts.set(file, known);
+    return !known;
+  });
+  if (unknown.length) {
+    for (const [file, verdict] of await CHECKERS[language]!(dir, unknown, opts)) {
+      verdicts.set(file, verdict);
+      memo.remember(keys.get(file) ?? null, verdict);
+    }
+  }
+  return verdicts;
 }
 
 function perFile(check: (file: string, text: string) => string[] | { skip: string }): Checker {

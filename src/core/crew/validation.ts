@@ -4,6 +4,7 @@ import { installDependencies } from "../checks/install-dependencies.js";
 import { policyCheck } from "../checks/policy-check.js";
 import { runChecks } from "../checks/run-checks.js";
 import { checkSyntax } from "../checks/syntax-check.js";
+import { SyntaxMemo } from "../checks/syntax-memo.js";
 import type { CheckResult } from "../report/run-report.js";
 import type { CrewRun } from "./crew-run.js";
 
@@ -17,6 +18,9 @@ export function isFailing(check: CheckResult): boolean {
  * failing test run awaits it). Every round checks the change through `check`.
  */
 export class Validation {
+  /** Shared by the static checks and every round's checks of this run. */
+  private readonly syntaxMemo = new SyntaxMemo();
+
   constructor(
     private readonly run: CrewRun,
     readonly commands: CheckCommands,
@@ -48,6 +52,7 @@ export class Validation {
           signal,
           newTestFiles: run.authorship.testFiles,
           baseline: this.baseline,
+          syntaxMemo: this.syntaxMemo,
         })),
       ],
       (results) => {
@@ -65,7 +70,7 @@ export class Validation {
       () =>
         run.betweenWrites(async () => {
           const files = (await run.workspace.changedFiles()).filter((f) => f.status !== "deleted").map((f) => f.path);
-          return checkSyntax(run.deps.runner, run.workspace.dir, files, { timeoutMs: run.commandTimeoutMs });
+          return checkSyntax(run.deps.runner, run.workspace.dir, files, { timeoutMs: run.commandTimeoutMs, memo: this.syntaxMemo });
         }),
       (r) => ({ status: r.status === "fail" ? "failed" : r.status === "skipped" ? "skipped" : "ok", detail: r.failures.join("; ") }),
     );
