@@ -8,6 +8,7 @@ import type { ReceivedRequest } from "../src/demo/chat-completions-server.js";
 import { labeledEvent, runAction, startWorld } from "../test/action/action-fixture.js";
 import type { RecordedRequest } from "../test/support/github/api-endpoint.js";
 import { scriptHelperStory } from "../test/reliability/issue-world.js";
+import { maxOverlap } from "../test/support/max-overlap.js";
 
 const LOW_MS = 300;
 const HIGH_MS = 1_500;
@@ -51,16 +52,7 @@ function githubShare(requests: RecordedRequest[]): Pick<Measured, "publishMs" | 
 }
 
 function mostInFlight(requests: ReceivedRequest[]): number {
-  const edges = requests.flatMap((r) => [
-    { at: r.startedAt, step: 1 },
-    { at: r.endedAt ?? r.startedAt, step: -1 },
-  ]);
-  // An end and a start at the same instant do not overlap.
-  edges.sort((a, b) => a.at - b.at || a.step - b.step);
-  let now = 0;
-  let most = 0;
-  for (const edge of edges) most = Math.max(most, (now += edge.step));
-  return most;
+  return maxOverlap(requests.map((r) => ({ start: r.startedAt, end: r.endedAt ?? r.startedAt })));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

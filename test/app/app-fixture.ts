@@ -194,21 +194,7 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 }
 
 /** The most jobs that were running at once, from [start, end] spans. */
-export function maxOverlap(spans: Array<{ start: number; end: number }>): number {
-  const points = spans.flatMap((span) => [
-    { at: span.start, delta: 1 },
-    { at: span.end, delta: -1 },
-  ]);
-  // Ends sort before starts at the same instant: back-to-back jobs do not overlap.
-  points.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let running = 0;
-  let max = 0;
-  for (const point of points) {
-    running += point.delta;
-    max = Math.max(max, running);
-  }
-  return max;
-}
+export { maxOverlap } from "../support/max-overlap.js";
 
 export interface ChildApp {
   child: ChildProcess;

@@ -1,4 +1,5 @@
 import { startChatCompletionsServer, type ChatCompletionsServer, type ReceivedRequest, type Reply, type ReplyUsage } from "../../src/demo/chat-completions-server.js";
+import { maxOverlap } from "./max-overlap.js";
 
 /**
  * A scripted OpenAI-compatible model for tests: replies are queued per role (the forced tool or schema
@@ -115,19 +116,7 @@ export function slow(ms: number, reply: ScriptedReply): (request: ReceivedReques
 
 /** The most requests the server was answering at one time (each from arrival until its response closed). */
 export function peakInFlight(requests: readonly ReceivedRequest[]): number {
-  const edges = requests.flatMap((request) => [
-    { at: request.startedAt, delta: 1 },
-    { at: request.endedAt ?? Number.POSITIVE_INFINITY, delta: -1 },
-  ]);
-  // At equal times an end counts before a start: a slot handed over is not two requests at once.
-  edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let current = 0;
-  let peak = 0;
-  for (const edge of edges) {
-    current += edge.delta;
-    peak = Math.max(peak, current);
-  }
-  return peak;
+  return maxOverlap(requests.map((request) => ({ start: request.startedAt, end: request.endedAt ?? Number.POSITIVE_INFINITY })));
 }
 
 function isOptions(value: ScriptedModelOptions | Record<string, ScriptedReply[]>): value is ScriptedModelOptions {
