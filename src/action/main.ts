@@ -1,6 +1,7 @@
 import * as core from "@actions/core";
 import { sandboxTierSetting, startSandbox } from "../core/checks/sandbox-startup.js";
 import { ConfigError, describeError } from "../core/errors.js";
+import { allSettledOrThrow } from "../core/settle.js";
 import { runWorkItem, type WorkRunOutcome } from "../core/issue/run-work-item.js";
 import { knownSecrets, resolveEndpoint } from "../core/model/endpoint.js";
 import { connectEndpoint } from "../core/model/connect-endpoint.js";
@@ -42,12 +43,13 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const endpoint = resolveActionEndpoint(env, inputs);
     core.setSecret(endpoint.apiKey);
     const remote = { url: `${inputs.serverUrl}/${inputs.repository.owner}/${inputs.repository.repo}.git`, token: inputs.githubToken };
-    const repoDir = await prepareClone(inputs.workspace, inputs.repository, remote, inputs.runnerTemp, log);
-
     const secrets = knownSecrets(env, [inputs.githubToken, endpoint.apiKey]);
-    await installBubblewrap(log);
     const maxTier = sandboxTierSetting(env.CODEGEN_SANDBOX_MAX_TIER);
-    const sandbox = await startSandbox({ environment: env, secrets, weakTier: "warn", log, ...(maxTier ? { maxTier } : {}) });
+    // The sandbox's self-test runs only our own probe, so it can run while git clones.
+    const [repoDir, sandbox] = await allSettledOrThrow([
+      prepareClone(inputs.workspace, inputs.repository, remote, inputs.runnerTemp, log),
+      installBubblewrap(log).then(() => startSandbox({ environment: env, secrets, weakTier: "warn", log, ...(maxTier ? { maxTier } : {}) })),
+    ] as const);
 
     core.startGroup(`codegen-crew on issue #${item.issue}${item.kind === "revision" ? ` (revision of #${item.pr})` : ""}`);
     let outcome: WorkRunOutcome;

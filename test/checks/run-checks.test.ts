@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { CommandRunner } from "../../src/core/checks/command-runner.js";
 import { policyCheck } from "../../src/core/checks/policy-check.js";
 import { extractFailures, runChecks } from "../../src/core/checks/run-checks.js";
 import { writeFiles } from "../support/temp-repo.js";
@@ -72,6 +73,39 @@ describe("runChecks", () => {
     ]);
     expect(results[2]!.output).toContain("syntax errors must be fixed first");
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it("runs the new test files directly beside the syntax check, not after it", async () => {
+    const changed = await write({ "package.json": '{ "type": "module" }\n', "src/math.js": MATH, "test/math.test.js": testFile(3) });
+    const { recording, spans } = recordingRunner();
+    const results = await runChecks({ runner: recording, dir, changedFiles: changed, commands: nodeTest, newTestFiles: ["test/math.test.js"], timeoutMs: 30_000 });
+    expect(results.map((r) => [r.name, r.status])).toEqual([
+      ["syntax", "pass"],
+      ["test", "pass"],
+    ]);
+    const syntax = spans.find((s) => s.command.includes("-e"))!;
+    const direct = spans.find((s) => s.command.includes("--test-reporter=tap"))!;
+    const suite = spans.find((s) => s.command === "node --test")!;
+    expect(direct.start).toBeLessThan(syntax.end);
+    expect(syntax.start).toBeLessThan(direct.end);
+    expect(suite.start).toBeGreaterThanOrEqual(Math.max(syntax.end, direct.end));
+  });
+
+  // The liveness bound: without the cancel, the direct run of a test that never ends holds the checks for 50 s.
+  it("stops the new test files' direct run when the syntax check fails", { timeout: 20_000 }, async () => {
+    const changed = await write({
+      "package.json": '{ "type": "module" }\n',
+      "src/math.js": "export const add = (a, b => a + b;\n",
+      "test/hang.test.js": 'import test from "node:test";\ntest("never ends", () => new Promise(() => setInterval(() => {}, 1000)));\n',
+    });
+    const { recording, spans } = recordingRunner();
+    const results = await runChecks({ runner: recording, dir, changedFiles: ["src/math.js"], commands: nodeTest, newTestFiles: ["test/hang.test.js"], timeoutMs: 50_000 });
+    expect(results.map((r) => [r.name, r.status])).toEqual([
+      ["syntax", "fail"],
+      ["test", "skipped"],
+    ]);
+    expect(changed).toContain("test/hang.test.js");
+    expect(spans.find((s) => s.command.includes("--test-reporter=tap"))?.end).toBeGreaterThan(0);
   });
 
   it("reports a command that runs too long as a timeout with a note", async () => {
@@ -174,3 +208,22 @@ describe("extractFailures", () => {
     expect(extractFailures(output)).toHaveLength(20);
   });
 });
+
+/** The shared runner, with each command's start and end recorded (end stays 0 while it runs). */
+function recordingRunner(): { recording: CommandRunner; spans: { command: string; start: number; end: number }[] } {
+  const spans: { command: string; start: number; end: number }[] = [];
+  const recording: CommandRunner = {
+    record: runner.record,
+    memo: runner.memo,
+    run: async (opts) => {
+      const span = { command: Array.isArray(opts.command) ? opts.command.join(" ") : opts.command, start: performance.now(), end: 0 };
+      spans.push(span);
+      try {
+        return await runner.run(opts);
+      } finally {
+        span.end = performance.now();
+      }
+    },
+  };
+  return { recording, spans };
+}

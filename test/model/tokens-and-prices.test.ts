@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { countTokens as countWhole } from "gpt-tokenizer/encoding/o200k_base";
 import { beforeAll, describe, expect, it } from "vitest";
 import { estimateCostUsd, findPrice, isPriced, mergePrices } from "../../src/core/model/pricing.js";
 import { countMessageTokens, countTokens, loadTokenizer } from "../../src/core/model/token-count.js";
@@ -17,6 +19,20 @@ describe("token counting", () => {
     const perLine = countTokens(line.repeat(100)) / 100;
     expect(countTokens(huge)).toBeGreaterThan(perLine * 6_000 * 0.9);
     expect(countTokens(huge)).toBeLessThan(perLine * 6_000 * 1.1);
+  });
+
+  it("counts long text in pieces, within a fraction of a percent of counting it whole", () => {
+    const source = readFileSync(new URL("../../src/core/checks/sandbox.ts", import.meta.url), "utf8").repeat(4);
+    const whole = countWhole(source, { disallowedSpecial: new Set() });
+    expect(Math.abs(countTokens(source) - whole)).toBeLessThan(whole * 0.005);
+    const emoji = "🙂".repeat(3_000); // no whitespace: pieces are cut hard, never inside a surrogate pair
+    expect(Math.abs(countTokens(emoji) - countWhole(emoji))).toBeLessThan(countWhole(emoji) * 0.01);
+  });
+
+  // Merging one 200,000-character "word" at once takes about 20 s (BPE is quadratic in a word's length):
+  // a hostile issue body must not stall the run. The timeout bounds liveness; counting in pieces takes well under a second.
+  it("counts a huge word from untrusted text without stalling", { timeout: 10_000 }, () => {
+    expect(countTokens("x".repeat(200_000))).toBeGreaterThan(10_000);
   });
 
   it("counts messages with per-message overhead and tool call arguments", () => {

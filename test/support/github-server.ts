@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createOpenApiValidator, type OpenApiValidator } from "./openapi-validator.js";
+import { sharedOpenApiValidator, type OpenApiValidator } from "./openapi-validator.js";
 import { handleApiRequest, type RecordedRequest, type Violation } from "./github/api-endpoint.js";
 import { parseAuthorization, parseBasic, redactAuthorization, TokenRegistry, type AppSpec, type MintedToken, type TokenSpec } from "./github/auth.js";
 import { FaultInjector, type Fault, type FaultOptions } from "./github/faults.js";
@@ -138,7 +138,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const state = new GitHubState();
   const tokens = new TokenRegistry(options.tokens, options.login ?? "github-actions[bot]");
   const faults = new FaultInjector();
-  const validator: OpenApiValidator = createOpenApiValidator();
+  const validator: OpenApiValidator = sharedOpenApiValidator();
   const requests: RecordedRequest[] = [];
   const violations: Violation[] = [];
   const responseViolations: Violation[] = [];

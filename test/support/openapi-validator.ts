@@ -63,6 +63,21 @@ interface CompiledOperation {
 
 const DOCUMENT_ID = "github-openapi-subset";
 
+const shared = new Map<string, OpenApiValidator>();
+
+/**
+ * One validator per fixture and process: it holds nothing but compiled schemas, and compiling a response
+ * schema costs up to 200 ms of CPU, which every stand-in of a test file would otherwise pay again.
+ */
+export function sharedOpenApiValidator(fixtureUrl: URL = OPENAPI_FIXTURE): OpenApiValidator {
+  let validator = shared.get(fixtureUrl.href);
+  if (!validator) {
+    validator = createOpenApiValidator(fixtureUrl);
+    shared.set(fixtureUrl.href, validator);
+  }
+  return validator;
+}
+
 export function createOpenApiValidator(fixtureUrl: URL = OPENAPI_FIXTURE): OpenApiValidator {
   const document = toJsonSchema(JSON.parse(readFileSync(fixtureUrl, "utf8"))) as JsonObject;
   const ajv = newAjv(false);

@@ -9,7 +9,7 @@ import type { CommandRunner } from "./command-runner.js";
 import { maskSecrets } from "./process-runner.js";
 import { checkSyntax } from "./syntax-check.js";
 import type { SyntaxMemo } from "./syntax-memo.js";
-import { prepareTestDiscovery } from "./test-discovery.js";
+import { prepareTestDiscovery, type TestDiscovery } from "./test-discovery.js";
 import { runTypecheck } from "./typescript-check.js";
 import { pathExists } from "./path-exists.js";
 
@@ -47,6 +47,8 @@ const MAX_FAILURES = 20;
 const SYNTAX_FIRST = "Not run: syntax errors must be fixed first.";
 
 export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> {
+  // The new test files' direct runs only read the worktree, like the syntax check: they run beside it.
+  const discovery = startTestDiscovery(opts);
   const syntax = await checkSyntax(opts.runner, opts.dir, opts.changedFiles, {
     timeoutMs: opts.timeoutMs,
     ...(opts.signal ? { signal: opts.signal } : {}),
@@ -55,6 +57,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
   const results: CheckResult[] = [syntax];
   const blocked = syntax.status === "fail";
   const secrets = opts.secrets ?? [];
+  if (blocked) await discovery.cancel();
 
   if (opts.commands.lint) {
     results.push(blocked ? skipped("lint", "lint", maskSecrets(opts.commands.lint.command, secrets), SYNTAX_FIRST) : await runCommandCheck("lint", opts.commands.lint, opts));
@@ -78,9 +81,43 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
   } else if (blocked) {
     results.push(skipped("test", "test", maskSecrets(test.command, secrets), SYNTAX_FIRST));
   } else {
-    results.push(await runTestCheck(test, opts));
+    results.push(await runTestCheck(test, await discovery.ready, opts));
   }
   return results;
+}
+
+interface StartedDiscovery {
+  ready: Promise<TestDiscovery | null>;
+  /** Stops the direct runs (the tests will not run) and waits until they have. */
+  cancel(): Promise<void>;
+}
+
+function startTestDiscovery(opts: RunChecksOptions): StartedDiscovery {
+  const test = opts.commands.test;
+  if (!test || !opts.newTestFiles?.length) return { ready: Promise.resolve(null), cancel: async () => undefined };
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(opts.signal?.reason);
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort();
+  const ready = prepareTestDiscovery({
+    runner: opts.runner,
+    dir: opts.dir,
+    command: test.command,
+    shownCommand: maskSecrets(test.command, opts.secrets ?? []),
+    newTestFiles: opts.newTestFiles,
+    timeoutMs: opts.timeoutMs,
+    ...(opts.secrets ? { secrets: opts.secrets } : {}),
+    signal: stop.signal,
+  }).finally(() => opts.signal?.removeEventListener("abort", onAbort));
+  // Awaited by the test check, or cancelled when the syntax blocks the tests; a rejection is never unhandled.
+  ready.catch(() => undefined);
+  return {
+    ready,
+    cancel: async () => {
+      stop.abort(new CancelledError("the syntax check failed: the tests will not run"));
+      await ready.catch(() => undefined);
+    },
+  };
 }
 
 function skipped(name: string, kind: CheckResult["kind"], command: string | undefined, output: string): CheckResult {
@@ -112,21 +149,9 @@ async function runCommandCheck(name: string, command: DetectedCommand, opts: Run
   };
 }
 
-async function runTestCheck(command: DetectedCommand, opts: RunChecksOptions): Promise<CheckResult> {
+async function runTestCheck(command: DetectedCommand, discovery: TestDiscovery | null, opts: RunChecksOptions): Promise<CheckResult> {
   // A configured command line can itself contain a secret; it is shown masked like the output.
   const shown = maskSecrets(command.command, opts.secrets ?? []);
-  const discovery = opts.newTestFiles?.length
-    ? await prepareTestDiscovery({
-        runner: opts.runner,
-        dir: opts.dir,
-        command: command.command,
-        shownCommand: shown,
-        newTestFiles: opts.newTestFiles,
-        timeoutMs: opts.timeoutMs,
-        ...(opts.secrets ? { secrets: opts.secrets } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      })
-    : null;
   const collector = new FailingTestCollector([opts.dir, await realpath(opts.dir).catch(() => opts.dir)]);
   const result = await opts.runner.run({
     command: command.command,

@@ -17,6 +17,7 @@ import type { WorkRunDeps, WorkRunOutcome } from "./run-work-item.js";
 import { appendRun, readStatsData, renderStatsComment, snapshotOf, STATS_MARKER, summarizeRun } from "./stats-comment.js";
 import { STATUS_MARKER, type StatusComment } from "./status-comment.js";
 import { statusFooter } from "./status-footer.js";
+import { allSettledOrThrow } from "../settle.js";
 
 export interface WorkContext {
   item: WorkItem;
@@ -143,17 +144,6 @@ export async function reviseOrCreate(ctx: WorkContext, deps: WorkRunDeps): Promi
     ctx.status.finish(outcome.result, statusFooter(outcome), outcome.mode).catch((error: unknown) => deps.log.warn(`could not update the status comment: ${String(error)}`)),
   ]);
   return { ...outcome, pullRequest: { ...pr, draft: draftChange ? draftChange === "converted to draft" : pr.draft } };
-}
-
-/**
- * Like Promise.all, but every write finishes (or fails) before the first failure is thrown: the run's
- * outcome and its lock release never race writes still on their way.
- */
-async function allSettledOrThrow<T extends readonly unknown[]>(work: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
-  const settled = await Promise.allSettled(work);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed) throw failed.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
 /** Replies in the review's threads, and the review re-requested from the people who reviewed. */

@@ -17,9 +17,38 @@ export function loadTokenizer(): Promise<void> {
   return loading;
 }
 
+/**
+ * Starts loading the tokenizer without waiting for it: building its tables takes about half a second of
+ * CPU, which a run spends better while it waits for GitHub and git than in front of its first prompt.
+ * A failure here is not lost: the awaited loadTokenizer() of the first count reports it.
+ */
+export function prefetchTokenizer(): void {
+  loadTokenizer().catch(() => undefined);
+}
+
+/**
+ * BPE merging is quadratic in the length of one pre-token, and untrusted text can be one 100,000-character
+ * "word" (5 s to count at once). Counting in pieces cut at whitespace keeps it linear; a cut costs at most
+ * one token of accuracy per piece.
+ */
+const PIECE_CHARS = 2_000;
+
 function countO200k(text: string, options: { disallowedSpecial: Set<string> }): number {
   if (!encoding) throw new CrewError("token counting before loadTokenizer(): a caller skipped the await");
-  return encoding.countTokens(text, options);
+  let total = 0;
+  for (let start = 0; start < text.length;) {
+    let end = Math.min(text.length, start + PIECE_CHARS);
+    if (end < text.length) {
+      const space = text.lastIndexOf(" ", end);
+      const newline = text.lastIndexOf("\n", end);
+      const cut = Math.max(space, newline);
+      if (cut > start + PIECE_CHARS / 2) end = cut;
+      else if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end -= 1; // never split a surrogate pair
+    }
+    total += encoding.countTokens(text.slice(start, end), options);
+    start = end;
+  }
+  return total;
 }
 
 /**
