@@ -87,7 +87,54 @@ async function series(row: (name: string, value: string) => void, label: string,
   row(`${name}: model calls made / in flight at most`, `${at[LOW_MS]![0]!.calls} / ${Math.max(...[...at[LOW_MS]!, ...at[HIGH_MS]!].map((m) => m.inFlight))}`);
 }
 
+/** The phases of the run's gantt chart (the step summary's Timeline: `name :done, startMs, endMs`). */
+function ganttSpans(summary: string): Map<string, { start: number; end: number }> {
+  const spans = new Map<string, { start: number; end: number }>();
+  for (const match of summary.matchAll(/^\s+(.+?) :done, (\d+), (\d+)$/gm)) spans.set(match[1]!, { start: Number(match[2]), end: Number(match[3]) });
+  return spans;
+}
+
+/**
+ * Where the fixed overhead goes: one happy run with an instant model, cut at moments both sides record on
+ * the same clock (the stand-in's arrival times, the run's own phase timeline).
+ */
+async function breakdown(row: (name: string, value: string) => void): Promise<void> {
+  const parts: Record<string, number[]> = {};
+  const add = (name: string, ms: number) => (parts[name] ??= []).push(ms);
+  for (let i = 0; i < RUNS; i++) {
+    const world = await startWorld();
+    try {
+      scriptHelperStory(world.model, SAMPLE_FILES["src/strings.js"]!, "shout", {});
+      const spawned = Date.now();
+      const run = await runAction(world, labeledEvent(world));
+      const exited = Date.now();
+      if (run.outputs.result !== "ready") throw new Error(`the breakdown's happy run did not end ready (${run.outputs.result})`);
+      const phases = ganttSpans(run.summary);
+      const requests = world.github.requests;
+      const first = requests[0]!.receivedAt!;
+      const lastWrite = requests.filter((r) => r.kind !== "git" && r.method !== "GET").at(-1)!.receivedAt!;
+      const crewStart = Math.min(...[...phases.values()].map((p) => p.start));
+      const crewEnd = Math.max(...[...phases.values()].map((p) => p.end));
+      const span = (name: string) => (phases.get(name) ? phases.get(name)!.end - phases.get(name)!.start : 0);
+      add("total", exited - spawned);
+      add("node start, bundle load, inputs → first request (the clone)", first - spawned);
+      add("first request → the crew starts (clone ∥ sandbox self-test; issue, permission, run lock, 👀 + status comment; fetch; PR lookup)", crewStart - first);
+      add("the crew, model instant", crewEnd - crewStart);
+      add("  of which repository context (before the architect)", span("repository context"));
+      add("  of which static checks (syntax of the developer's files, beside the parallel phase)", span("static checks"));
+      add("  of which round-0 checks (syntax of the rest ∥ the new tests run alone; then npm test)", span("checks"));
+      add("the crew's end → last GitHub write (push, PR, label, stats comment, final status, lock release)", lastWrite - crewEnd);
+      add("last write → the process exits", exited - lastWrite);
+    } finally {
+      await world.close();
+    }
+  }
+  const name = "critical path breakdown, model instant (median of 3)";
+  for (const [part, values] of Object.entries(parts)) row(`${name}: ${part}`, `${(median(values) / 1000).toFixed(2)} s`);
+}
+
 export async function criticalPath(row: (name: string, value: string) => void): Promise<void> {
   await series(row, " (default config, default sandbox tier)", undefined);
+  await breakdown(row);
   if (process.env.BENCH_CRITICAL_PATH_NO_RPM === "1") await series(row, " (requests_per_minute: 60000)", "requests_per_minute: 60000\n");
 }

@@ -12,7 +12,6 @@ import { createModelStack } from "./model-stack.js";
 import type { CrewSnapshot } from "./crew-snapshot.js";
 import { runCrew } from "./run-crew.js";
 import type { CrewWorkflow } from "./workflows.js";
-import { prefetchTokenizer } from "../model/token-count.js";
 
 export interface RepositoryRunOptions {
   /** A local clone; the run works in a separate worktree of it. */
@@ -62,7 +61,6 @@ export async function readConfigAt(repoDir: string, ref: string, configPath = DE
  * caller decides what to do with them (leave them, push them).
  */
 export async function runCrewInRepository(options: RepositoryRunOptions): Promise<RepositoryRun> {
-  prefetchTokenizer(); // loads while git makes the worktree (a no-op when the entry point already started it)
   const repo = await Git.open(options.repoDir);
   const baseCommit = await repo.revParse(options.baseRef ?? "HEAD");
   const config = await readConfigAt(options.repoDir, baseCommit, options.configPath);

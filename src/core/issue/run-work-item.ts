@@ -2,7 +2,6 @@ import type { CommandRunner } from "../checks/command-runner.js";
 import { ConfigError, describeError } from "../errors.js";
 import { ForgeError, hasWriteAccess, type ForgeClient, type PullRequestInfo } from "../forge/forge-client.js";
 import type { ConnectModel } from "../model/model-client.js";
-import { prefetchTokenizer } from "../model/token-count.js";
 import type { RunReport, RunResult } from "../report/run-report.js";
 import { issueBranch, type RunMode, type Trigger, type WorkItem } from "../work/work-item.js";
 import type { RemoteAccess } from "../workspace/git-remote.js";
@@ -74,8 +73,6 @@ export async function runWorkItem(request: WorkRunRequest, deps: WorkRunDeps): P
     await refuse(forge, item, sender);
     return { result: "skipped", message: `${sender ?? "the sender"} lacks write access; no model call was made` };
   }
-  // The crew's first prompt needs the tokenizer; it loads while GitHub and git answer the calls below.
-  prefetchTokenizer();
   const pr = item.kind === "revision" ? await forge.getPullRequest(item.pr) : undefined;
   if (pr && pr.head !== issueBranch(n)) return { result: "skipped", message: `#${pr.number} was not opened by codegen-crew for issue #${n}` };
 

@@ -18,15 +18,6 @@ export function loadTokenizer(): Promise<void> {
 }
 
 /**
- * Starts loading the tokenizer without waiting for it: building its tables takes about half a second of
- * CPU, which a run spends better while it waits for GitHub and git than in front of its first prompt.
- * A failure here is not lost: the awaited loadTokenizer() of the first count reports it.
- */
-export function prefetchTokenizer(): void {
-  loadTokenizer().catch(() => undefined);
-}
-
-/**
  * BPE merging is quadratic in the length of one pre-token, and untrusted text can be one 100,000-character
  * "word" (5 s to count at once). Counting in pieces cut at whitespace keeps it linear; a cut costs at most
  * one token of accuracy per piece.
