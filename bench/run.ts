@@ -50,5 +50,6 @@ await bundle("dist/app.js", ["--help"]);
 await (await import("./model-limiter.js")).default(row);
 await (await import("./critical-path.js")).criticalPath(row);
 await (await import("./app.js")).default(row);
+await (await import("./spawn-cost.js")).default(row);
 console.log("| measure | value |\n|---|---|");
 for (const [name, value] of rows) console.log(`| ${name} | ${value} |`);
