@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { checksRunner } from "../support/checks-runner.js";
+import { createSandbox, type Sandbox } from "../../src/core/checks/sandbox.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEvalSuite } from "../../src/core/eval/run-suite.js";
 import { summarySchema, taskResultSchema } from "../../src/core/eval/results-schema.js";
@@ -10,21 +10,22 @@ import { buildStarterSuite, connectTo, goldAnswers, nodeWithTypeStripping, ROOT,
 
 let suite: Awaited<ReturnType<typeof buildStarterSuite>>;
 let out: string;
-let originalPath: string | undefined;
 let runnable: EvalTask[];
+let runner: Sandbox;
 
 beforeAll(async () => {
   suite = await buildStarterSuite();
   out = await mkdtemp(path.join(os.tmpdir(), "codegen-crew-eval-out-"));
-  originalPath = process.env.PATH;
   const typeStripping = await nodeWithTypeStripping();
-  if (typeStripping) process.env.PATH = `${typeStripping}${path.delimiter}${process.env.PATH ?? ""}`;
-  else console.warn("no Node >= 22.6 (CODEGEN_CREW_NODE24 is not set): the TypeScript starter tasks are left out (.ci/run sets it)");
+  // A runner of its own whose PATH starts with that node: the shared one (support/checks-runner.ts) is made
+  // once per worker from the PATH of its time, and this file may not be the first to use it.
+  const PATH = typeStripping ? `${typeStripping}${path.delimiter}${process.env.PATH ?? ""}` : process.env.PATH;
+  runner = await createSandbox({ environment: { ...process.env, ...(PATH ? { PATH } : {}) }, maxTier: "weak" });
+  if (!typeStripping) console.warn("no Node >= 22.6 (CODEGEN_CREW_NODE24 is not set): the TypeScript starter tasks are left out (.ci/run sets it)");
   runnable = suite.tasks.filter((task) => typeStripping || task.language !== "typescript");
 });
 
 afterAll(async () => {
-  process.env.PATH = originalPath;
   await suite?.cleanup();
   await rm(out, { recursive: true, force: true });
 });
@@ -45,7 +46,7 @@ describe("the starter suite", () => {
     try {
       const events: string[] = [];
       const run = await runEvalSuite({
-        runner: await checksRunner(),
+        runner,
         tasks: runnable,
         jobs: 2,
         outDir: out,
