@@ -2,9 +2,12 @@
 // webhook answer times, completion, jobs in flight, the server's peak RSS, and the time for 20 issues
 // relative to one. The app runs as `codegen-crew app` in a child process with its default settings.
 import { readFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import { addRepo, OWNER, deliver, labeled, REPO_FILES, shoutAnswer, spawnCli, startWorld, waitFor, type AppWorld, type ChildApp, type LogLine } from "../test/app/app-fixture.js";
 import { defaultConcurrency } from "../src/app/settings.js";
+import { HAS_REDIS, startRedis } from "../test/app/redis-server.js";
 
 const MODEL_LATENCY_MS = 200;
 
@@ -27,8 +30,43 @@ export default async function appBench(row: Row): Promise<void> {
     "app: machine",
     `${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}; default CODEGEN_CONCURRENCY = ${defaultConcurrency()}`,
   );
+  await ackFloor(row);
   await fullRuns(row);
   await manyDeliveries(row);
+  await scaledOutDeliveries(row);
+}
+
+/**
+ * What this client measures against a server that answers at once (no app): the floor under every ack figure
+ * below on this machine — the deliveries are signed, sent and read back by one Node process, over fresh
+ * connections. The first burst opens the connections; the second reuses them.
+ */
+export async function ackFloor(row: Row): Promise<void> {
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on("end", () => response.writeHead(200).end("ok"));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const payload = { action: "labeled", issue: { number: 1, title: "Add shout", body: "Add a shout(text) helper. ".repeat(100) }, sender: { login: "alice" } };
+  try {
+    for (const [count, label] of [
+      [20, "20 deliveries, new connections"],
+      [200, "200 deliveries, new connections"],
+      [200, "200 deliveries again, connections reused"],
+    ] as const) {
+      const acks = await Promise.all(
+        Array.from({ length: count }, async () => {
+          const sent = performance.now();
+          await deliver(url, "issues", payload);
+          return performance.now() - sent;
+        }),
+      );
+      row(`app: ack floor (a server that answers at once, same client): ${label}: p50 / p99 / max`, percentiles(acks));
+    }
+  } finally {
+    server.close();
+  }
 }
 
 /** One issue alone, then 20 issues across 5 repositories delivered at once: full crew runs, one PR each. */
@@ -100,6 +138,60 @@ async function manyDeliveries(row: Row): Promise<void> {
 }
 
 /**
+ * The same deliveries in scale-out mode: the webhook process only enqueues into Redis (redis-server, as in
+ * test/app/bullmq-app.test.ts) and one `codegen-crew worker` process runs the jobs. 20 at once, then 200.
+ */
+export async function scaledOutDeliveries(row: Row): Promise<void> {
+  const name = "app, BullMQ mode (webhook process + 1 worker process, redis-server)";
+  if (!HAS_REDIS) {
+    row(`${name}`, "not measured: no redis-server on this machine");
+    return;
+  }
+  const redis = await startRedis();
+  const world = await startWorld({ respond: slowModel });
+  // Separate repositories for the two bursts: a job that read a repository's label lets the webhook drop
+  // later deliveries of another label for it, which would make the second burst cheaper than the first.
+  const few = Array.from({ length: 20 }, (_, i) => `scaled-few-${i + 1}`);
+  const many = Array.from({ length: 20 }, (_, i) => `scaled-many-${i + 1}`);
+  try {
+    for (const repo of [...few, ...many]) {
+      await addRepo(world, repo, { ...REPO_FILES, ".github/codegen-crew.yml": "label: ai-fix\n" });
+      for (let n = 1; n <= (few.includes(repo) ? 1 : 10); n++) await addIssue(world, repo, n);
+    }
+    const app = await startChild(world, { REDIS_URL: redis.url });
+    const worker = spawnCli("worker", { ...world.env, REDIS_URL: redis.url, LOG_LEVEL: "info" });
+    const finished = () => worker.lines.filter((line) => line.event === "job-finished" || line.event === "job-failed").length;
+    try {
+      const twenty = await burst(
+        app,
+        world,
+        few.map((repo) => [repo, 1] as [string, number]),
+      );
+      await waitFor("the worker to finish 20 jobs", () => finished() >= 20, 10 * 60_000);
+      row(`${name}: 20 deliveries: ack p50 / p99 / max (target p99 ≤ 100 ms)`, percentiles(twenty.acks));
+      const started = performance.now();
+      const hundreds = await burst(
+        app,
+        world,
+        many.flatMap((repo) => Array.from({ length: 10 }, (_, i) => [repo, i + 1] as [string, number])),
+      );
+      await waitFor("the worker to finish 200 more jobs", () => finished() >= 220, 10 * 60_000);
+      row(`${name}: 200 deliveries across 20 repositories: ack p50 / p99 / max (target p99 ≤ 100 ms)`, percentiles(hundreds.acks));
+      row(`${name}: 200 deliveries: answered 2xx`, `${hundreds.statuses.filter((status) => status >= 200 && status < 300).length}/200`);
+      row(`${name}: 200 deliveries: jobs finished by the worker (each ends skipped: label check in the job)`, `${finished() - 20}/200`);
+      row(`${name}: 200 deliveries: wall until the worker finished them`, `${((performance.now() - started) / 1000).toFixed(1)} s`);
+    } finally {
+      worker.child.kill("SIGTERM");
+      await worker.exited;
+      await stopChild(app);
+    }
+  } finally {
+    await world.close();
+    await redis.stop();
+  }
+}
+
+/**
  * An open issue; its label is only in the delivery. Labelled in the stand-in too, the app's startup
  * reconciliation would enqueue every issue before the measured deliveries.
  */
@@ -112,9 +204,9 @@ async function slowModel(request: Parameters<typeof shoutAnswer>[0]) {
   return shoutAnswer(request);
 }
 
-async function startChild(world: AppWorld): Promise<ChildApp & { url: string }> {
+async function startChild(world: AppWorld, extra: Record<string, string> = {}): Promise<ChildApp & { url: string }> {
   // CODEGEN_CONCURRENCY is left to its default: the figure is the default's.
-  const env = { ...world.env, LOG_LEVEL: "info" };
+  const env = { ...world.env, LOG_LEVEL: "info", ...extra };
   const app = spawnCli("app", env);
   const listening = await waitFor("the app to listen", () => app.lines.find((line) => typeof line.url === "string"), 60_000);
   await waitFor("the startup reconcile", () => app.lines.some((line) => /^reconcile: /.test(line.msg)), 60_000);
