@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import { describeError } from "../core/errors.js";
 import { jobKey, type CodegenJob, type JobOutcome } from "./job.js";
-import { alreadyCovers, foldInto, isRepeatable, withLabelsOf } from "./job-merge.js";
+import { foldInto, isRepeatable, placeRepeatable } from "./job-merge.js";
 import { QueueUnavailableError, type CancelResult, type EnqueueResult, type JobCounts, type JobQueue } from "./job-queue.js";
 import { producerConnection, redisAnswers } from "./redis-connection.js";
 import type { RetryPolicy } from "./retry-policy.js";
@@ -123,14 +123,13 @@ export class BullJobQueue implements JobQueue {
    */
   private async enqueueRepeatable(job: CodegenJob, jobId: string, key: string, current: Job<CodegenJob>, next: Job<CodegenJob> | undefined): Promise<EnqueueResult> {
     const currentId = current.id ?? "unknown";
-    if ([current, next].some((existing) => existing && alreadyCovers(existing.data, job))) return { status: "already-active", jobId: currentId };
     const waiting = next ?? ((await notStarted(current)) ? current : undefined);
-    const joined = waiting ? withLabelsOf(waiting.data, job) : undefined;
-    if (waiting && joined) {
-      await waiting.updateData(joined);
-      return { status: "merged", jobId: waiting.id ?? "unknown" };
+    const place = placeRepeatable([current.data, ...(next ? [next.data] : [])], waiting?.data, job);
+    if (place.kind === "covered") return { status: "already-active", jobId: currentId };
+    if (place.kind === "join") {
+      await waiting!.updateData(place.job);
+      return { status: "merged", jobId: waiting!.id ?? "unknown" };
     }
-    if (waiting) return { status: "already-active", jobId: currentId };
     const added = await this.add(job, jobId, nextKey(key));
     return added.status === "queued" ? { ...added, behind: currentId } : added;
   }

@@ -35,15 +35,30 @@ export function foldInto(waiting: WorkItem, later: WorkItem): WorkItem | undefin
  * added meanwhile must still get its own chance (an issue opened with the labels "bug" and "codegen" sends
  * two deliveries at once, and the first may be "bug").
  */
-export function alreadyCovers(existing: CodegenJob, later: CodegenJob): boolean {
+function alreadyCovers(existing: CodegenJob, later: CodegenJob): boolean {
   if (!isRepeatable(later.item)) return false;
   if (!later.labels || !existing.labels) return true;
   return later.labels.every((label) => existing.labels!.some((known) => sameLabel(known, label)));
 }
 
 /** `waiting` (a label job that has not started) also asked for by `later`'s labels; undefined when either is not a label job. */
-export function withLabelsOf(waiting: CodegenJob, later: CodegenJob): CodegenJob | undefined {
+function withLabelsOf(waiting: CodegenJob, later: CodegenJob): CodegenJob | undefined {
   if (!waiting.labels || !later.labels) return undefined;
   const added = later.labels.filter((label) => !waiting.labels!.some((known) => sameLabel(known, label)));
   return { ...waiting, labels: [...waiting.labels, ...added] };
+}
+
+/** Where a repeatable trigger goes when its key already has a job (see placeRepeatable). */
+export type RepeatablePlace = { kind: "covered" } | { kind: "join"; job: CodegenJob } | { kind: "behind" };
+
+/**
+ * A label, dispatch or reconcile trigger for a key that has jobs (`existing`: the current one and the one
+ * waiting behind it, if any): dropped when one covers it or when the job that has not started cannot take
+ * its labels in; joined to that job when it can; else queued behind the current one (nothing waits yet).
+ */
+export function placeRepeatable(existing: CodegenJob[], waiting: CodegenJob | undefined, later: CodegenJob): RepeatablePlace {
+  if (existing.some((job) => alreadyCovers(job, later))) return { kind: "covered" };
+  if (!waiting) return { kind: "behind" };
+  const joined = withLabelsOf(waiting, later);
+  return joined ? { kind: "join", job: joined } : { kind: "covered" };
 }

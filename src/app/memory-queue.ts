@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { CancelledError } from "../core/errors.js";
 import { jobKey, type CodegenJob, type JobProgress } from "./job.js";
 import { FairQueue } from "./fair-queue.js";
-import { alreadyCovers, foldInto, isRepeatable, withLabelsOf } from "./job-merge.js";
+import { foldInto, isRepeatable, placeRepeatable } from "./job-merge.js";
 import { QueueUnavailableError, type CancelResult, type EnqueueResult, type JobCounts, type JobProcessor, type JobQueue } from "./job-queue.js";
 import { QueueEvents } from "./queue-events.js";
 import { backoffFor, isTransient, type RetryPolicy } from "./retry-policy.js";
@@ -138,15 +138,14 @@ export class MemoryJobQueue implements JobQueue {
    * the running one.
    */
   private enqueueRepeatable(job: CodegenJob, slot: Slot, waiting: Entry | undefined): EnqueueResult {
-    const covering = [slot.current, slot.next].find((entry) => entry && alreadyCovers(entry.job, job));
-    if (covering) return { status: "already-active", jobId: slot.current.id };
-    const joined = waiting ? withLabelsOf(waiting.job, job) : undefined;
-    if (waiting && joined) {
-      waiting.job = joined;
-      this.remember(job.deliveryId, waiting.id);
-      return { status: "merged", jobId: waiting.id };
+    const existing = [slot.current, slot.next].flatMap((entry) => (entry ? [entry.job] : []));
+    const place = placeRepeatable(existing, waiting?.job, job);
+    if (place.kind === "covered") return { status: "already-active", jobId: slot.current.id };
+    if (place.kind === "join") {
+      waiting!.job = place.job;
+      this.remember(job.deliveryId, waiting!.id);
+      return { status: "merged", jobId: waiting!.id };
     }
-    if (waiting) return { status: "already-active", jobId: slot.current.id };
     slot.next = this.newEntry(jobKey(job), job);
     return { status: "queued", jobId: slot.next.id, behind: slot.current.id };
   }
