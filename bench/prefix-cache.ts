@@ -40,10 +40,10 @@ export async function measurePrefixShare(transcriptPath: string): Promise<Prefix
     const prompt = promptOf(call.request);
     const longest = Math.max(0, ...earlier.map((other) => commonPrefixLength(prompt, other)));
     result.calls += 1;
-    result.promptTokens += countTokens(prompt);
+    result.promptTokens += await countTokens(prompt);
     // Counted on the text cut at the shared prefix: a token that straddles the cut is not shared.
-    result.sharedPrefixTokens += longest > 0 ? countTokens(prompt.slice(0, longest)) - 1 : 0;
-    result.systemTokens += countTokens(call.request.messages.find((m) => m.role === "system")?.content ?? "");
+    result.sharedPrefixTokens += longest > 0 ? (await countTokens(prompt.slice(0, longest))) - 1 : 0;
+    result.systemTokens += await countTokens(call.request.messages.find((m) => m.role === "system")?.content ?? "");
     earlier.push(prompt);
   }
   return result;

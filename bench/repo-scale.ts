@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { buildRepoContext, renderRepoContext, type RepoContext } from "../src/core/context/repo-context.js";
 import { createCliTask } from "../src/core/intake.js";
-import { countTokens } from "../src/core/model/token-count.js";
+import { countTokens, countTokensOfEach } from "../src/core/model/token-count.js";
 import { createSampleRepo } from "../src/demo/sample-repo.js";
 import { runAgainst, scriptDemoStory } from "../test/crew/crew-fixture.js";
 import { startScriptedModel } from "../test/support/scripted-model.js";
@@ -58,7 +58,7 @@ async function contextAtScale(row: Row): Promise<void> {
         times.push(performance.now() - started);
       }
       const ctx = context!;
-      const tokens = countTokens(renderRepoContext(ctx));
+      const tokens = await countTokens(renderRepoContext(ctx));
       const ms = median(times);
       measured.set(count, { tokens, ms });
       const size = `${count.toLocaleString("en-US")} files`;
@@ -91,7 +91,8 @@ async function scriptedRunAtScale(row: Row): Promise<void> {
       await syntheticRepo(count, sample.dir, {});
       scriptDemoStory(model);
       const { report } = await runAgainst(model, sample.dir, sample.task);
-      const tokens = model.requests.reduce((sum, request) => sum + promptTokens(request.body), 0);
+      let tokens = 0;
+      for (const request of model.requests) tokens += await promptTokens(request.body);
       measured.set(count, tokens);
       const size = `${count.toLocaleString("en-US")} files`;
       row(
@@ -110,9 +111,10 @@ async function scriptedRunAtScale(row: Row): Promise<void> {
 }
 
 /** Tokens of every message's text: what the provider is sent as the prompt (tool schemas aside). */
-function promptTokens(body: Record<string, unknown>): number {
+async function promptTokens(body: Record<string, unknown>): Promise<number> {
   const messages = (body["messages"] ?? []) as { content?: unknown }[];
-  return messages.reduce((sum, message) => sum + countTokens(typeof message.content === "string" ? message.content : JSON.stringify(message.content ?? "")), 0);
+  const counts = await countTokensOfEach(messages.map((message) => (typeof message.content === "string" ? message.content : JSON.stringify(message.content ?? ""))));
+  return counts.reduce((sum, count) => sum + count, 0);
 }
 
 function median(values: number[]): number {

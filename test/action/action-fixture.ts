@@ -12,7 +12,7 @@ export const OWNER = "octo";
 export const REPO = "text-tools";
 export const TOKEN = "ghs_actiontesttoken0123456789";
 export const API_KEY = "sk-or-action-test-abcdef012345";
-const DIST = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
+const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
 
 export interface ActionWorld {
   github: GitHubServer;
@@ -27,7 +27,8 @@ export async function startWorld(): Promise<ActionWorld> {
   const temp = await mkdtemp(path.join(os.tmpdir(), "codegen-crew-action-"));
   const actionDir = path.join(temp, "action");
   await mkdir(path.join(actionDir, "dist"), { recursive: true });
-  await copyFile(DIST, path.join(actionDir, "dist", "index.js"));
+  // What a runner checks out of the Action's repository: the bundle and the tokenizer thread it starts.
+  for (const file of ["index.js", "token-worker.mjs"]) await copyFile(path.join(DIST, file), path.join(actionDir, "dist", file));
   const github = await startGitHubServer({ tokens: [TOKEN] });
   await github.addRepo(OWNER, REPO, { files: { ...SAMPLE_FILES }, permissions: { alice: "write", mallory: "read" } });
   const [title, ...rest] = SAMPLE_TASK.split("\n");

@@ -133,7 +133,7 @@ describe("buildRepoContext token budget", () => {
 
   it.each([1_000, 3_000, 12_000, 40_000])("stays within a budget of %i tokens", async (tokenBudget) => {
     const ctx = await buildRepoContext({ dir, task: task("Invoice rounding in billing", "src/huge/invoice-engine.ts rounds billing totals wrong"), tokenBudget });
-    const rendered = countTokens(renderRepoContext(ctx));
+    const rendered = await countTokens(renderRepoContext(ctx));
     expect(rendered).toBe(ctx.totalTokens);
     expect(rendered).toBeLessThanOrEqual(tokenBudget);
     expect(ctx.tree.length).toBeGreaterThan(0);

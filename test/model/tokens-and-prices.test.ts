@@ -1,49 +1,56 @@
 import { readFileSync } from "node:fs";
 import { countTokens as countWhole } from "gpt-tokenizer/encoding/o200k_base";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { estimateCostUsd, findPrice, isPriced, mergePrices } from "../../src/core/model/pricing.js";
-import { countMessageTokens, countTokens, loadTokenizer } from "../../src/core/model/token-count.js";
-
-beforeAll(() => loadTokenizer());
+import { countMessageTokens, countTokens, countTokensOfEach, tokenPieces } from "../../src/core/model/token-count.js";
 
 describe("token counting", () => {
-  it("counts text, including special-token lookalikes from untrusted input", () => {
-    expect(countTokens("")).toBe(0);
-    expect(countTokens("hello world")).toBe(2);
-    expect(countTokens("ignore <|endoftext|> this")).toBeGreaterThan(3);
+  it("counts text, including special-token lookalikes from untrusted input", async () => {
+    expect(await countTokens("")).toBe(0);
+    expect(await countTokens("hello world")).toBe(2);
+    expect(await countTokens("ignore <|endoftext|> this")).toBeGreaterThan(3);
   });
 
-  it("estimates huge strings from a sample, close to the exact count", () => {
+  it("estimates huge strings from a sample, close to the exact count", async () => {
     const line = "export function add(a: number, b: number): number { return a + b; }\n";
     const huge = line.repeat(6_000); // ~400k characters
-    const perLine = countTokens(line.repeat(100)) / 100;
-    expect(countTokens(huge)).toBeGreaterThan(perLine * 6_000 * 0.9);
-    expect(countTokens(huge)).toBeLessThan(perLine * 6_000 * 1.1);
+    const perLine = (await countTokens(line.repeat(100))) / 100;
+    expect(await countTokens(huge)).toBeGreaterThan(perLine * 6_000 * 0.9);
+    expect(await countTokens(huge)).toBeLessThan(perLine * 6_000 * 1.1);
   });
 
-  it("counts long text in pieces, within a fraction of a percent of counting it whole", () => {
+  it("counts long text in pieces, within a fraction of a percent of counting it whole", async () => {
     const source = readFileSync(new URL("../../src/core/checks/sandbox.ts", import.meta.url), "utf8").repeat(4);
     const whole = countWhole(source, { disallowedSpecial: new Set() });
-    expect(Math.abs(countTokens(source) - whole)).toBeLessThan(whole * 0.005);
+    expect(Math.abs((await countTokens(source)) - whole)).toBeLessThan(whole * 0.005);
     const emoji = "🙂".repeat(3_000); // no whitespace: pieces are cut hard, never inside a surrogate pair
-    expect(Math.abs(countTokens(emoji) - countWhole(emoji))).toBeLessThan(countWhole(emoji) * 0.01);
+    expect(Math.abs((await countTokens(emoji)) - countWhole(emoji))).toBeLessThan(countWhole(emoji) * 0.01);
+    expect(tokenPieces(emoji).every((piece) => !/[\uD800-\uDBFF]$/.test(piece))).toBe(true);
   });
 
   // Merging one 200,000-character "word" at once takes about 20 s (BPE is quadratic in a word's length):
   // a hostile issue body must not stall the run. The timeout bounds liveness; counting in pieces takes well under a second.
-  it("counts a huge word from untrusted text without stalling", { timeout: 10_000 }, () => {
-    expect(countTokens("x".repeat(200_000))).toBeGreaterThan(10_000);
+  it("counts a huge word from untrusted text without stalling", { timeout: 10_000 }, async () => {
+    expect(await countTokens("x".repeat(200_000))).toBeGreaterThan(10_000);
   });
 
-  it("counts messages with per-message overhead and tool call arguments", () => {
-    const plain = countMessageTokens([{ role: "user", content: "fix it" }]);
-    expect(plain).toBeGreaterThan(countTokens("fix it"));
-    const withCall = countMessageTokens([
+  it("counts messages with per-message overhead and tool call arguments", async () => {
+    const plain = await countMessageTokens([{ role: "user", content: "fix it" }]);
+    expect(plain).toBeGreaterThan(await countTokens("fix it"));
+    const withCall = await countMessageTokens([
       { role: "user", content: "fix it" },
       { role: "assistant", content: null, tool_calls: [{ id: "1", type: "function", function: { name: "read_file", arguments: '{"path":"src/a.ts"}' } }] },
       { role: "tool", tool_call_id: "1", content: "export const a = 1;" },
     ]);
-    expect(withCall).toBeGreaterThan(plain + countTokens('{"path":"src/a.ts"}'));
+    expect(withCall).toBeGreaterThan(plain + (await countTokens('{"path":"src/a.ts"}')));
+  });
+
+  it("counts several texts in one exchange, each as if counted alone", async () => {
+    const texts = ["hello world", "", "export const a = 1;\n".repeat(500), "🙂 ok"];
+    const alone = await Promise.all(texts.map((text) => countTokens(text)));
+    expect(await countTokensOfEach(texts)).toEqual(alone);
+    const short = texts.filter((text) => text.length < 2_000);
+    expect(await countTokensOfEach(short)).toEqual(short.map((text) => countWhole(text, { disallowedSpecial: new Set() })));
   });
 });
 

@@ -1,5 +1,5 @@
 import { sanitizeUntrustedText, truncateWithMarker } from "../intake.js";
-import { countTokens, loadTokenizer } from "../model/token-count.js";
+import { countTokens } from "../model/token-count.js";
 import type { Task } from "../task.js";
 import { ContentReader } from "./content-reader.js";
 import type { RepoContext, RepoContextFile, ContextReason } from "./context-types.js";
@@ -43,7 +43,6 @@ const MIN_USEFUL_TOKENS = 150;
 const RELEVANCE_FLOOR = 0.25;
 
 export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<RepoContext> {
-  await loadTokenizer();
   const budget = Math.max(0, Math.floor(opts.tokenBudget));
   const maxFileTokens = Math.max(1, Math.floor(opts.maxFileTokens ?? Math.max(300, budget * 0.25)));
   const root = await realRepoRoot(opts.dir);
@@ -63,7 +62,7 @@ export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<R
 
   // The tree and the list of omissions get their share first; files fill what is left.
   const treeReserve = Math.min(Math.floor(budget * 0.15), 2_500);
-  const skeleton = countTokens(renderRepoContext({ tree: "", files: [], omitted: omitted.entries(), fileCount: listing.files.length, totalTokens: 0 }));
+  const skeleton = await countTokens(renderRepoContext({ tree: "", files: [], omitted: omitted.entries(), fileCount: listing.files.length, totalTokens: 0 }));
   const selection = new Selection(reader, omitted, budget - treeReserve - skeleton - 50, maxFileTokens);
 
   const eligibleSet = new Set(eligible);
@@ -113,16 +112,16 @@ function taskTextForMatching(task: Task): string {
 }
 
 /** Adds the tree, then trims (tree lines first, then the last files) until the rendered text fits. */
-function fitToBudget(allFiles: string[], files: RepoContextFile[], omitted: RepoContext["omitted"], budget: number): RepoContext {
+async function fitToBudget(allFiles: string[], files: RepoContextFile[], omitted: RepoContext["omitted"], budget: number): Promise<RepoContext> {
   const chosen = [...files];
   const base = (tree: string): RepoContext => ({ tree, files: chosen, omitted, fileCount: allFiles.length, totalTokens: 0 });
-  const withoutTree = countTokens(renderRepoContext(base("")));
+  const withoutTree = await countTokens(renderRepoContext(base("")));
   const renderTree = createTreeRenderer(allFiles);
   let maxLines = Math.max(MIN_TREE_LINES, Math.min(MAX_TREE_LINES, Math.floor((budget - withoutTree) / 6)));
   for (;;) {
     const tree = renderTree({ maxLines, pinned: chosen.map((file) => file.path) });
     const ctx = base(tree);
-    const tokens = countTokens(renderRepoContext(ctx));
+    const tokens = await countTokens(renderRepoContext(ctx));
     if (tokens <= budget) return { ...ctx, totalTokens: tokens };
     if (maxLines > MIN_TREE_LINES) {
       maxLines = Math.max(MIN_TREE_LINES, Math.min(maxLines - 1, Math.floor(maxLines * Math.min(0.8, budget / tokens))));
@@ -131,7 +130,7 @@ function fitToBudget(allFiles: string[], files: RepoContextFile[], omitted: Repo
     } else {
       // A budget smaller than the headings (config allows no less than 1,000): keep the bare minimum.
       const bare: RepoContext = { tree: "", files: [], omitted: [], fileCount: allFiles.length, totalTokens: 0 };
-      return { ...bare, totalTokens: countTokens(renderRepoContext(bare)) };
+      return { ...bare, totalTokens: await countTokens(renderRepoContext(bare)) };
     }
   }
 }
@@ -174,11 +173,11 @@ class Selection {
     const unread = loaded.size - loaded.bytesRead;
     const allowed = Math.min(cap, this.maxFileTokens, this.remaining());
     let content = unread > 0 ? `${loaded.text}\n[… ${unread} more bytes not read …]` : loaded.text;
-    let tokens = countTokens(renderFileBlock(file, content));
+    let tokens = await countTokens(renderFileBlock(file, content));
     if (tokens > allowed) {
       if (allowed < MIN_USEFUL_TOKENS) return "no-room";
-      content = headWithinTokens(file, loaded.text, allowed, unread);
-      tokens = countTokens(renderFileBlock(file, content));
+      content = await headWithinTokens(file, loaded.text, allowed, unread);
+      tokens = await countTokens(renderFileBlock(file, content));
     }
     this.files.push({ path: file, content, tokens, reason });
     // The blank line that joins blocks costs a token too.
@@ -205,13 +204,13 @@ class InstructionBudget {
 }
 
 /** The head of `text` (plus a marker) whose rendered block takes at most `maxTokens`. */
-function headWithinTokens(file: string, text: string, maxTokens: number, unreadBytes: number): string {
-  const total = Math.max(1, countTokens(text));
+async function headWithinTokens(file: string, text: string, maxTokens: number, unreadBytes: number): Promise<string> {
+  const total = Math.max(1, await countTokens(text));
   let chars = Math.floor((text.length * maxTokens) / total);
   for (;;) {
     const head = truncateWithMarker(text, chars);
     const content = unreadBytes > 0 ? `${head}\n[… and ${unreadBytes} more bytes not read …]` : head;
-    if (chars <= 0 || countTokens(renderFileBlock(file, content)) <= maxTokens) return content;
+    if (chars <= 0 || (await countTokens(renderFileBlock(file, content))) <= maxTokens) return content;
     chars = Math.floor(chars * 0.85);
   }
 }

@@ -2,6 +2,7 @@ import type { CommandRunner } from "../checks/command-runner.js";
 import { ConfigError, describeError } from "../errors.js";
 import { ForgeError, hasWriteAccess, type ForgeClient, type PullRequestInfo } from "../forge/forge-client.js";
 import type { ConnectModel } from "../model/model-client.js";
+import { prefetchTokenizer } from "../model/token-count.js";
 import type { RunReport, RunResult } from "../report/run-report.js";
 import { issueBranch, type RunMode, type Trigger, type WorkItem } from "../work/work-item.js";
 import type { RemoteAccess } from "../workspace/git-remote.js";
@@ -76,6 +77,8 @@ export async function runWorkItem(request: WorkRunRequest, deps: WorkRunDeps): P
   const pr = item.kind === "revision" ? await forge.getPullRequest(item.pr) : undefined;
   if (pr && pr.head !== issueBranch(n)) return { result: "skipped", message: `#${pr.number} was not opened by codegen-crew for issue #${n}` };
 
+  // The run will need the tokenizer once the crew starts; its thread builds its tables meanwhile.
+  prefetchTokenizer();
   const startedAt = now();
   const lock = await acquireRunLock(
     forge,

@@ -3,7 +3,7 @@ import { ModelError, errorMessage } from "../errors.js";
 import type { ModelClient, ModelRequest, ModelResponse, TokenUsage } from "./model-client.js";
 import { estimateCostUsd, isPriced } from "./pricing.js";
 import type { RunBudget } from "./run-budget.js";
-import { countMessageTokens, countTokens, loadTokenizer } from "./token-count.js";
+import { countMessageTokens, countTokens, countTokensOfEach } from "./token-count.js";
 import type { UsageLedger } from "./usage-ledger.js";
 
 export interface MeteredOptions {
@@ -28,11 +28,10 @@ export class MeteredModelClient implements ModelClient {
   ) {}
 
   async complete(request: ModelRequest): Promise<ModelResponse> {
-    await loadTokenizer();
     const { budget, ledger } = this.options;
     const context = { phase: request.phase, agent: request.agent };
     const model = request.body.model;
-    const promptEstimate = estimatePromptTokens(request.body);
+    const promptEstimate = await estimatePromptTokens(request.body);
     const completionEstimate = request.body.max_tokens ?? this.options.maxCompletionTokensEstimate ?? DEFAULT_COMPLETION_ESTIMATE;
     budget.check({ promptTokens: promptEstimate, costUsd: this.cost(model, { promptTokens: promptEstimate, completionTokens: completionEstimate, cachedTokens: 0 }) }, context);
 
@@ -59,7 +58,7 @@ export class MeteredModelClient implements ModelClient {
     const usage: TokenUsage =
       response.usage.promptTokens > 0 || response.usage.completionTokens > 0
         ? response.usage
-        : { promptTokens: promptEstimate, completionTokens: countTokens(answerText(response)), cachedTokens: 0 };
+        : { promptTokens: promptEstimate, completionTokens: await countTokens(answerText(response)), cachedTokens: 0 };
     const costUsd = this.cost(isPriced(model, this.options.prices) ? model : response.model, usage);
     budget.add(usage.promptTokens + usage.completionTokens, costUsd);
     ledger.record({
@@ -87,11 +86,10 @@ function callIdentity(request: ModelRequest, startedAt: Date) {
 }
 
 /** Messages plus the tool and schema definitions, which providers bill as prompt tokens too. */
-export function estimatePromptTokens(body: ModelRequest["body"]): number {
-  let tokens = countMessageTokens(body.messages);
-  if (body.tools) tokens += countTokens(JSON.stringify(body.tools));
-  if (body.response_format) tokens += countTokens(JSON.stringify(body.response_format));
-  return tokens;
+export async function estimatePromptTokens(body: ModelRequest["body"]): Promise<number> {
+  const definitions = [body.tools, body.response_format].filter((part) => part !== undefined).map((part) => JSON.stringify(part));
+  const [messages, others] = await Promise.all([countMessageTokens(body.messages), countTokensOfEach(definitions)]);
+  return messages + others.reduce((a, b) => a + b, 0);
 }
 
 function answerText(response: ModelResponse): string {

@@ -1,20 +1,17 @@
-import { CrewError } from "../errors.js";
 import type { ChatMessage } from "./model-client.js";
-
-type Encoding = typeof import("gpt-tokenizer/encoding/o200k_base");
-let encoding: Encoding | undefined;
-let loading: Promise<void> | undefined;
+import { tokenizerThread } from "./tokenizer-thread.js";
 
 /**
- * Loads the tokenizer's tables (about 70 MB once built). Loaded on first need rather than at start-up, so
- * `--help`, skipped Action runs and the app's webhook server do not pay for it. Every path that counts tokens
- * (the model stack, the context builder) awaits this first.
+ * Starts the tokenizer's thread, if it is not running, without waiting for it: called where a run starts,
+ * so that its tables are built by the time the first count is needed. Counting works without it.
  */
+export function prefetchTokenizer(): void {
+  tokenizerThread();
+}
+
+/** Waits until the tokenizer can count (benchmarks use it to keep the start-up out of their figures). */
 export function loadTokenizer(): Promise<void> {
-  loading ??= import("gpt-tokenizer/encoding/o200k_base").then((module) => {
-    encoding = module;
-  });
-  return loading;
+  return tokenizerThread().whenReady();
 }
 
 /**
@@ -24,9 +21,8 @@ export function loadTokenizer(): Promise<void> {
  */
 const PIECE_CHARS = 2_000;
 
-function countO200k(text: string, options: { disallowedSpecial: Set<string> }): number {
-  if (!encoding) throw new CrewError("token counting before loadTokenizer(): a caller skipped the await");
-  let total = 0;
+export function tokenPieces(text: string): string[] {
+  const pieces: string[] = [];
   for (let start = 0; start < text.length;) {
     let end = Math.min(text.length, start + PIECE_CHARS);
     if (end < text.length) {
@@ -36,10 +32,10 @@ function countO200k(text: string, options: { disallowedSpecial: Set<string> }): 
       if (cut > start + PIECE_CHARS / 2) end = cut;
       else if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end -= 1; // never split a surrogate pair
     }
-    total += encoding.countTokens(text.slice(start, end), options);
+    pieces.push(text.slice(start, end));
     start = end;
   }
-  return total;
+  return pieces;
 }
 
 /**
@@ -49,36 +45,54 @@ function countO200k(text: string, options: { disallowedSpecial: Set<string> }): 
  */
 const EXACT_LIMIT_CHARS = 200_000;
 const SAMPLE_CHARS = 50_000;
-// Untrusted text may contain "<|endoftext|>" and friends: count them as plain text instead of throwing.
-const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
-export function countTokens(text: string): number {
-  if (text.length === 0) return 0;
-  if (text.length <= EXACT_LIMIT_CHARS) return countO200k(text, PLAIN_TEXT);
+/** What to count for `text`, and how to turn the pieces' counts into its estimate. */
+function countPlan(text: string): { pieces: string[]; total(counts: number[]): number } {
+  const sum = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
+  if (text.length <= EXACT_LIMIT_CHARS) return { pieces: tokenPieces(text), total: sum };
   // Huge inputs (a vendored file, a log): extrapolate from a head-and-tail sample rather than spend
   // seconds tokenising megabytes for an estimate.
   const half = SAMPLE_CHARS / 2;
   const sample = text.slice(0, half) + text.slice(-half);
-  const perChar = countO200k(sample, PLAIN_TEXT) / sample.length;
-  return Math.ceil(perChar * text.length);
+  return { pieces: tokenPieces(sample), total: (counts) => Math.ceil((sum(counts) / sample.length) * text.length) };
+}
+
+/** Token counts of several texts, in one exchange with the tokenizer's thread. */
+export async function countTokensOfEach(texts: readonly string[]): Promise<number[]> {
+  const plans = texts.map(countPlan);
+  const counts = await tokenizerThread().count(plans.flatMap((plan) => plan.pieces));
+  let at = 0;
+  return plans.map((plan) => {
+    const mine = counts.slice(at, at + plan.pieces.length);
+    at += plan.pieces.length;
+    return plan.total(mine);
+  });
+}
+
+export async function countTokens(text: string): Promise<number> {
+  if (text.length === 0) return 0;
+  return (await countTokensOfEach([text]))[0]!;
 }
 
 // The chat format wraps every message in a few tokens (role, separators) and primes the reply.
 const PER_MESSAGE_OVERHEAD = 4;
 const REPLY_PRIMING = 3;
 
-export function countMessageTokens(messages: readonly ChatMessage[]): number {
-  let total = REPLY_PRIMING;
+export async function countMessageTokens(messages: readonly ChatMessage[]): Promise<number> {
+  const texts: string[] = [];
+  let overhead = REPLY_PRIMING;
   for (const message of messages) {
-    total += PER_MESSAGE_OVERHEAD + countTokens(message.role);
+    overhead += PER_MESSAGE_OVERHEAD;
+    texts.push(message.role);
     if (message.role === "assistant") {
-      total += countTokens(message.content ?? "");
+      texts.push(message.content ?? "");
       for (const call of message.tool_calls ?? []) {
-        total += countTokens(call.function.name) + countTokens(call.function.arguments) + PER_MESSAGE_OVERHEAD;
+        texts.push(call.function.name, call.function.arguments);
+        overhead += PER_MESSAGE_OVERHEAD;
       }
     } else {
-      total += countTokens(message.content);
+      texts.push(message.content);
     }
   }
-  return total;
+  return overhead + (await countTokensOfEach(texts)).reduce((a, b) => a + b, 0);
 }
