@@ -30,8 +30,6 @@ class TokenizerThread {
 
   constructor() {
     this.worker = new Worker(WORKER_URL);
-    // A thread that is only warming up must not keep a finished process alive; a count someone awaits must.
-    this.worker.unref();
     let markReady!: () => void;
     let failReady!: (error: Error) => void;
     this.ready = new Promise<void>((resolve, reject) => {
@@ -51,6 +49,9 @@ class TokenizerThread {
     });
     this.worker.on("error", (error) => this.fail(new CrewError(`the tokenizer thread failed: ${error.message}`, {}, { cause: error }), failReady));
     this.worker.on("exit", (code) => this.fail(new CrewError(`the tokenizer thread exited (code ${code})`), failReady));
+    // A thread that is only warming up must not keep a finished process alive; a count someone awaits must.
+    // After the listeners: adding a "message" listener refs the worker's port again.
+    this.worker.unref();
     this.armIdleTimer();
   }
 
