@@ -8,6 +8,7 @@ import { Git } from "../workspace/git.js";
 import type { CheckCommands } from "./detect-commands.js";
 import { FailingTestCollector } from "./failures.js";
 import type { CommandRunner } from "./command-runner.js";
+import { commandToRun } from "./npm-script.js";
 import { maskSecrets } from "./process-runner.js";
 
 /**
@@ -108,7 +109,7 @@ async function measure(opts: BaselineOptions, commit: string, command: string, s
     const mounts = opts.dependenciesFrom ? await dependencyMounts(opts.dependenciesFrom, dir) : [];
     const collector = new FailingTestCollector([dir, parent]);
     const result = await opts.runner.run({
-      command,
+      ...(await commandToRun(dir, command)),
       cwd: dir,
       ...(mounts.length ? { readOnlyMounts: mounts } : {}),
       timeoutMs: opts.timeoutMs,

@@ -6,6 +6,7 @@ import { judgeAgainstBaseline, type Baseline } from "./baseline.js";
 import type { CheckCommands, DetectedCommand } from "./detect-commands.js";
 import { extractFailures, extractLocations, FailingTestCollector } from "./failures.js";
 import type { CommandRunner } from "./command-runner.js";
+import { commandToRun } from "./npm-script.js";
 import { maskSecrets } from "./process-runner.js";
 import { checkSyntax } from "./syntax-check.js";
 import type { SyntaxMemo } from "./syntax-memo.js";
@@ -125,8 +126,9 @@ function skipped(name: string, kind: CheckResult["kind"], command: string | unde
 }
 
 async function runCommandCheck(name: string, command: DetectedCommand, opts: RunChecksOptions): Promise<CheckResult> {
+  const run = await commandToRun(opts.dir, command.command);
   const result = await opts.runner.run({
-    command: command.command,
+    ...run,
     cwd: opts.dir,
     timeoutMs: opts.timeoutMs,
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
@@ -153,11 +155,13 @@ async function runTestCheck(command: DetectedCommand, discovery: TestDiscovery |
   // A configured command line can itself contain a secret; it is shown masked like the output.
   const shown = maskSecrets(command.command, opts.secrets ?? []);
   const collector = new FailingTestCollector([opts.dir, await realpath(opts.dir).catch(() => opts.dir)]);
+  const run = await commandToRun(opts.dir, command.command);
+  const env = { ...run.env, ...discovery?.env };
   const result = await opts.runner.run({
-    command: command.command,
+    ...run,
     cwd: opts.dir,
     timeoutMs: opts.timeoutMs,
-    ...(discovery && Object.keys(discovery.env).length ? { env: discovery.env } : {}),
+    ...(Object.keys(env).length ? { env } : {}),
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     onLine: (line) => {
