@@ -159,7 +159,7 @@ export async function scaledOutDeliveries(row: Row): Promise<void> {
       for (let n = 1; n <= (few.includes(repo) ? 1 : 10); n++) await addIssue(world, repo, n);
     }
     const app = await startChild(world, { REDIS_URL: redis.url });
-    const worker = spawnCli("worker", { ...world.env, REDIS_URL: redis.url, LOG_LEVEL: "info" });
+    const worker = spawnCli("worker", { ...world.env, REDIS_URL: redis.url, LOG_LEVEL: "info" }, { bundle: true });
     const finished = () => worker.lines.filter((line) => line.event === "job-finished" || line.event === "job-failed").length;
     try {
       const twenty = await burst(
@@ -207,7 +207,7 @@ async function slowModel(request: Parameters<typeof shoutAnswer>[0]) {
 async function startChild(world: AppWorld, extra: Record<string, string> = {}): Promise<ChildApp & { url: string }> {
   // CODEGEN_CONCURRENCY is left to its default: the figure is the default's.
   const env = { ...world.env, LOG_LEVEL: "info", ...extra };
-  const app = spawnCli("app", env);
+  const app = spawnCli("app", env, { bundle: true });
   const listening = await waitFor("the app to listen", () => app.lines.find((line) => typeof line.url === "string"), 60_000);
   await waitFor("the startup reconcile", () => app.lines.some((line) => /^reconcile: /.test(line.msg)), 60_000);
   return { ...app, url: listening.url as string };

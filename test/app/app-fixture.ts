@@ -204,9 +204,13 @@ export interface ChildApp {
   exited: Promise<number | null>;
 }
 
-/** `codegen-crew <command>` from the sources in a child process, with JSON logs collected. */
-export function spawnCli(command: "app" | "worker", env: Record<string, string>): ChildApp {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "src/cli/index.ts"), command], {
+/**
+ * `codegen-crew <command>` in a child process, with JSON logs collected: from the sources (tests), or from the
+ * committed bundle as operators run it (`bundle: true`, for benchmarks: tsx's module loading is not the app's).
+ */
+export function spawnCli(command: "app" | "worker", env: Record<string, string>, options: { bundle?: boolean } = {}): ChildApp {
+  const entry = options.bundle ? [path.join(ROOT, "dist/cli.js")] : ["--import", "tsx", path.join(ROOT, "src/cli/index.ts")];
+  const child = spawn(process.execPath, [...entry, command], {
     cwd: ROOT,
     env: { ...env, LOG_FORMAT: "json" },
     stdio: ["ignore", "pipe", "pipe"],
