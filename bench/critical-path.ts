@@ -9,6 +9,7 @@ import { labeledEvent, runAction, startWorld } from "../test/action/action-fixtu
 import type { RecordedRequest } from "../test/support/github/api-endpoint.js";
 import { scriptHelperStory } from "../test/reliability/issue-world.js";
 import { maxOverlap } from "../test/support/max-overlap.js";
+import { cpuTree } from "./cpu-tree.js";
 
 const LOW_MS = 300;
 const HIGH_MS = 1_500;
@@ -98,16 +99,19 @@ function ganttSpans(summary: string): Map<string, { start: number; end: number }
  * Where the fixed overhead goes: one happy run with an instant model, cut at moments both sides record on
  * the same clock (the stand-in's arrival times, the run's own phase timeline).
  */
-async function breakdown(row: (name: string, value: string) => void): Promise<void> {
+export async function breakdown(row: (name: string, value: string) => void): Promise<void> {
   const parts: Record<string, number[]> = {};
   const add = (name: string, ms: number) => (parts[name] ??= []).push(ms);
+  const cpu = await cpuTree();
+  const cpuMs: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const world = await startWorld();
     try {
       scriptHelperStory(world.model, SAMPLE_FILES["src/strings.js"]!, "shout", {});
       const spawned = Date.now();
-      const run = await runAction(world, labeledEvent(world));
+      const run = await runAction(world, labeledEvent(world), {}, cpu ? { node: cpu.node, env: cpu.env } : {});
       const exited = Date.now();
+      if (cpu) cpuMs.push(await cpu.lastMs());
       if (run.outputs.result !== "ready") throw new Error(`the breakdown's happy run did not end ready (${run.outputs.result})`);
       const phases = ganttSpans(run.summary);
       const requests = world.github.requests;
@@ -129,8 +133,19 @@ async function breakdown(row: (name: string, value: string) => void): Promise<vo
       await world.close();
     }
   }
+  await cpu?.close();
   const name = "critical path breakdown, model instant (median of 3)";
   for (const [part, values] of Object.entries(parts)) row(`${name}: ${part}`, `${(median(values) / 1000).toFixed(2)} s`);
+  if (cpuMs.length) {
+    const cores = os.availableParallelism();
+    const perRun = median(cpuMs);
+    row(`${name}: CPU time of the run — the Action and every process it starts (git, sandbox, node, tests)`, `${(perRun / 1000).toFixed(2)} s`);
+    // Twenty such runs need 20 × that CPU; on this machine's cores they cannot end sooner than that ÷ cores.
+    row(
+      `${name}: CPU floor under "20 issues ÷ 1" on ${cores} cores (20 × CPU per run ÷ cores ÷ one run's wall)`,
+      `${((20 * perRun) / cores / median(parts["total"]!)).toFixed(1)}×`,
+    );
+  }
 }
 
 export async function criticalPath(row: (name: string, value: string) => void): Promise<void> {
