@@ -51,7 +51,9 @@ describe("publishing after the crew", RUN_TIMEOUT, () => {
     expect(count((r) => r.method === "GET" && r.path === `${API}/issues/1`)).toBe(1);
     expect(count((r) => r.method === "GET" && r.path === API)).toBe(1);
     expect(after.filter((r) => r.method === "GET" && /\/pulls(\/\d+)?$|\/issues\/(?!1\/)\d+\/comments$/.test(r.path))).toEqual([]);
-    expect([count(isPush), count(isPrCreate), count(isLabel), count(isStatsPost), finalStatusEdits(after).length, count(isLockRead), count(isLockDelete)]).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect([count(isPush), count(isPrCreate), count(isLabel), count(isStatsPost), finalStatusEdits(after).length, count(isLockRead), count(isLockDelete)]).toEqual([
+      1, 1, 1, 1, 1, 1, 1,
+    ]);
     // Order: push, then the PR, then its writes; the lock's read and delete after every write of the run.
     const at = (match: (r: RecordedRequest) => boolean) => after.findIndex(match);
     const lastWrite = Math.max(at(isLabel), at(isStatsPost), after.indexOf(finalStatusEdits(after)[0]!));
@@ -105,7 +107,9 @@ describe("publishing after the crew", RUN_TIMEOUT, () => {
     expect(outcome.pullRequest?.number).toBe(5);
     expect(prs[0]!.body).toContain("Closes #1");
     expect(prs[0]!.title).toBe("Add shout(text)");
-    expect(world.logs).toEqual(expect.arrayContaining([expect.stringMatching(/^warn: could not label #5/), expect.stringMatching(/^warn: could not write the stats comment on #5/)]));
+    expect(world.logs).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^warn: could not label #5/), expect.stringMatching(/^warn: could not write the stats comment on #5/)]),
+    );
     expect(gh.comments(OWNER, REPO, 1).filter((c) => c.body.includes(STATUS_MARKER))[0]!.body).toMatch(/state=ready/);
     expect(gh.violations).toEqual([]);
   });

@@ -165,7 +165,16 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   };
   const reviews = new Reviews(state, (repo, pull, file, line, side) => diffHunk(gitDirOf(repo), pull.baseSha, pull.headSha, file, line, side));
   const routes = createRoutes({ state, views, tokens, app, gitDir: gitDirOf, reviews, reviewViews });
-  const endpoint = { validator, routes, tokens, app, faults, hold: (method: string, apiPath: string) => holds.before(method, apiPath), violations, responseViolations: options.checkResponses === false ? [] : responseViolations };
+  const endpoint = {
+    validator,
+    routes,
+    tokens,
+    app,
+    faults,
+    hold: (method: string, apiPath: string) => holds.before(method, apiPath),
+    violations,
+    responseViolations: options.checkResponses === false ? [] : responseViolations,
+  };
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {

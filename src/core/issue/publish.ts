@@ -31,7 +31,11 @@ export async function publishPullRequest(
   const body = pullRequestBody(input.issue, report, input.runUrl, report.pullRequest ? undefined : descriptionOf(existing?.body));
   // A revision that did not rewrite the summary keeps the PR's title (people may have edited it).
   const update = (number: number) =>
-    forge.updatePullRequest(number, { ...(report.pullRequest?.title ? { title: report.pullRequest.title } : {}), body, ...(existing?.state === "closed" ? { state: "open" as const } : {}) });
+    forge.updatePullRequest(number, {
+      ...(report.pullRequest?.title ? { title: report.pullRequest.title } : {}),
+      body,
+      ...(existing?.state === "closed" ? { state: "open" as const } : {}),
+    });
   if (existing) return update(existing.number);
   const title = report.pullRequest?.title ?? `codegen-crew: #${input.issue}`;
   try {
@@ -56,13 +60,7 @@ export async function labelPullRequest(forge: ForgeClient, pr: { number: number;
  * so no other run wrote one since), or adds it — no listing of the PR's comments first. One a person
  * deleted meanwhile (404) is added again. A PR without stats is still a PR: a failure is only a warning.
  */
-export async function writeStatsComment(
-  forge: ForgeClient,
-  pr: number,
-  known: { id: number } | undefined,
-  body: string,
-  log: { warn(message: string): void },
-): Promise<void> {
+export async function writeStatsComment(forge: ForgeClient, pr: number, known: { id: number } | undefined, body: string, log: { warn(message: string): void }): Promise<void> {
   try {
     if (known) {
       const edited = await forge.updateComment(known.id, body).then(

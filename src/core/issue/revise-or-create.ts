@@ -240,12 +240,7 @@ async function recheckAfterRebase(report: RunReport, run: RepositoryRun, commit:
 }
 
 /** The PR's draft state follows the verdict both ways (GraphQL; REST can do neither), from the PR as GitHub last answered it. */
-async function syncDraftState(
-  forge: ForgeClient,
-  pr: PullRequestDetails,
-  report: RunReport,
-  log: { warn(message: string): void },
-): Promise<string | undefined> {
+async function syncDraftState(forge: ForgeClient, pr: PullRequestDetails, report: RunReport, log: { warn(message: string): void }): Promise<string | undefined> {
   const failing = report.checks.some(isFailing);
   try {
     if (pr.draft && report.result === "ready") {
