@@ -85,15 +85,15 @@ export function pullCalls(octokit: GitHubOctokit, owner: string, repo: string): 
       // GitHub filters by head only in the owner:branch form; the check below guards against a forge that ignores it.
       const { data } = await call(`find PR for ${head}`, () => rest.pulls.list({ owner, repo, head: `${owner}:${head}`, state: "open", per_page: 10 }));
       const match = data.find((p) => p.head.ref === head);
-      return match ? pull(match) : null;
+      return match ? pullDetails(match) : null;
     },
     async createPullRequest(pr) {
       const { data } = await call("create pull request", () => rest.pulls.create({ owner, repo, ...pr }));
-      return pull(data);
+      return pullDetails(data);
     },
     async updatePullRequest(number, fields) {
       const { data } = await call(`update PR #${number}`, () => rest.pulls.update({ owner, repo, pull_number: number, ...fields }));
-      return pull(data);
+      return pullDetails(data);
     },
     async getPullRequest(number) {
       const { data } = await call(`GET PR #${number}`, () => rest.pulls.get({ owner, repo, pull_number: number }));

@@ -6,6 +6,7 @@ import path from "node:path";
 import { sharedOpenApiValidator, type OpenApiValidator } from "./openapi-validator.js";
 import { handleApiRequest, type RecordedRequest, type Violation } from "./github/api-endpoint.js";
 import { parseAuthorization, parseBasic, redactAuthorization, TokenRegistry, type AppSpec, type MintedToken, type TokenSpec } from "./github/auth.js";
+import { AnswerHolds, type HeldAnswer } from "./github/answer-holds.js";
 import { FaultInjector, type Fault, type FaultOptions } from "./github/faults.js";
 import { commitFiles, createBareRepo, readLog, readPath, resolveRef, runGit, serveGitHttp, type CommitInfo } from "./github/git-backend.js";
 import { diffHunk } from "./github/git-refs.js";
@@ -22,6 +23,7 @@ import type { PullRequestReviewSubmittedEvent } from "@octokit/webhooks-types";
 export type { RecordedRequest, Violation } from "./github/api-endpoint.js";
 export type { AppSpec, MintedToken, TokenSpec } from "./github/auth.js";
 export type { FaultOptions } from "./github/faults.js";
+export type { HeldAnswer, HoldState } from "./github/answer-holds.js";
 export type { CommitInfo } from "./github/git-backend.js";
 export type { CommentState, IssueState, Permission, RepoState, ReviewCommentState, ReviewState } from "./github/state.js";
 export type { DraftMutation } from "./github/graphql-endpoint.js";
@@ -118,6 +120,13 @@ export interface GitHubServer {
    */
   failNext(method: string, pathPattern: string | RegExp, status: number, options?: FaultOptions | number): void;
   pendingFaults(): Fault[];
+  /**
+   * Holds back the answer of the next API request matching `method` and `pathPattern` (performed, not yet
+   * answered) until `until(requests)` holds for the requests received so far (checked on every arrival), or
+   * `timeoutMs` (default 30 s) passed; the returned hold's `state` says which. Shows by order alone that a
+   * client sent other requests while this one was unanswered.
+   */
+  holdAnswer(method: string, pathPattern: string | RegExp, until: (requests: readonly RecordedRequest[]) => boolean, options?: { timeoutMs?: number }): HeldAnswer;
   /** `http://127.0.0.1:P/owner/repo.git`, with `x-access-token:<token>@` when a token is given. */
   cloneUrl(owner: string, repo: string, token?: string): string;
   branchHead(owner: string, repo: string, branch: string): Promise<string | undefined>;
@@ -138,8 +147,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const state = new GitHubState();
   const tokens = new TokenRegistry(options.tokens, options.login ?? "github-actions[bot]");
   const faults = new FaultInjector();
-  const validator: OpenApiValidator = sharedOpenApiValidator();
   const requests: RecordedRequest[] = [];
+  const holds = new AnswerHolds(requests);
+  const validator: OpenApiValidator = sharedOpenApiValidator();
   const violations: Violation[] = [];
   const responseViolations: Violation[] = [];
   const gitDirs = new Map<RepoState, string>();
@@ -155,7 +165,16 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   };
   const reviews = new Reviews(state, (repo, pull, file, line, side) => diffHunk(gitDirOf(repo), pull.baseSha, pull.headSha, file, line, side));
   const routes = createRoutes({ state, views, tokens, app, gitDir: gitDirOf, reviews, reviewViews });
-  const endpoint = { validator, routes, tokens, app, faults, violations, responseViolations: options.checkResponses === false ? [] : responseViolations };
+  const endpoint = {
+    validator,
+    routes,
+    tokens,
+    app,
+    faults,
+    hold: (method: string, apiPath: string) => holds.before(method, apiPath),
+    violations,
+    responseViolations: options.checkResponses === false ? [] : responseViolations,
+  };
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -176,6 +195,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       receivedAt: Date.now(),
     };
     requests.push(record);
+    // The record's kind and path are settled synchronously below; the holds look at it once they are.
+    queueMicrotask(() => holds.arrived());
     if (url.pathname.startsWith("/api/v3/") || url.pathname === "/api/v3") {
       record.path = url.pathname.slice("/api/v3".length) || "/";
       return handleApiRequest(request, response, url, record.path, record, endpoint);
@@ -317,6 +338,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     pullRequests: (owner, name) => [...repoOrThrow(owner, name).issues.values()].filter((issue) => issue.pullRequest !== undefined),
     failNext: (method, pathPattern, status, faultOptions) => faults.add(method, pathPattern, status, faultOptions),
     pendingFaults: () => faults.pending(),
+    holdAnswer: (method, pathPattern, until, holdOptions) => holds.add(method, pathPattern, until, holdOptions?.timeoutMs ?? 30_000),
     cloneUrl(owner, name, token) {
       const credential = token === undefined ? "" : `x-access-token:${encodeURIComponent(token)}@`;
       return `http://${credential}127.0.0.1:${port}/${owner}/${name}.git`;
@@ -345,6 +367,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       }
     },
     async close() {
+      holds.releaseAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await rm(root, { recursive: true, force: true });

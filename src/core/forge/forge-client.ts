@@ -102,10 +102,11 @@ export interface ForgeClient {
   createComment(issue: number, body: string): Promise<number>;
   updateComment(commentId: number, body: string): Promise<void>;
   getDefaultBranch(): Promise<string>;
-  findOpenPullRequest(head: string): Promise<PullRequestInfo | null>;
-  createPullRequest(pr: { title: string; body: string; head: string; base: string; draft: boolean }): Promise<PullRequestInfo>;
+  // The PR as GitHub answers it, so nothing needs to read it again (its draft state, node id and labels).
+  findOpenPullRequest(head: string): Promise<PullRequestDetails | null>;
+  createPullRequest(pr: { title: string; body: string; head: string; base: string; draft: boolean }): Promise<PullRequestDetails>;
   /** Edits the fields given; `state: "open"` reopens a PR a person closed. */
-  updatePullRequest(pr: number, fields: { title?: string; body?: string; state?: "open" }): Promise<PullRequestInfo>;
+  updatePullRequest(pr: number, fields: { title?: string; body?: string; state?: "open" }): Promise<PullRequestDetails>;
   addLabels(issue: number, labels: string[]): Promise<void>;
   /** Open issues (and pull requests: check `isPullRequest`) carrying `label`, all pages. */
   listOpenIssuesWithLabel(label: string): Promise<IssueInfo[]>;

@@ -1,6 +1,6 @@
 import { sandboxSentence } from "../report/sandbox-note.js";
 import { describeError } from "../errors.js";
-import type { ForgeClient, PullRequestDetails, PullRequestInfo } from "../forge/forge-client.js";
+import { ForgeError, type ForgeClient, type PullRequestDetails } from "../forge/forge-client.js";
 import type { RunReport } from "../report/run-report.js";
 import { STATS_MARKER } from "./stats-comment.js";
 
@@ -9,44 +9,73 @@ export const BOT_LABEL = "codegen-crew";
 
 /**
  * One PR per issue: update the bot's PR for the branch (reopening it when a person closed it), or create
- * it (labelled afterwards by `labelPullRequest`, alongside the run's other writes). A create that fails after GitHub did create the PR (a 5xx on the way back) is caught by looking the
- * PR up again, never by creating twice.
+ * it (labelled afterwards by `labelPullRequest`, alongside the run's other writes). `existing` is the PR
+ * the run found before the crew, under the run lock; without one the PR is created straight away, with no
+ * look-up first: a create that fails is followed by a look for an open PR of the branch, so a PR GitHub
+ * created before failing (a 5xx on the way back) is used, and one a person opened meanwhile (a 422) is
+ * updated — never a second PR. `base` is the default branch when the caller already read it.
  */
 export async function publishPullRequest(
   forge: ForgeClient,
-  input: { issue: number; branch: string; report: RunReport; runUrl: string | undefined; existing: PullRequestDetails | undefined; log: { warn(message: string): void } },
-): Promise<PullRequestInfo> {
+  input: {
+    issue: number;
+    branch: string;
+    report: RunReport;
+    runUrl: string | undefined;
+    existing: PullRequestDetails | undefined;
+    base?: string | undefined;
+    log: { warn(message: string): void };
+  },
+): Promise<PullRequestDetails> {
   const { report, existing } = input;
   const body = pullRequestBody(input.issue, report, input.runUrl, report.pullRequest ? undefined : descriptionOf(existing?.body));
-  let pr: PullRequestInfo | null = existing ?? (await forge.findOpenPullRequest(input.branch));
-  if (pr) {
-    // A revision that did not rewrite the summary keeps the PR's title (people may have edited it).
-    const title = report.pullRequest?.title;
-    pr = await forge.updatePullRequest(pr.number, { ...(title ? { title } : {}), body, ...(existing?.state === "closed" ? { state: "open" as const } : {}) });
-  } else {
-    const title = report.pullRequest?.title ?? `codegen-crew: #${input.issue}`;
-    try {
-      pr = await forge.createPullRequest({ title, body, head: input.branch, base: await forge.getDefaultBranch(), draft: report.result !== "ready" });
-    } catch (error) {
-      const created = await forge.findOpenPullRequest(input.branch);
-      if (!created) throw error;
-      input.log.warn(`creating the PR reported an error (${describeError(error)}) but the PR exists: using #${created.number}`);
-      pr = created;
-    }
+  // A revision that did not rewrite the summary keeps the PR's title (people may have edited it).
+  const update = (number: number) =>
+    forge.updatePullRequest(number, {
+      ...(report.pullRequest?.title ? { title: report.pullRequest.title } : {}),
+      body,
+      ...(existing?.state === "closed" ? { state: "open" as const } : {}),
+    });
+  if (existing) return update(existing.number);
+  const title = report.pullRequest?.title ?? `codegen-crew: #${input.issue}`;
+  try {
+    return await forge.createPullRequest({ title, body, head: input.branch, base: input.base ?? (await forge.getDefaultBranch()), draft: report.result !== "ready" });
+  } catch (error) {
+    const found = await forge.findOpenPullRequest(input.branch);
+    if (!found) throw error;
+    if (error instanceof ForgeError && error.status === 422) return update(found.number);
+    input.log.warn(`creating the PR reported an error (${describeError(error)}) but the PR exists: using #${found.number}`);
+    return found;
   }
-  return pr;
 }
 
-/** The bot's label on its PR; a PR without it is still a PR, so a failure is only a warning. */
-export async function labelPullRequest(forge: ForgeClient, number: number, log: { warn(message: string): void }): Promise<void> {
-  await forge.addLabels(number, [BOT_LABEL]).catch((error: unknown) => log.warn(`could not label #${number}: ${describeError(error)}`));
+/** The bot's label on its PR (not sent when the PR has it); a PR without it is still a PR, so a failure is only a warning. */
+export async function labelPullRequest(forge: ForgeClient, pr: { number: number; labels: string[] }, log: { warn(message: string): void }): Promise<void> {
+  if (pr.labels.includes(BOT_LABEL)) return;
+  await forge.addLabels(pr.number, [BOT_LABEL]).catch((error: unknown) => log.warn(`could not label #${pr.number}: ${describeError(error)}`));
 }
 
-/** Edits the comment that carries `marker`, or adds it. */
-export async function upsertComment(forge: ForgeClient, issue: number, marker: string, body: string, existing?: { id: number; body: string }): Promise<void> {
-  const found = existing ?? (await forge.listIssueComments(issue)).find((c) => c.body.includes(marker));
-  if (found) await forge.updateComment(found.id, body);
-  else await forge.createComment(issue, body);
+/**
+ * Writes the PR's stats comment: edits `known` (the one the run read before the crew, under the run lock,
+ * so no other run wrote one since), or adds it — no listing of the PR's comments first. One a person
+ * deleted meanwhile (404) is added again. A PR without stats is still a PR: a failure is only a warning.
+ */
+export async function writeStatsComment(forge: ForgeClient, pr: number, known: { id: number } | undefined, body: string, log: { warn(message: string): void }): Promise<void> {
+  try {
+    if (known) {
+      const edited = await forge.updateComment(known.id, body).then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof ForgeError && error.status === 404) return false;
+          throw error;
+        },
+      );
+      if (edited) return;
+    }
+    await forge.createComment(pr, body);
+  } catch (error) {
+    log.warn(`could not write the stats comment on #${pr}: ${describeError(error)}`);
+  }
 }
 
 /** The bot's stats comment on a PR, if it has one. */

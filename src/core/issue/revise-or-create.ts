@@ -6,11 +6,11 @@ import type { CrewWorkflow } from "../crew/workflows.js";
 import { ForgeError, type ForgeClient, type IssueComment, type IssueInfo, type PullRequestDetails } from "../forge/forge-client.js";
 import type { RunReport } from "../report/run-report.js";
 import { allTriggers, issueBranch, type RunMode, type WorkItem } from "../work/work-item.js";
-import { pushOnTop } from "../workspace/branch-push.js";
+import { pushOnTop, type PushOutcome } from "../workspace/branch-push.js";
 import { Git } from "../workspace/git.js";
 import { fetchBranch } from "../workspace/git-remote.js";
 import { buildIssueTask, writeAccessCache } from "./issue-task.js";
-import { findStatsComment, labelPullRequest, publishPullRequest, upsertComment } from "./publish.js";
+import { findStatsComment, labelPullRequest, publishPullRequest, writeStatsComment } from "./publish.js";
 import { postReplies } from "./replies.js";
 import { buildRevisionInput, type RevisionInput } from "./revision-input.js";
 import type { WorkRunDeps, WorkRunOutcome } from "./run-work-item.js";
@@ -55,7 +55,8 @@ export async function reviseOrCreate(ctx: WorkContext, deps: WorkRunDeps): Promi
   const retry = ctx.item.trigger.type === "retry";
   const revising = start.mode === "revision" && !retry;
 
-  const stats = readStatsData(start.pr ? (await findStatsComment(forge, start.pr.number))?.body : undefined);
+  const statsComment = start.pr ? await findStatsComment(forge, start.pr.number) : undefined;
+  const stats = readStatsData(statsComment?.body);
   const trusted = writeAccessCache(forge);
   let input: RevisionInput | null = null;
   let workflow: CrewWorkflow = { kind: "new" };
@@ -105,45 +106,60 @@ export async function reviseOrCreate(ctx: WorkContext, deps: WorkRunDeps): Promi
   // From here on the run publishes: progress edits of the status comment would only queue in front of the
   // push, the PR and the stats comment. Its final edit goes out with the last writes.
   ctx.status.hold();
-  // The crew takes minutes; the issue may have been deleted meanwhile, and a PR that closes nothing helps nobody.
-  if (!(await issueStillExists(forge, n))) {
-    return { result: "failed", mode: start.mode, message: `issue #${n} was deleted during the run; nothing was pushed and no pull request was opened`, report };
+  const recheck = async (rebased: string) => {
+    report = await recheckAfterRebase(report, run, rebased, start.defaultHead, deps);
+  };
+  // The reads the PR needs go beside the push: the crew takes minutes, the issue may have been deleted
+  // meanwhile (a PR that closes nothing helps nobody) and the default branch renamed (the PR's base).
+  const [exists, base, pushed] = await allSettledOrThrow([
+    issueStillExists(forge, n),
+    start.pr ? undefined : forge.getDefaultBranch(),
+    newCommits ? pushCommits(deps, { run, start, n, branch, revising, retry, recheck }) : undefined,
+  ]);
+  if (!exists) {
+    const where = pushed ? `${branch} was pushed before that was known, but` : "nothing was pushed and";
+    return { result: "failed", mode: start.mode, message: `issue #${n} was deleted during the run; ${where} no pull request was opened`, report };
   }
-  let head = report.repository.headCommit ?? builtOn;
-  if (newCommits) {
-    const local = retry && start.branchHead ? await replaceContentOnTop(deps.repoDir, run.branch, start.branchHead, n) : run.branch;
-    const pushed = await pushOnTop({
-      repoDir: deps.repoDir,
-      remote: deps.remote,
-      localBranch: local,
-      remoteBranch: branch,
-      since: start.branchHead && (revising || retry) ? start.branchHead : start.defaultHead,
-      recheck: async (rebased) => {
-        report = await recheckAfterRebase(report, run, rebased, start.defaultHead, deps);
-      },
-    });
-    head = pushed.head;
-    if (pushed.rebasedOnto) deps.log.info(`${branch} moved meanwhile: the crew's commits were put on top of ${pushed.rebasedOnto.slice(0, 7)}`);
-  }
+  const head = pushed?.head ?? report.repository.headCommit ?? builtOn;
+  if (pushed?.rebasedOnto) deps.log.info(`${branch} moved meanwhile: the crew's commits were put on top of ${pushed.rebasedOnto.slice(0, 7)}`);
 
-  const pr = await publishPullRequest(forge, { issue: n, branch, report, runUrl: ctx.runUrl, existing: start.pr, log: deps.log });
+  const pr = await publishPullRequest(forge, { issue: n, branch, report, runUrl: ctx.runUrl, existing: start.pr, base, log: deps.log });
   const unchanged = revising && report.revision?.changedFiles.length === 0;
   const message = unchanged ? `nothing more to change: the branch already does what was asked; ${report.reason}` : report.reason;
   const outcome: WorkRunOutcome = { result: report.result, mode: start.mode, message, branch, pullRequest: pr, report };
   const finalReport = report;
   // Once the PR exists, its label, draft state (then the stats comment, which records it), the review
-  // replies and the status comment's final edit depend on nothing but the PR: they go out together.
+  // replies and the status comment's final edit depend on nothing but the PR: they go out together. The PR
+  // as GitHub answered it says its draft state and labels; the stats comment was found before the crew.
   const [draftChange] = await allSettledOrThrow([
-    syncDraftState(forge, pr.number, finalReport, deps.log).then(async (draftChange) => {
+    syncDraftState(forge, pr, finalReport, deps.log).then(async (draftChange) => {
       const summary = summarizeRun(finalReport, input?.request.summary ?? (retry ? "retry from the default branch" : "first draft"), draftChange);
-      await upsertComment(forge, pr.number, STATS_MARKER, renderStatsComment(appendRun(stats, summary, finalReport.snapshot), finalReport));
+      const body = renderStatsComment(appendRun(stats, summary, finalReport.snapshot), finalReport);
+      await writeStatsComment(forge, pr.number, pr.number === start.pr?.number ? statsComment : undefined, body, deps.log);
       return draftChange;
     }),
-    labelPullRequest(forge, pr.number, deps.log),
+    labelPullRequest(forge, pr, deps.log),
     input ? answerReview(forge, input, { pr: pr.number, report: finalReport, changed: newCommits, head, requester: ctx.item.trigger.sender, log: deps.log }) : undefined,
     ctx.status.finish(outcome.result, statusFooter(outcome), outcome.mode).catch((error: unknown) => deps.log.warn(`could not update the status comment: ${String(error)}`)),
   ]);
   return { ...outcome, pullRequest: { ...pr, draft: draftChange ? draftChange === "converted to draft" : pr.draft } };
+}
+
+/** The crew's commits onto the remote branch, never forced (a `/codegen retry` first becomes one commit on top). */
+async function pushCommits(
+  deps: WorkRunDeps,
+  run: { run: RepositoryRun; start: Starting; n: number; branch: string; revising: boolean; retry: boolean; recheck: (rebased: string) => Promise<void> },
+): Promise<PushOutcome> {
+  const { start } = run;
+  const local = run.retry && start.branchHead ? await replaceContentOnTop(deps.repoDir, run.run.branch, start.branchHead, run.n) : run.run.branch;
+  return pushOnTop({
+    repoDir: deps.repoDir,
+    remote: deps.remote,
+    localBranch: local,
+    remoteBranch: run.branch,
+    since: start.branchHead && (run.revising || run.retry) ? start.branchHead : start.defaultHead,
+    recheck: run.recheck,
+  });
 }
 
 /** Replies in the review's threads, and the review re-requested from the people who reviewed. */
@@ -223,9 +239,8 @@ async function recheckAfterRebase(report: RunReport, run: RepositoryRun, commit:
   };
 }
 
-/** The PR's draft state follows the verdict both ways (GraphQL; REST can do neither). */
-async function syncDraftState(forge: ForgeClient, number: number, report: RunReport, log: { warn(message: string): void }): Promise<string | undefined> {
-  const pr = await forge.getPullRequest(number);
+/** The PR's draft state follows the verdict both ways (GraphQL; REST can do neither), from the PR as GitHub last answered it. */
+async function syncDraftState(forge: ForgeClient, pr: PullRequestDetails, report: RunReport, log: { warn(message: string): void }): Promise<string | undefined> {
   const failing = report.checks.some(isFailing);
   try {
     if (pr.draft && report.result === "ready") {
@@ -237,7 +252,7 @@ async function syncDraftState(forge: ForgeClient, number: number, report: RunRep
       return "converted to draft";
     }
   } catch (error) {
-    log.warn(`could not change #${number}'s draft state: ${String(error)}`);
+    log.warn(`could not change #${pr.number}'s draft state: ${String(error)}`);
   }
   return undefined;
 }

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { WorkspaceError, errorMessage } from "../errors.js";
+import { allSettledOrThrow } from "../settle.js";
 import { Git } from "./git.js";
 import { fetchBranch, pushBranch, type RemoteAccess } from "./git-remote.js";
 
@@ -36,8 +37,9 @@ export async function pushOnTop(input: {
   let rebasedOnto: string | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
-      await pushBranch(input.repoDir, input.remote, input.localBranch, input.remoteBranch);
-      return { head: await git.revParse(input.localBranch), ...(rebasedOnto ? { rebasedOnto } : {}) };
+      // The local branch does not move during the push: its commit is read beside it, not after it.
+      const [, head] = await allSettledOrThrow([pushBranch(input.repoDir, input.remote, input.localBranch, input.remoteBranch), git.revParse(input.localBranch)]);
+      return { head, ...(rebasedOnto ? { rebasedOnto } : {}) };
     } catch (error) {
       if (!REJECTED.test(errorMessage(error)) || attempt >= MAX_PUSH_ATTEMPTS) throw error;
     }

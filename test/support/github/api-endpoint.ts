@@ -38,6 +38,8 @@ export interface ApiEndpoint {
   tokens: TokenRegistry;
   app: AppSpec | undefined;
   faults: FaultInjector;
+  /** Waits before an answer is sent (answers a test holds back); performed requests stay performed. */
+  hold?: (method: string, path: string) => Promise<void>;
   violations: Violation[];
   responseViolations: Violation[];
 }
@@ -91,6 +93,7 @@ export async function handleApiRequest(
     return answer(error.status, errorBody(error.status, error.message, error.extra));
   }
   if (fault) return answer(fault.status, fault.body ?? errorBody(fault.status, defaultFaultMessage(fault.status)), fault.headers);
+  await endpoint.hold?.(record.method, apiPath);
 
   if (reply.raw) {
     record.status = reply.status;

@@ -45,7 +45,7 @@ export class FaultInjector {
 }
 
 /** A RegExp, an exact path, or a template whose `{name}` segments match any one segment (`*` too). */
-function matches(pattern: string | RegExp, path: string): boolean {
+export function matches(pattern: string | RegExp, path: string): boolean {
   if (pattern instanceof RegExp) return pattern.test(path);
   const expected = pattern.replace(/^\/+|\/+$/g, "").split("/");
   const actual = path.replace(/^\/+|\/+$/g, "").split("/");
