@@ -118,6 +118,11 @@ export interface GitHubServer {
    */
   failNext(method: string, pathPattern: string | RegExp, status: number, options?: FaultOptions | number): void;
   pendingFaults(): Fault[];
+  /**
+   * The next git request whose path matches `pathPattern` waits for `until` before it is served: a slow
+   * clone, made deterministic (the test decides what must have happened while git waited).
+   */
+  holdNextGit(pathPattern: RegExp, until: Promise<unknown>): void;
   /** `http://127.0.0.1:P/owner/repo.git`, with `x-access-token:<token>@` when a token is given. */
   cloneUrl(owner: string, repo: string, token?: string): string;
   branchHead(owner: string, repo: string, branch: string): Promise<string | undefined>;
@@ -138,6 +143,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const state = new GitHubState();
   const tokens = new TokenRegistry(options.tokens, options.login ?? "github-actions[bot]");
   const faults = new FaultInjector();
+  const gitHolds: { pattern: RegExp; until: Promise<unknown> }[] = [];
   const validator: OpenApiValidator = sharedOpenApiValidator();
   const requests: RecordedRequest[] = [];
   const violations: Violation[] = [];
@@ -211,6 +217,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     // Faults match the git path (`/owner/repo.git/git-receive-pack`); git sees only the status, as behind a proxy.
     const fault = faults.take(request.method ?? "GET", url.pathname);
     if (fault) return refuse(fault.status, typeof fault.body === "string" ? fault.body : `injected ${fault.status}`);
+    const held = gitHolds.findIndex((hold) => hold.pattern.test(url.pathname));
+    if (held >= 0) await gitHolds.splice(held, 1)[0]!.until.catch(() => undefined);
     const remoteUser = identity?.kind === "token" ? identity.login : undefined;
     const result = await serveGitHttp(request, response, {
       projectRoot: gitRoot,
@@ -317,6 +325,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     pullRequests: (owner, name) => [...repoOrThrow(owner, name).issues.values()].filter((issue) => issue.pullRequest !== undefined),
     failNext: (method, pathPattern, status, faultOptions) => faults.add(method, pathPattern, status, faultOptions),
     pendingFaults: () => faults.pending(),
+    holdNextGit: (pathPattern, until) => void gitHolds.push({ pattern: pathPattern, until }),
     cloneUrl(owner, name, token) {
       const credential = token === undefined ? "" : `x-access-token:${encodeURIComponent(token)}@`;
       return `http://${credential}127.0.0.1:${port}/${owner}/${name}.git`;
