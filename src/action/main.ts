@@ -45,11 +45,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const remote = { url: `${inputs.serverUrl}/${inputs.repository.owner}/${inputs.repository.repo}.git`, token: inputs.githubToken };
     const secrets = knownSecrets(env, [inputs.githubToken, endpoint.apiKey]);
     const maxTier = sandboxTierSetting(env.CODEGEN_SANDBOX_MAX_TIER);
-    // The sandbox's self-test runs only our own probe, so it can run while git clones.
-    const [repoDir, sandbox] = await allSettledOrThrow([
+    // The clone and the sandbox's self-test (only our own probe) run while the run reads the issue, checks
+    // the sender, takes the lock and opens the status comment; the run awaits them only after that.
+    const workspace = allSettledOrThrow([
       prepareClone(inputs.workspace, inputs.repository, remote, inputs.runnerTemp, log),
       installBubblewrap(log).then(() => startSandbox({ environment: env, secrets, weakTier: "warn", log, ...(maxTier ? { maxTier } : {}) })),
-    ] as const);
+    ] as const).then(([repoDir, runner]) => ({ repoDir, runner }));
 
     core.startGroup(`codegen-crew on issue #${item.issue}${item.kind === "revision" ? ` (revision of #${item.pr})` : ""}`);
     let outcome: WorkRunOutcome;
@@ -63,16 +64,19 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         },
         {
           forge,
-          repoDir,
+          workspace,
           remote,
           ...(inputs.model ? { model: inputs.model } : {}),
           secrets,
-          runner: sandbox,
           log,
           connect: connectEndpoint(endpoint),
         },
       );
     } finally {
+      // A run that ended before it needed the workspace (a refusal, a closed issue) still lets the clone and
+      // the self-test finish rather than exit under them. A failure of theirs is the run's own error when
+      // the run needed them, and concerns nobody when it did not.
+      await workspace.catch(() => undefined);
       core.endGroup();
     }
     setOutputs({ ...outcome, mode: outcome.mode ?? modeOf(item) });

@@ -5,6 +5,7 @@ import type { Logger, Probot } from "probot";
 import type { Sandbox } from "../core/checks/sandbox.js";
 import { sandboxTierSetting, startSandbox } from "../core/checks/sandbox-startup.js";
 import { describeError } from "../core/errors.js";
+import { allSettledOrThrow, sentAhead } from "../core/settle.js";
 import { runWorkItem, type WorkRunOutcome } from "../core/issue/run-work-item.js";
 import { knownSecrets, resolveEndpoint, type ModelEndpoint } from "../core/model/endpoint.js";
 import { cloneRepository } from "../core/workspace/git-remote.js";
@@ -34,10 +35,12 @@ export interface JobRunnerDeps {
 
 /**
  * A job, start to end: for a label job, the check that its label is the repository's trigger (else it ends
- * skipped, with no comment: the label was not meant for the bot); a token for the installation, a fresh clone over HTTPS, the shared work-item runner
- * (permission check, status comment, crew, push, one PR per issue, stats comment), and the clone removed.
- * Failures around the run (token, clone, reading the issue) are thrown for the queue's retry policy;
- * the run's own failures are already on the issue as a finished status comment.
+ * skipped, with no comment: the label was not meant for the bot); a token for the installation, then a fresh
+ * clone over HTTPS alongside the shared work-item runner (permission check, lock and status comment while
+ * it clones; then the crew, push, one PR per issue, stats comment), and the clone removed.
+ * Failures around the run (token, clone, reading the issue) are thrown for the queue's retry policy (a
+ * clone that fails once the status comment is up also finishes it as failed); the run's own failures are
+ * already on the issue as a finished status comment.
  */
 export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
   return async (job, context) => {
@@ -59,20 +62,20 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
     const access = await deps.openRepository(job.installationId, job.owner, job.repo);
     const remote = { url: access.cloneUrl, token: access.token };
     const workDir = await mkdtemp(path.join(deps.tempDir ?? os.tmpdir(), "codegen-crew-job-"));
-    const runner = await deps.sandbox.lease();
+    const lease = sentAhead(deps.sandbox.lease());
+    const repoDir = path.join(workDir, "repo");
+    // The clone runs while the run reads the issue, checks the sender, takes the lock and opens the status
+    // comment; a clone failure after that is on the status comment, and thrown for the retry policy.
+    log.info(`cloning ${access.cloneUrl}`);
+    const workspace = allSettledOrThrow([lease, cloneRepository(remote, repoDir)] as const).then(([runner]) => ({ repoDir, runner }));
     try {
-      const repoDir = path.join(workDir, "repo");
-      log.info(`cloning ${access.cloneUrl}`);
-      await cloneRepository(remote, repoDir);
-      if (context.signal.aborted) return cancelled("cancelled before the crew started");
       const outcome = await runWorkItem(
         { item, holder: { run: `app job ${context.jobId}`, owner: "app" } },
         {
           forge: access.forge,
-          repoDir,
+          workspace,
           remote,
           connect: connectWithProgress(deps.endpoint, context.progress),
-          runner,
           ...(deps.model ? { model: deps.model } : {}),
           secrets: [...new Set([...deps.secrets, access.token])],
           log: { info: (message) => log.info(message), warn: (message) => log.warn(message) },
@@ -84,7 +87,12 @@ export function createJobRunner(deps: JobRunnerDeps): JobProcessor {
       );
       return toJobOutcome(outcome, context);
     } finally {
-      await runner.release();
+      // Whichever way the run ended, the clone is done with before its folder goes, and the uid goes back.
+      await workspace.catch(() => undefined);
+      await lease.then(
+        (runner) => runner.release(),
+        () => undefined,
+      );
       await rm(workDir, { recursive: true, force: true, maxRetries: 3 }).catch((error: unknown) => log.warn(`could not remove ${workDir}: ${describeError(error)}`));
     }
   };

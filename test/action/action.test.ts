@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { acquireRunLock } from "../../src/core/issue/run-lock.js";
+import { acquireRunLock, lockRef } from "../../src/core/issue/run-lock.js";
 import { STATS_MARKER } from "../../src/core/issue/stats-comment.js";
 import { STATUS_MARKER } from "../../src/core/issue/status-comment.js";
 import { demoAnswers } from "../../src/demo/demo-answers.js";
@@ -32,6 +32,18 @@ afterEach(async () => {
 });
 
 const writes = (w: ActionWorld) => w.github.requests.filter((r) => r.kind === "api" && r.method !== "GET");
+const statusComments = (w: ActionWorld) => w.github.comments(OWNER, REPO, 1).filter((c) => c.body.includes(STATUS_MARKER));
+const lockHeld = async (w: ActionWorld) => (await createOctokitForge(createGitHubOctokit({ baseUrl: w.github.apiUrl, token: TOKEN }), OWNER, REPO).getRef(lockRef(1))) !== null;
+
+/** True once `condition` holds; false after `capMs`, which only keeps a broken run from hanging the test. */
+async function until(condition: () => boolean, capMs = 60_000): Promise<boolean> {
+  const end = Date.now() + capMs;
+  while (!condition()) {
+    if (Date.now() > end) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
 
 function expectNoSecrets(w: ActionWorld, ...texts: string[]): void {
   const everything = [
@@ -292,6 +304,57 @@ describe("the GitHub Action (dist/index.js, no node_modules)", () => {
     expect(run.stdout).toMatch(/workflow run https:\/\/example\.invalid\/runs\/99 \(started .*\) is already working on #1/);
     expect(world.model.requests).toHaveLength(0);
     expect(world.github.comments(OWNER, REPO, 1)).toHaveLength(0);
+  });
+
+  it("reads the issue, checks the sender, takes the lock and opens the status comment while git still serves the clone", async () => {
+    world = await startWorld();
+    // A config error ends the run right after the clone, before any model call: what matters here is before.
+    await world.github.commitFiles(OWNER, REPO, "main", { ".github/codegen-crew.yml": "max_rounds: many\n" }, "bad config");
+    const statusUp = until(() => statusComments(world).length > 0);
+    world.github.holdNextGit(/\/git-upload-pack$/, statusUp);
+
+    const run = await runAction(world, labeledEvent(world));
+
+    expect(await statusUp, "the status comment was written while the clone waited").toBe(true);
+    expect(run.outputs.result).toBe("failed");
+    expect(statusComments(world)[0]!.body).toMatch(/key "max_rounds"/);
+    // Still no write before the sender's permission was read; the first write is the lock's tag.
+    const log = world.github.requests;
+    const firstWrite = log.findIndex((r) => r.kind === "api" && r.method !== "GET");
+    expect(log.findIndex((r) => r.path.endsWith("/collaborators/alice/permission"))).toBeLessThan(firstWrite);
+    expect(log[firstWrite]!.path).toMatch(/\/git\/tags$/);
+    expect(await lockHeld(world)).toBe(false);
+  });
+
+  it("a clone that fails after the lock is taken finishes the status comment as failed, with the reason, and releases the lock", async () => {
+    world = await startWorld();
+    world.github.failNext("POST", /\/git-upload-pack$/, 404);
+
+    const run = await runAction(world, labeledEvent(world));
+
+    expect(run.code).not.toBe(0);
+    expect(run.outputs.result).toBe("failed");
+    expect(world.model.requests).toHaveLength(0);
+    const status = statusComments(world);
+    expect(status).toHaveLength(1);
+    expect(status[0]!.body).toMatch(/state=failed/);
+    expect(status[0]!.body).toMatch(/the repository could not be prepared: .*404/);
+    expect(await lockHeld(world)).toBe(false);
+    expect(world.github.pendingFaults()).toEqual([]);
+  });
+
+  it("a sender without write access is refused even when the clone fails meanwhile: one comment, a clean exit", async () => {
+    world = await startWorld();
+    world.github.failNext("POST", /\/git-upload-pack$/, 404);
+
+    const run = await runAction(world, labeledEvent(world, "codegen", "mallory"));
+
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.result).toBe("skipped");
+    expect(run.stdout).not.toMatch(/unhandled|rejection/i);
+    expect(writes(world).map((r) => `${r.method} ${r.path}`)).toEqual([`POST /repos/${OWNER}/${REPO}/issues/1/comments`]);
+    expect(world.github.comments(OWNER, REPO, 1).map((c) => c.body)).toEqual([expect.stringMatching(/@mallory: codegen-crew only acts for people with write access/)]);
+    expect(world.github.pendingFaults()).toEqual([]);
   });
 
   const node24 = process.env.CODEGEN_CREW_NODE24;

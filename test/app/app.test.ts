@@ -1,3 +1,4 @@
+import { readdir } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunningApp } from "../../src/app/start-app.js";
 import type { QueueEvent } from "../../src/app/queue-events.js";
@@ -282,5 +283,30 @@ describe("the GitHub App (in-process queue)", () => {
     expect(line).toMatchObject({ repo: `${OWNER}/not-installed`, issue: 3, willRetry: false });
     expect(line?.msg).toMatch(/cannot access octo\/not-installed \(HTTP 404\)/);
     expect(world.model.requests).toHaveLength(0);
+  });
+  it("a clone that fails while the job takes the lock and opens the status comment: the comment says failed, the lock is released, the queue retries, and the retry finishes the same comment", async () => {
+    world = await startWorld();
+    await addRepo(world, "text-tools");
+    await addLabelledIssue(world, "text-tools", 1);
+    // Every git attempt of the first job's clone gets a 502 (git-remote.ts tries three times).
+    world.github.failNext("POST", /\/git-upload-pack$/, 502, 3);
+    ({ app } = await startTestApp(world, { CODEGEN_JOB_ATTEMPTS: "2" }));
+    const events = recordEvents(app);
+
+    expect((await deliver(app.url, "issues", labeled(world, "text-tools", 1))).status).toBe(200);
+
+    const done = (await waitFor("the retried job to finish", () => finished(events)[0], 120_000)) as Extract<QueueEvent, { type: "finished" }>;
+    expect(events.filter((event) => event.type === "failed").map((event) => (event as Extract<QueueEvent, { type: "failed" }>).willRetry)).toEqual([true]);
+    expect(done.outcome.result).toBe("ready");
+    const statuses = world.github.comments(OWNER, "text-tools", 1).filter((comment) => comment.body.includes(STATUS_MARKER));
+    expect(statuses).toHaveLength(1);
+    expect(statuses[0]!.body).toMatch(/state=ready/);
+    // What people saw between the attempts: the first job's status comment, finished as failed with the reason.
+    expect(statuses[0]!.edits.map((edit) => edit.previousBody).join("\n")).toMatch(/state=failed[\s\S]*the repository could not be prepared: .*502/);
+    expect(world.github.pullRequests(OWNER, "text-tools")).toHaveLength(1);
+    expect(world.github.requests.filter((r) => r.method === "DELETE" && r.path.includes("locks"))).toHaveLength(2);
+    expect(world.github.pendingFaults()).toEqual([]);
+    // Both jobs' clone folders are gone.
+    expect((await readdir(world.temp)).filter((name) => name.startsWith("codegen-crew-job-"))).toEqual([]);
   });
 });

@@ -54,17 +54,20 @@ export async function startIssueWorld(options: { files?: Record<string, string>;
   const log = { info: (m: string) => logs.push(`info: ${m}`), warn: (m: string) => logs.push(`warn: ${m}`) };
   const remote: RemoteAccess = { url: `${github.serverUrl}/${OWNER}/${REPO}.git`, token: TOKEN };
   let runs = 0;
-  const deps = async (signal?: AbortSignal) => {
+  const deps = (signal?: AbortSignal) => {
     const repoDir = path.join(temp, `clone-${++runs}`);
-    await cloneRepository(remote, repoDir);
+    // As the entry points do it: the clone goes on while the run talks to GitHub.
+    const workspace = (async () => {
+      await cloneRepository(remote, repoDir);
+      return { repoDir, runner: await checksRunner() };
+    })();
     const octokit = createGitHubOctokit({ baseUrl: github.apiUrl, token: TOKEN, log, maxRateLimitWaitSeconds: 5, pacing: { retryUnitMs: 5, writeIntervalMs: 0 } });
     return {
       forge: createOctokitForge(octokit, OWNER, REPO),
-      repoDir,
+      workspace,
       remote,
       secrets: [TOKEN, API_KEY],
       log,
-      runner: await checksRunner(),
       connect: ((budget) =>
         createOpenAIModelClient({
           baseURL: model.baseURL,
@@ -85,13 +88,13 @@ export async function startIssueWorld(options: { files?: Record<string, string>;
     async run(runOptions = {}) {
       return runIssue(
         { issueNumber: runOptions.issue ?? 1, sender: runOptions.sender ?? "alice", runUrl: "https://example.invalid/runs/1" },
-        { ...(await deps(runOptions.signal)), ...(runOptions.staleAfterMs !== undefined ? { staleAfterMs: runOptions.staleAfterMs } : {}) },
+        { ...deps(runOptions.signal), ...(runOptions.staleAfterMs !== undefined ? { staleAfterMs: runOptions.staleAfterMs } : {}) },
       );
     },
     async runItem(item, options = {}) {
       return runWorkItem(
         { item, holder: { run: options.holder ?? "workflow run https://example.invalid/runs/1", owner: "action" }, runUrl: "https://example.invalid/runs/1" },
-        await deps(options.signal),
+        deps(options.signal),
       );
     },
     async close() {

@@ -127,6 +127,11 @@ export interface GitHubServer {
    * client sent other requests while this one was unanswered.
    */
   holdAnswer(method: string, pathPattern: string | RegExp, until: (requests: readonly RecordedRequest[]) => boolean, options?: { timeoutMs?: number }): HeldAnswer;
+  /**
+   * The next git request whose path matches `pathPattern` waits for `until` before it is served: a slow
+   * clone, made deterministic (the test decides what must have happened while git waited).
+   */
+  holdNextGit(pathPattern: RegExp, until: Promise<unknown>): void;
   /** `http://127.0.0.1:P/owner/repo.git`, with `x-access-token:<token>@` when a token is given. */
   cloneUrl(owner: string, repo: string, token?: string): string;
   branchHead(owner: string, repo: string, branch: string): Promise<string | undefined>;
@@ -147,6 +152,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const state = new GitHubState();
   const tokens = new TokenRegistry(options.tokens, options.login ?? "github-actions[bot]");
   const faults = new FaultInjector();
+  const gitHolds: { pattern: RegExp; until: Promise<unknown> }[] = [];
   const requests: RecordedRequest[] = [];
   const holds = new AnswerHolds(requests);
   const validator: OpenApiValidator = sharedOpenApiValidator();
@@ -232,6 +238,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     // Faults match the git path (`/owner/repo.git/git-receive-pack`); git sees only the status, as behind a proxy.
     const fault = faults.take(request.method ?? "GET", url.pathname);
     if (fault) return refuse(fault.status, typeof fault.body === "string" ? fault.body : `injected ${fault.status}`);
+    const held = gitHolds.findIndex((hold) => hold.pattern.test(url.pathname));
+    if (held >= 0) await gitHolds.splice(held, 1)[0]!.until.catch(() => undefined);
     const remoteUser = identity?.kind === "token" ? identity.login : undefined;
     const result = await serveGitHttp(request, response, {
       projectRoot: gitRoot,
@@ -339,6 +347,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     failNext: (method, pathPattern, status, faultOptions) => faults.add(method, pathPattern, status, faultOptions),
     pendingFaults: () => faults.pending(),
     holdAnswer: (method, pathPattern, until, holdOptions) => holds.add(method, pathPattern, until, holdOptions?.timeoutMs ?? 30_000),
+    holdNextGit: (pathPattern, until) => void gitHolds.push({ pattern: pathPattern, until }),
     cloneUrl(owner, name, token) {
       const credential = token === undefined ? "" : `x-access-token:${encodeURIComponent(token)}@`;
       return `http://${credential}127.0.0.1:${port}/${owner}/${name}.git`;

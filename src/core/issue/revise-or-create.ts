@@ -24,6 +24,8 @@ export interface WorkContext {
   issue: IssueInfo;
   /** The PR the trigger came from (a review, a command on the PR). */
   pr: PullRequestDetails | undefined;
+  /** The default branch as the run found it when it took the lock (read once before the crew). */
+  defaultBranch: string;
   comments: IssueComment[];
   status: StatusComment;
   configPath: string | undefined;
@@ -184,10 +186,14 @@ async function startingPoint(ctx: WorkContext, deps: WorkRunDeps): Promise<Start
   const { forge } = deps;
   const n = ctx.issue.number;
   const branch = issueBranch(n);
-  const defaultBranch = await forge.getDefaultBranch();
-  const [branchRef, defaultRef] = await Promise.all([fetchBranch(deps.repoDir, deps.remote, branch), fetchBranch(deps.repoDir, deps.remote, defaultBranch)]);
+  const defaultBranch = ctx.defaultBranch;
+  // The branch's PRs do not depend on the fetches: all three go out together.
+  const [branchRef, defaultRef, prs] = await allSettledOrThrow([
+    fetchBranch(deps.repoDir, deps.remote, branch),
+    fetchBranch(deps.repoDir, deps.remote, defaultBranch),
+    ctx.pr ? [ctx.pr] : forge.listPullRequestsForBranch(branch, "all"),
+  ] as const);
   if (!defaultRef) throw new ForgeError("fetch default branch", `the repository has no default branch (${defaultBranch}) to start from`);
-  const prs = ctx.pr ? [ctx.pr] : await forge.listPullRequestsForBranch(branch, "all");
   const latest = prs.find((p) => p.state === "open") ?? prs[0];
   if (ctx.item.kind === "revision" && latest?.merged) return { skip: `#${latest.number} is merged; open a new issue (or add the label again on #${n}) for further changes` };
   // A merged PR is finished work: the next run starts over from the default branch (which holds it) and

@@ -1,4 +1,4 @@
-import { runWorkItem, type WorkRunDeps, type WorkRunOutcome } from "./run-work-item.js";
+import { runWorkItem, type WorkItemDeps, type WorkRunOutcome } from "./run-work-item.js";
 
 /** An issue run as the entry points started it before work items: a label (or dispatch) on issue N. */
 export interface IssueRunRequest {
@@ -8,7 +8,7 @@ export interface IssueRunRequest {
   configPath?: string;
 }
 
-export type IssueRunDeps = WorkRunDeps & {
+export type IssueRunDeps = WorkItemDeps & {
   /** 0 = the app (its queue runs one job per issue, so a lock left by an earlier job of the app is stale). */
   staleAfterMs?: number;
 };

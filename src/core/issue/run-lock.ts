@@ -27,6 +27,8 @@ export interface LockOptions {
   /** Takes over a live lock this holder left, e.g. an app job whose process died. */
   mayTakeOver?: (holder: LockHolder) => boolean;
   log: { warn(message: string): void };
+  /** The default branch's head, when the caller already asked for it (alongside its other reads). */
+  base?: Promise<string | null>;
 }
 
 export function lockRef(issue: number): string {
@@ -35,7 +37,7 @@ export function lockRef(issue: number): string {
 
 export async function acquireRunLock(forge: ForgeClient, issue: number, holder: LockHolder, options: LockOptions): Promise<LockResult> {
   const ref = lockRef(issue);
-  const base = await forge.getBranchSha(await forge.getDefaultBranch());
+  const base = await (options.base ?? forge.getDefaultBranch().then((branch) => forge.getBranchSha(branch)));
   if (!base) throw new ForgeError("take the run lock", "the repository has no default branch to point the lock at");
   const tag = await forge.createTag({ tag: `codegen-crew-lock-issue-${issue}`, message: JSON.stringify(holder), object: base });
 

@@ -1,11 +1,13 @@
 import type { CommandRunner } from "../checks/command-runner.js";
-import { ConfigError, describeError } from "../errors.js";
-import { ForgeError, hasWriteAccess, type ForgeClient, type PullRequestInfo } from "../forge/forge-client.js";
+import { CancelledError, ConfigError, describeError } from "../errors.js";
+import { ForgeError, type ForgeClient, type IssueComment, type PullRequestInfo } from "../forge/forge-client.js";
 import type { ConnectModel } from "../model/model-client.js";
 import { prefetchTokenizer } from "../model/token-count.js";
 import type { RunReport, RunResult } from "../report/run-report.js";
-import { issueBranch, type RunMode, type Trigger, type WorkItem } from "../work/work-item.js";
+import { sentAhead } from "../settle.js";
+import type { RunMode, Trigger, WorkItem } from "../work/work-item.js";
 import type { RemoteAccess } from "../workspace/git-remote.js";
+import { admitWorkItem } from "./admission.js";
 import { reviseOrCreate } from "./revise-or-create.js";
 import { acquireRunLock, describeHolder, type LockHolder } from "./run-lock.js";
 import { StatusComment, STATUS_MARKER } from "./status-comment.js";
@@ -20,14 +22,19 @@ export interface WorkRunRequest {
   holder: Pick<LockHolder, "run" | "owner">;
 }
 
-export interface WorkRunDeps {
-  forge: ForgeClient;
+/** Where a run works: a local clone of the repository, and where its checks run. */
+export interface PreparedWorkspace {
   /** A local clone of the repository; runs work in a worktree of it. */
   repoDir: string;
-  remote: RemoteAccess;
-  connect: ConnectModel;
   /** Where the checks run (the entry point's sandbox, or a job's lease of it). */
   runner: CommandRunner;
+}
+
+/** What the work needs once the workspace is ready (revise-or-create.ts). */
+export interface WorkRunDeps extends PreparedWorkspace {
+  forge: ForgeClient;
+  remote: RemoteAccess;
+  connect: ConnectModel;
   model?: string;
   secrets: string[];
   log: { info(message: string): void; warn(message: string): void };
@@ -38,6 +45,14 @@ export interface WorkRunDeps {
   now?: () => number;
   signal?: AbortSignal;
 }
+
+/**
+ * What runWorkItem needs: the same, with the workspace still on its way. The entry point starts the clone
+ * (and the sandbox) and hands over the promise; the run talks to GitHub meanwhile and awaits it only once
+ * the lock is held and the status comment is up. The entry point still owns it: it settles it (and cleans
+ * up) after the run, whichever way the run ended.
+ */
+export type WorkItemDeps = Omit<WorkRunDeps, keyof PreparedWorkspace> & { workspace: Promise<PreparedWorkspace> };
 
 export interface WorkRunOutcome {
   result: RunResult;
@@ -54,28 +69,23 @@ const DEFAULT_LOCK_TTL_MS = 60 * 60_000;
  * One work item, start to end, shared by the Action and the app: check who asked, take the issue's run
  * lock, acknowledge, then write a new change or revise the bot's branch (revise-or-create.ts), and keep the
  * issue's status comment true from start to end. Everything before the lock writes nothing but a refusal.
+ * A workspace that fails once the status comment is up finishes it as failed, and is thrown (the app's
+ * queue decides whether to retry it).
  */
-export async function runWorkItem(request: WorkRunRequest, deps: WorkRunDeps): Promise<WorkRunOutcome> {
+export async function runWorkItem(request: WorkRunRequest, deps: WorkItemDeps): Promise<WorkRunOutcome> {
   const { forge } = deps;
+  const workspace = sentAhead(deps.workspace);
   const { item } = request;
   const now = deps.now ?? Date.now;
   const n = item.issue;
-  const issue = await forge.getIssue(n).catch((error: unknown) => {
-    if (error instanceof ForgeError && error.status === 404) return null;
-    throw error;
-  });
-  if (!issue) return { result: "failed", message: `issue #${n} was not found in ${forge.owner}/${forge.repo}` };
-  if (issue.isPullRequest) return { result: "failed", message: `#${n} is a pull request, not an issue; codegen-crew works from issues` };
-  if (issue.locked) return { result: "failed", message: `issue #${n} is locked; unlock it to let codegen-crew comment and work on it` };
-  if (issue.state === "closed") return { result: "skipped", message: `issue #${n} is closed` };
-
-  const sender = item.trigger.sender;
-  if (!sender || !hasWriteAccess(await forge.getPermission(sender))) {
-    await refuse(forge, item, sender);
-    return { result: "skipped", message: `${sender ?? "the sender"} lacks write access; no model call was made` };
-  }
-  const pr = item.kind === "revision" ? await forge.getPullRequest(item.pr) : undefined;
-  if (pr && pr.head !== issueBranch(n)) return { result: "skipped", message: `#${pr.number} was not opened by codegen-crew for issue #${n}` };
+  // The lock points at the default branch's head: read alongside the checks, used only when they pass.
+  const defaultBranch = sentAhead(forge.getDefaultBranch());
+  const base = sentAhead(defaultBranch.then((branch) => forge.getBranchSha(branch)));
+  const admission = await admitWorkItem(forge, item);
+  if (!admission.admitted) return admission.outcome;
+  const { issue, pr } = admission;
+  // A job cancelled while it was being checked writes nothing (the app reports it as cancelled).
+  if (deps.signal?.aborted) return { result: "failed", message: "cancelled before the run started" };
 
   // The run will need the tokenizer once the crew starts; its thread builds its tables meanwhile.
   prefetchTokenizer();
@@ -88,41 +98,63 @@ export async function runWorkItem(request: WorkRunRequest, deps: WorkRunDeps): P
       now,
       ...(deps.mayTakeOverLock ? { mayTakeOver: deps.mayTakeOverLock } : {}),
       log: deps.log,
+      base,
     },
   );
   if (!lock.acquired) {
     return { result: "skipped", message: `${describeHolder(lock.holder)} is already working on #${n}; this run stops and changes nothing` };
   }
   try {
-    // The reaction and the status comment do not depend on each other: they go out together.
-    const [, { comments, status }] = await Promise.all([
-      acknowledge(forge, item, deps.log),
-      (async () => {
-        const comments = await forge.listIssueComments(n);
-        const previous = comments.find((c) => c.body.includes(STATUS_MARKER));
-        const status = await StatusComment.open(forge, n, {
-          ...(request.runUrl ? { runUrl: request.runUrl } : {}),
-          ...(previous ? { existingId: previous.id } : {}),
-          trigger: describeTrigger(item.trigger),
-          now: startedAt,
-        });
-        return { comments, status };
-      })(),
-    ]);
+    const { comments, status } = await openStatus(forge, request, startedAt, deps.log);
+    const prepared = await workspace.catch(async (error: unknown) => {
+      await finishStatus(status, "failed", statusFooter({ result: "failed", message: `the repository could not be prepared: ${failureMessage(error)}` }), deps.log);
+      throw error;
+    });
     try {
-      const outcome = await reviseOrCreate({ item, issue, pr, comments, status, configPath: request.configPath, runUrl: request.runUrl }, deps);
+      if (deps.signal?.aborted) throw new CancelledError("cancelled before the crew started");
+      const context = { item, issue, pr, defaultBranch: await defaultBranch, comments, status, configPath: request.configPath, runUrl: request.runUrl };
+      const outcome = await reviseOrCreate(context, { ...withoutWorkspace(deps), ...prepared });
       // The outcome stands even when its comment cannot be written (the issue deleted, GitHub down). A run
       // that opened a PR already wrote this final state alongside its last writes; it is not sent twice.
-      await status.finish(outcome.result, statusFooter(outcome), outcome.mode).catch((e: unknown) => deps.log.warn(`could not update the status comment: ${describeError(e)}`));
+      await finishStatus(status, outcome.result, statusFooter(outcome), deps.log, outcome.mode);
       return outcome;
     } catch (error) {
       const message = failureMessage(error);
-      await status.finish("failed", `**What failed:** ${message}`).catch((e: unknown) => deps.log.warn(`could not update the status comment: ${describeError(e)}`));
+      await finishStatus(status, "failed", `**What failed:** ${message}`, deps.log);
       return { result: "failed", message };
     }
   } finally {
     await lock.release();
   }
+}
+
+/** 👀 and the status comment (found again when an earlier run left one): they go out together. */
+async function openStatus(forge: ForgeClient, request: WorkRunRequest, startedAt: number, log: WorkRunDeps["log"]): Promise<{ comments: IssueComment[]; status: StatusComment }> {
+  const { item } = request;
+  const [, opened] = await Promise.all([
+    acknowledge(forge, item, log),
+    (async () => {
+      const comments = await forge.listIssueComments(item.issue);
+      const previous = comments.find((c) => c.body.includes(STATUS_MARKER));
+      const status = await StatusComment.open(forge, item.issue, {
+        ...(request.runUrl ? { runUrl: request.runUrl } : {}),
+        ...(previous ? { existingId: previous.id } : {}),
+        trigger: describeTrigger(item.trigger),
+        now: startedAt,
+      });
+      return { comments, status };
+    })(),
+  ]);
+  return opened;
+}
+
+async function finishStatus(status: StatusComment, result: RunResult, footer: string, log: WorkRunDeps["log"], mode?: RunMode): Promise<void> {
+  await status.finish(result, footer, mode).catch((e: unknown) => log.warn(`could not update the status comment: ${describeError(e)}`));
+}
+
+function withoutWorkspace(deps: WorkItemDeps): Omit<WorkItemDeps, "workspace"> {
+  const { workspace: _workspace, ...rest } = deps;
+  return rest;
 }
 
 /** The trigger in a few words, with a link where there is one, for the status comment. */
@@ -141,12 +173,6 @@ export function describeTrigger(trigger: Trigger): string {
     case "retry":
       return `[\`/codegen retry\`](${trigger.url}) by @${trigger.sender}`;
   }
-}
-
-async function refuse(forge: ForgeClient, item: WorkItem, sender: string | undefined): Promise<void> {
-  const who = sender ? `@${sender}` : "this trigger";
-  const where = item.kind === "revision" ? item.pr : item.issue;
-  await forge.createComment(where, `${who}: codegen-crew only acts for people with write access to this repository.`);
 }
 
 /** 👀 on what asked: the issue, the `/codegen` comment, or the review's first inline comment. */
