@@ -6,6 +6,7 @@ import { errorMessage, WorkspaceError } from "../errors.js";
 import type { RoleName } from "../roles/role-names.js";
 import { ChangePolicy, isInside, isUnreadablePath, normaliseRelativePath, type FileChange, type RefusedPath } from "./change-policy.js";
 import { Git, type GitFileStatus } from "./git.js";
+import { TouchedChanges } from "./touched-changes.js";
 
 export type { FileChange } from "./change-policy.js";
 
@@ -95,7 +96,9 @@ export async function createRunWorkspace(opts: RunWorkspaceOptions): Promise<Run
   // that the checks leave in the worktree must never be committed.
   const touched = new Set<string>(startCommit === baseCommit ? [] : (await git.diffNames(baseCommit)).map((file) => file.path));
   let disposed = false;
-  const agentChanges = async (base: string) => (await git.diffNames(base)).filter((file) => touched.has(file.path));
+  const changes = new TouchedChanges(git, dir);
+  // HEAD is read afresh each time (from the files, no process): checks run in this worktree and could commit.
+  const agentChanges = async (base: string) => changes.since(base === "HEAD" ? await git.head() : base, touched);
 
   const ensureLive = () => {
     if (disposed) throw new WorkspaceError("the run workspace was already disposed", { path: dir });
@@ -162,12 +165,12 @@ export async function createRunWorkspace(opts: RunWorkspaceOptions): Promise<Run
       const pending = await agentChanges("HEAD");
       if (pending.length === 0) return null;
       await git.add(pending.map((file) => file.path));
-      return git.commit(message);
+      return git.commit(message, { staged: true });
     },
 
     async headCommit() {
       ensureLive();
-      return git.revParse("HEAD");
+      return git.head();
     },
 
     async changedFiles() {
