@@ -37,7 +37,7 @@ export async function pushOnTop(input: {
   for (let attempt = 1; ; attempt++) {
     try {
       await pushBranch(input.repoDir, input.remote, input.localBranch, input.remoteBranch);
-      return { head: await git.revParse(input.localBranch), ...(rebasedOnto ? { rebasedOnto } : {}) };
+      return { head: await git.branchHead(input.localBranch), ...(rebasedOnto ? { rebasedOnto } : {}) };
     } catch (error) {
       if (!REJECTED.test(errorMessage(error)) || attempt >= MAX_PUSH_ATTEMPTS) throw error;
     }
@@ -56,7 +56,7 @@ export async function pushOnTop(input: {
     }
     since = theirs;
     rebasedOnto = theirs;
-    await input.recheck?.(await git.revParse(input.localBranch));
+    await input.recheck?.(await git.branchHead(input.localBranch));
   }
 }
 

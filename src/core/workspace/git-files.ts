@@ -42,9 +42,19 @@ export async function readHeadCommit(worktree: string): Promise<string | null> {
   if (!dirs) return null;
   const head = (await readFile(path.join(dirs.gitDir, "HEAD"), "utf8").catch(() => "")).trim();
   if (OBJECT_ID.test(head)) return head;
-  const ref = /^ref: (refs\/heads\/[^\0\s]+)$/.exec(head)?.[1];
-  if (!ref || ref.split("/").some((part) => part === ".." || part === ".")) return null;
-  const sha = (await readFile(path.join(dirs.commonDir, ref), "utf8").catch(() => "")).trim();
+  const branch = /^ref: refs\/heads\/(\S+)$/.exec(head)?.[1];
+  return branch ? readLooseBranch(dirs, branch) : null;
+}
+
+/** The commit a branch points at when its ref is a loose file (as after a commit); null otherwise. */
+export async function readBranchCommit(worktree: string, branch: string): Promise<string | null> {
+  const dirs = await gitDirsOf(worktree);
+  return dirs && readLooseBranch(dirs, branch);
+}
+
+async function readLooseBranch(dirs: GitDirs, branch: string): Promise<string | null> {
+  if (branch.split("/").some((part) => part === "" || part === "." || part === "..")) return null;
+  const sha = (await readFile(path.join(dirs.commonDir, "refs", "heads", branch), "utf8").catch(() => "")).trim();
   return OBJECT_ID.test(sha) ? sha : null;
 }
 

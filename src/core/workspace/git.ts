@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { WorkspaceError } from "../errors.js";
 import { runGit } from "../git/run-git.js";
-import { readHeadCommit } from "./git-files.js";
+import { readBranchCommit, readHeadCommit } from "./git-files.js";
 
 /**
  * The repository operations the crew needs, each one git process started by runGit (src/core/git/run-git.ts),
@@ -175,6 +175,11 @@ export class Git {
   /** The commit HEAD points at: read from the files when they are plain, else by `git rev-parse`. */
   async head(): Promise<string> {
     return (await readHeadCommit(this.dir)) ?? this.revParse("HEAD");
+  }
+
+  /** The commit local branch `branch` points at (read from the files when they are plain). */
+  async branchHead(branch: string): Promise<string> {
+    return (await readBranchCommit(this.dir, branch)) ?? this.revParse(`refs/heads/${branch}`);
   }
 
   /**

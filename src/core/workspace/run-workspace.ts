@@ -69,16 +69,15 @@ const MAX_BRANCH_SUFFIX = 100;
 
 export async function createRunWorkspace(opts: RunWorkspaceOptions): Promise<RunWorkspace> {
   const repo = await Git.open(opts.repoDir);
-  if (!(await repo.isRepo())) {
-    throw new WorkspaceError(`${opts.repoDir} is not a git repository`, { path: opts.repoDir });
-  }
+  const baseRef = opts.baseRef ?? "HEAD";
+  // Whether it is a repository at all is asked only when the base cannot be resolved, to say why.
+  const baseCommit = await repo.revParse(baseRef).catch(async (error: unknown) => {
+    if (!(await repo.isRepo())) throw new WorkspaceError(`${opts.repoDir} is not a git repository`, { path: opts.repoDir });
+    throw new WorkspaceError(`base "${baseRef}" is not a commit in ${opts.repoDir}: ${errorMessage(error)}`, { path: opts.repoDir }, { cause: error });
+  });
   if (!(await repo.isValidBranchName(opts.branch))) {
     throw new WorkspaceError(`"${opts.branch}" is not a valid git branch name`, { path: opts.repoDir });
   }
-  const baseRef = opts.baseRef ?? "HEAD";
-  const baseCommit = await repo.revParse(baseRef).catch((error: unknown) => {
-    throw new WorkspaceError(`base "${baseRef}" is not a commit in ${opts.repoDir}: ${errorMessage(error)}`, { path: opts.repoDir }, { cause: error });
-  });
   const startCommit = opts.startRef ? await repo.revParse(opts.startRef) : baseCommit;
   const branch = await freeBranchName(repo, opts.branch);
 
