@@ -72,19 +72,26 @@ export interface DiskEntry {
 /**
  * A path in the worktree as git would store it, or null when git would see nothing there: missing, a
  * directory or other non-file, or behind a symlinked directory (git does not follow links). A link's
- * blob is its target text; the executable bit is the owner's.
+ * blob is its target text; the executable bit is the owner's. `root` must be fully resolved. A path that
+ * cannot be read is an error, never taken for a deleted file.
  */
 export async function readDiskEntry(root: string, relative: string): Promise<DiskEntry | null> {
   const target = path.join(root, relative);
-  const info = await lstat(target).catch(() => null);
+  const info = await lstat(target).catch(missingAsNull);
   if (!info) return null;
   const parent = path.dirname(target);
-  if ((await realpath(parent).catch(() => null)) !== parent) return null;
+  if ((await realpath(parent).catch(missingAsNull)) !== parent) return null;
   if (info.isSymbolicLink()) {
-    const link = await readlink(target, { encoding: "buffer" }).catch(() => null);
+    const link = await readlink(target, { encoding: "buffer" }).catch(missingAsNull);
     return link && { mode: "120000", bytes: link };
   }
   if (!info.isFile()) return null;
-  const bytes = await readFile(target).catch(() => null);
+  const bytes = await readFile(target).catch(missingAsNull);
   return bytes && { mode: info.mode & 0o100 ? "100755" : "100644", bytes };
+}
+
+function missingAsNull(error: unknown): null {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT" || code === "ENOTDIR") return null;
+  throw error;
 }
