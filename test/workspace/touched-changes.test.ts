@@ -164,6 +164,8 @@ describe("the workspace's change", () => {
     expect(await ws.commit("same")).toBeNull();
     await ws.applyChange({ files: [{ path: "a.txt", content: "b\r\n" }] }, "developer");
     expect(await ws.changedFiles()).toEqual([{ path: "a.txt", status: "modified" }]);
+    expect(await ws.discardUncommitted()).toEqual(["a.txt"]);
+    expect(await ws.changedFiles()).toEqual([]);
   });
 
   it("counts files already on a revised branch as part of the change", async () => {

@@ -147,9 +147,11 @@ export async function createRunWorkspace(opts: RunWorkspaceOptions): Promise<Run
 
     async discardUncommitted(paths) {
       ensureLive();
-      const pending = (await agentChanges("HEAD")).filter((file) => !paths || paths.includes(file.path));
+      const head = await git.head();
+      const pending = (await agentChanges(head)).filter((file) => !paths || paths.includes(file.path));
       for (const file of pending) {
-        const committed = await git.show("HEAD", file.path);
+        const entry = changes.knownEntry(head, file.path);
+        const committed = entry === undefined ? await git.show(head, file.path) : entry && (await git.raw(["cat-file", "blob", entry.id]));
         if (committed === null) await unlink(path.join(dir, file.path)).catch(() => undefined);
         else {
           const failure = await writeInside(dir, file.path, committed);

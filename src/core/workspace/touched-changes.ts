@@ -68,6 +68,11 @@ export class TouchedChanges {
     return changes.sort((a, b) => a.path.localeCompare(b.path));
   }
 
+  /** The entry of `path` at `commit` if an earlier question read it: null when absent there, undefined when unknown. */
+  knownEntry(commit: string, path: string): GitTreeEntry | null | undefined {
+    return this.trees.get(commit)?.get(path);
+  }
+
   private async treeAt(commit: string, paths: string[]): Promise<Map<string, GitTreeEntry | null>> {
     let tree = this.trees.get(commit);
     if (!tree) this.trees.set(commit, (tree = new Map()));
