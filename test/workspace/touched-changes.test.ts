@@ -168,6 +168,14 @@ describe("the workspace's change", () => {
     expect(await ws.changedFiles()).toEqual([]);
   });
 
+  it("lets git decide when core.autocrlf converts line endings", async () => {
+    git(repoDir, "config", "core.autocrlf", "true");
+    const ws = await workspace();
+    await ws.applyChange({ files: [{ path: "a.txt", content: "a\r\n" }] }, "developer");
+    expect(await ws.changedFiles()).toEqual([]);
+    expect(await ws.commit("same")).toBeNull();
+  });
+
   it("counts files already on a revised branch as part of the change", async () => {
     git(repoDir, "checkout", "--quiet", "-b", "feature");
     await writeFile(path.join(repoDir, "feature.txt"), "f\n");

@@ -158,9 +158,9 @@ export class Git {
     const out = await this.raw(["config", "-z", "--get-regexp", SETTING_KEYS.source]).catch(() => "");
     const values = new Map<string, string>();
     for (const record of out.split("\0")) {
-      const newline = record.indexOf("\n");
-      // Later scopes (local after global) override earlier ones, as git itself resolves them.
-      if (newline > 0) values.set(record.slice(0, newline).toLowerCase(), record.slice(newline + 1));
+      // A key with no value ("[core] autocrlf") is a true boolean. Later scopes (local after global) override earlier ones.
+      const [key = "", value = "true"] = splitOnce(record, "\n");
+      if (key) values.set(key.toLowerCase(), value);
     }
     const name = values.get("user.name")?.trim() ?? "";
     const email = values.get("user.email")?.trim() ?? "";
@@ -194,7 +194,13 @@ export class Git {
     const config = [`user.name=${identity.name}`, `user.email=${identity.email}`, "commit.gpgsign=false"];
     const args = ["commit", "--quiet", "--no-verify", "-m", message];
     if (options.author) args.push(`--author=${options.author.name} <${options.author.email}>`);
-    await this.raw(args, config);
+    try {
+      await this.raw(args, config);
+    } catch (error) {
+      // Should the caller's word be wrong (a setting that makes git see the files as unchanged), nothing to commit is still no error.
+      if (options.staged && (await this.raw(["diff", "--cached", "--name-only"])).trim() === "") return null;
+      throw error;
+    }
     return this.head();
   }
 
@@ -275,4 +281,9 @@ function parseNameStatus(out: string): Map<string, GitFileStatus> {
 
 function sortedChanges(changes: Map<string, GitFileStatus>): { path: string; status: GitFileStatus }[] {
   return [...changes.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([path, status]) => ({ path, status }));
+}
+
+function splitOnce(text: string, separator: string): [string, string?] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text] : [text.slice(0, at), text.slice(at + separator.length)];
 }
