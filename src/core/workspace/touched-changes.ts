@@ -28,6 +28,8 @@ export interface PathChange {
 export class TouchedChanges {
   private readonly trees = new Map<string, Map<string, GitTreeEntry | null>>();
   private readonly addable = new Map<string, { fingerprint: string; counts: boolean }>();
+  /** Questions asked at once (the crew asks in parallel) take turns at git, so a path is looked up once. */
+  private lookups: Promise<unknown> = Promise.resolve();
 
   /** `root` is the worktree's top directory, fully resolved (no symlinks on the way). */
   constructor(
@@ -73,7 +75,17 @@ export class TouchedChanges {
     return this.trees.get(commit)?.get(path);
   }
 
-  private async treeAt(commit: string, paths: string[]): Promise<Map<string, GitTreeEntry | null>> {
+  private inTurn<T>(lookup: () => Promise<T>): Promise<T> {
+    const result = this.lookups.then(lookup);
+    this.lookups = result.catch(() => undefined);
+    return result;
+  }
+
+  private treeAt(commit: string, paths: string[]): Promise<Map<string, GitTreeEntry | null>> {
+    return this.inTurn(() => this.readTree(commit, paths));
+  }
+
+  private async readTree(commit: string, paths: string[]): Promise<Map<string, GitTreeEntry | null>> {
     let tree = this.trees.get(commit);
     if (!tree) this.trees.set(commit, (tree = new Map()));
     const unknown = paths.filter((p) => !tree.has(p));
@@ -87,11 +99,12 @@ export class TouchedChanges {
   private async countingAsAdded(candidates: string[], files: FileMemo): Promise<string[]> {
     const fingerprints = new Map<string, string>();
     for (const p of candidates) fingerprints.set(p, await ignoreFingerprint(p, files));
-    const stale = candidates.filter((p) => this.addable.get(p)?.fingerprint !== fingerprints.get(p));
-    if (stale.length > 0) {
+    await this.inTurn(async () => {
+      const stale = candidates.filter((p) => this.addable.get(p)?.fingerprint !== fingerprints.get(p));
+      if (stale.length === 0) return;
       const listed = await this.git.unignored(stale);
       for (const p of stale) this.addable.set(p, { fingerprint: fingerprints.get(p)!, counts: listed.has(p) });
-    }
+    });
     return candidates.filter((p) => this.addable.get(p)!.counts);
   }
 
