@@ -55,6 +55,7 @@ export interface BaselineOptions {
   worktreeRoot?: string;
 }
 
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const DEPENDENCY_DIRS = ["node_modules", ".venv", "venv"];
 
 /**
@@ -80,7 +81,8 @@ export function runBaseline(opts: BaselineOptions): Promise<Baseline> {
   return (async () => {
     let commit: string;
     try {
-      commit = await (await Git.open(opts.repoDir)).revParse(opts.baseCommit);
+      // A full sha (what the crew passes) needs no resolving; one that is no commit here fails at `worktree add`.
+      commit = FULL_SHA.test(opts.baseCommit) ? opts.baseCommit : await (await Git.open(opts.repoDir)).revParse(opts.baseCommit);
     } catch (error) {
       return unusable("error", `the base commit could not be resolved: ${errorMessage(error)}`);
     }

@@ -37,7 +37,8 @@ export async function checkCommit(input: {
       secrets: input.secrets,
       ...(input.signal ? { signal: input.signal } : {}),
     });
-    const changed = (await (await Git.open(dir)).diffNames(input.base)).filter((f) => f.status !== "deleted").map((f) => f.path);
+    // Between the commits, not against the checkout: the installation may have left untracked files there.
+    const changed = (await repo.diffCommits(input.base, input.commit)).filter((f) => f.status !== "deleted").map((f) => f.path);
     const checks = await runChecks({
       runner: input.runner,
       dir,

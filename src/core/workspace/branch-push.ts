@@ -37,8 +37,8 @@ export async function pushOnTop(input: {
   let rebasedOnto: string | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
-      // The local branch does not move during the push: its commit is read beside it, not after it.
-      const [, head] = await allSettledOrThrow([pushBranch(input.repoDir, input.remote, input.localBranch, input.remoteBranch), git.revParse(input.localBranch)]);
+      // The local branch does not move during the push: its commit is read from its ref beside it.
+      const [, head] = await allSettledOrThrow([pushBranch(input.repoDir, input.remote, input.localBranch, input.remoteBranch), git.branchHead(input.localBranch)]);
       return { head, ...(rebasedOnto ? { rebasedOnto } : {}) };
     } catch (error) {
       if (!REJECTED.test(errorMessage(error)) || attempt >= MAX_PUSH_ATTEMPTS) throw error;
@@ -58,7 +58,7 @@ export async function pushOnTop(input: {
     }
     since = theirs;
     rebasedOnto = theirs;
-    await input.recheck?.(await git.revParse(input.localBranch));
+    await input.recheck?.(await git.branchHead(input.localBranch));
   }
 }
 

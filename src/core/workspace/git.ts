@@ -1,10 +1,12 @@
 import { stat } from "node:fs/promises";
 import { WorkspaceError } from "../errors.js";
 import { runGit } from "../git/run-git.js";
+import { readBranchCommit, readHeadCommit } from "./git-files.js";
 
 /**
  * The repository operations the crew needs, each one git process started by runGit (src/core/git/run-git.ts),
- * the only place the bot starts git: hooks and fsmonitor are off for every one of them.
+ * the only place the bot starts git: hooks and fsmonitor are off for every one of them. (HEAD is read from
+ * the files when it can be: see git-files.ts.)
  */
 
 /** The identity used when the repository has no user configured; never written to any config file. */
@@ -17,6 +19,27 @@ export interface GitIdentity {
 
 export type GitFileStatus = "added" | "modified" | "deleted";
 
+/** The configuration the crew reads, once per Git instance: it does not change during a run. */
+export interface GitSettings {
+  identity: GitIdentity | null;
+  /** core.autocrlf is on (true or input): git converts line endings of text files it reads. */
+  convertsLineEndings: boolean;
+  /** core.fileMode: whether git sees the executable bit (true unless configured off). */
+  trustsExecutableBit: boolean;
+  /** core.attributesFile, when set. */
+  attributesFile: string | null;
+}
+
+/** One entry of a commit's tree. */
+export interface GitTreeEntry {
+  mode: string;
+  type: string;
+  id: string;
+}
+
+const SETTING_KEYS = /^(user\.name|user\.email|core\.autocrlf|core\.filemode|core\.attributesfile)$/;
+const FALSE_VALUES = new Set(["false", "no", "off", "0", ""]);
+
 export interface GitLogEntry {
   sha: string;
   subject: string;
@@ -26,6 +49,7 @@ export interface GitLogEntry {
 
 export class Git {
   readonly dir: string;
+  private settingsRead: Promise<GitSettings> | undefined;
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -115,49 +139,106 @@ export class Git {
    * "*.ts" or ":x" must not be read as a pattern.
    */
   async add(paths: string[] = []): Promise<void> {
-    await this.raw(paths.length > 0 ? ["add", "--all", "--", ...paths.map((p) => `:(literal)${p}`)] : ["add", "--all"]);
+    await this.raw(paths.length > 0 ? ["add", "--all", "--", ...paths.map(literal)] : ["add", "--all"]);
   }
 
   /** The repository's configured identity (local or global), or null when name or email is missing. */
   async configuredIdentity(): Promise<GitIdentity | null> {
-    const read = async (key: string): Promise<string> => {
-      try {
-        return (await this.raw(["config", "--get", key])).trim();
-      } catch {
-        return "";
-      }
+    return (await this.settings()).identity;
+  }
+
+  /** The settings the crew needs, read by one `git config` the first time they are asked for. */
+  settings(): Promise<GitSettings> {
+    this.settingsRead ??= this.readSettings();
+    return this.settingsRead;
+  }
+
+  private async readSettings(): Promise<GitSettings> {
+    // Exit code 1 means none of the keys is set; any other failure leaves the defaults too (as before).
+    const out = await this.raw(["config", "-z", "--get-regexp", SETTING_KEYS.source]).catch(() => "");
+    const values = new Map<string, string>();
+    for (const record of out.split("\0")) {
+      // A key with no value ("[core] autocrlf") is a true boolean. Later scopes (local after global) override earlier ones.
+      const [key = "", value = "true"] = splitOnce(record, "\n");
+      if (key) values.set(key.toLowerCase(), value);
+    }
+    const name = values.get("user.name")?.trim() ?? "";
+    const email = values.get("user.email")?.trim() ?? "";
+    return {
+      identity: name && email ? { name, email } : null,
+      convertsLineEndings: !FALSE_VALUES.has((values.get("core.autocrlf") ?? "").toLowerCase()),
+      trustsExecutableBit: !FALSE_VALUES.has((values.get("core.filemode") ?? "true").toLowerCase()),
+      attributesFile: values.get("core.attributesfile") || null,
     };
-    const [name, email] = await Promise.all([read("user.name"), read("user.email")]);
-    return name && email ? { name, email } : null;
+  }
+
+  /** The commit HEAD points at: read from the files when they are plain, else by `git rev-parse`. */
+  async head(): Promise<string> {
+    return (await readHeadCommit(this.dir)) ?? this.revParse("HEAD");
+  }
+
+  /** The commit local branch `branch` points at (read from the files when they are plain). */
+  async branchHead(branch: string): Promise<string> {
+    return (await readBranchCommit(this.dir, branch)) ?? this.revParse(`refs/heads/${branch}`);
   }
 
   /**
    * Commits what is staged. Returns the new sha, or null when nothing is staged. Hooks are skipped (a
    * user's pre-commit hook must not decide the bot's commits) and signing is off (no key prompt in CI).
+   * `staged: true` is the caller's word that something is staged (it just added paths that differ from
+   * HEAD), which saves asking git.
    */
-  async commit(message: string, options: { author?: GitIdentity } = {}): Promise<string | null> {
-    const staged = await this.raw(["diff", "--cached", "--name-only"]);
-    if (staged.trim() === "") return null;
+  async commit(message: string, options: { author?: GitIdentity; staged?: boolean } = {}): Promise<string | null> {
+    if (!options.staged && (await this.raw(["diff", "--cached", "--name-only"])).trim() === "") return null;
     const identity = (await this.configuredIdentity()) ?? FALLBACK_IDENTITY;
     const config = [`user.name=${identity.name}`, `user.email=${identity.email}`, "commit.gpgsign=false"];
     const args = ["commit", "--quiet", "--no-verify", "-m", message];
     if (options.author) args.push(`--author=${options.author.name} <${options.author.email}>`);
-    await this.raw(args, config);
-    return this.revParse("HEAD");
+    try {
+      await this.raw(args, config);
+    } catch (error) {
+      // Should the caller's word be wrong (a setting that makes git see the files as unchanged), nothing to commit is still no error.
+      if (options.staged && (await this.raw(["diff", "--cached", "--name-only"])).trim() === "") return null;
+      throw error;
+    }
+    return this.head();
   }
 
-  /** Files that differ between `base` and the working tree, untracked files included (as added). */
-  async diffNames(base: string): Promise<{ path: string; status: GitFileStatus }[]> {
-    const out = await this.raw(["diff", "--name-status", "--no-renames", "-z", base, "--"]);
-    const fields = out.split("\0").filter((field) => field.length > 0);
-    const result = new Map<string, GitFileStatus>();
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      const code = fields[i]!.charAt(0);
-      result.set(fields[i + 1]!, code === "A" ? "added" : code === "D" ? "deleted" : "modified");
+  /** The tree entries of `paths` (literal) at `commit`; a path missing there has no entry. */
+  async lsTree(commit: string, paths: string[]): Promise<Map<string, GitTreeEntry>> {
+    const entries = new Map<string, GitTreeEntry>();
+    if (paths.length === 0) return entries;
+    const out = await this.raw(["ls-tree", "-z", "--end-of-options", commit, "--", ...paths.map(literal)]);
+    for (const record of out.split("\0")) {
+      const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(record);
+      if (match) entries.set(match[4]!, { mode: match[1]!, type: match[2]!, id: match[3]! });
     }
-    const untracked = await this.raw(["ls-files", "--others", "--exclude-standard", "-z"]);
+    return entries;
+  }
+
+  /** Which of `paths` (literal) a diff would list when new: tracked ones, and untracked ones not ignored. */
+  async unignored(paths: string[]): Promise<Set<string>> {
+    if (paths.length === 0) return new Set();
+    const out = await this.raw(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ...paths.map(literal)]);
+    return new Set(out.split("\0").filter(Boolean));
+  }
+
+  /**
+   * Files that differ between `base` and the working tree, untracked files included (as added); only
+   * `paths` (literal) when given.
+   */
+  async diffNames(base: string, paths?: string[]): Promise<{ path: string; status: GitFileStatus }[]> {
+    if (paths?.length === 0) return [];
+    const pathspec = paths?.map(literal) ?? [];
+    const result = parseNameStatus(await this.raw(["diff", "--name-status", "--no-renames", "-z", base, "--", ...pathspec]));
+    const untracked = await this.raw(["ls-files", "--others", "--exclude-standard", "-z", "--", ...pathspec]);
     for (const path of untracked.split("\0")) if (path) result.set(path, "added");
-    return [...result.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([path, status]) => ({ path, status }));
+    return sortedChanges(result);
+  }
+
+  /** Files that differ between two commits (a checkout's untracked files, such as installed dependencies, are not part of it). */
+  async diffCommits(from: string, to: string): Promise<{ path: string; status: GitFileStatus }[]> {
+    return sortedChanges(parseNameStatus(await this.raw(["diff", "--name-status", "--no-renames", "-z", "--end-of-options", from, to, "--"])));
   }
 
   /** A file's content at a ref, or null when the file does not exist there. */
@@ -181,4 +262,28 @@ export class Git {
         return { sha, subject, authorName, authorEmail };
       });
   }
+}
+
+/** A pathspec that matches exactly `path`: a file named "*.ts" or ":x" must not be read as a pattern. */
+function literal(path: string): string {
+  return `:(literal)${path}`;
+}
+
+function parseNameStatus(out: string): Map<string, GitFileStatus> {
+  const fields = out.split("\0").filter((field) => field.length > 0);
+  const result = new Map<string, GitFileStatus>();
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const code = fields[i]!.charAt(0);
+    result.set(fields[i + 1]!, code === "A" ? "added" : code === "D" ? "deleted" : "modified");
+  }
+  return result;
+}
+
+function sortedChanges(changes: Map<string, GitFileStatus>): { path: string; status: GitFileStatus }[] {
+  return [...changes.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([path, status]) => ({ path, status }));
+}
+
+function splitOnce(text: string, separator: string): [string, string?] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text] : [text.slice(0, at), text.slice(at + separator.length)];
 }

@@ -6,6 +6,7 @@ import { errorMessage, WorkspaceError } from "../errors.js";
 import type { RoleName } from "../roles/role-names.js";
 import { ChangePolicy, isInside, isUnreadablePath, normaliseRelativePath, type FileChange, type RefusedPath } from "./change-policy.js";
 import { Git, type GitFileStatus } from "./git.js";
+import { TouchedChanges } from "./touched-changes.js";
 
 export type { FileChange } from "./change-policy.js";
 
@@ -68,16 +69,15 @@ const MAX_BRANCH_SUFFIX = 100;
 
 export async function createRunWorkspace(opts: RunWorkspaceOptions): Promise<RunWorkspace> {
   const repo = await Git.open(opts.repoDir);
-  if (!(await repo.isRepo())) {
-    throw new WorkspaceError(`${opts.repoDir} is not a git repository`, { path: opts.repoDir });
-  }
+  const baseRef = opts.baseRef ?? "HEAD";
+  // Whether it is a repository at all is asked only when the base cannot be resolved, to say why.
+  const baseCommit = await repo.revParse(baseRef).catch(async (error: unknown) => {
+    if (!(await repo.isRepo())) throw new WorkspaceError(`${opts.repoDir} is not a git repository`, { path: opts.repoDir });
+    throw new WorkspaceError(`base "${baseRef}" is not a commit in ${opts.repoDir}: ${errorMessage(error)}`, { path: opts.repoDir }, { cause: error });
+  });
   if (!(await repo.isValidBranchName(opts.branch))) {
     throw new WorkspaceError(`"${opts.branch}" is not a valid git branch name`, { path: opts.repoDir });
   }
-  const baseRef = opts.baseRef ?? "HEAD";
-  const baseCommit = await repo.revParse(baseRef).catch((error: unknown) => {
-    throw new WorkspaceError(`base "${baseRef}" is not a commit in ${opts.repoDir}: ${errorMessage(error)}`, { path: opts.repoDir }, { cause: error });
-  });
   const startCommit = opts.startRef ? await repo.revParse(opts.startRef) : baseCommit;
   const branch = await freeBranchName(repo, opts.branch);
 
@@ -95,7 +95,9 @@ export async function createRunWorkspace(opts: RunWorkspaceOptions): Promise<Run
   // that the checks leave in the worktree must never be committed.
   const touched = new Set<string>(startCommit === baseCommit ? [] : (await git.diffNames(baseCommit)).map((file) => file.path));
   let disposed = false;
-  const agentChanges = async (base: string) => (await git.diffNames(base)).filter((file) => touched.has(file.path));
+  const changes = new TouchedChanges(git, dir);
+  // HEAD is read afresh each time (from the files, no process): checks run in this worktree and could commit.
+  const agentChanges = async (base: string) => changes.since(base === "HEAD" ? await git.head() : base, touched);
 
   const ensureLive = () => {
     if (disposed) throw new WorkspaceError("the run workspace was already disposed", { path: dir });
@@ -145,9 +147,11 @@ export async function createRunWorkspace(opts: RunWorkspaceOptions): Promise<Run
 
     async discardUncommitted(paths) {
       ensureLive();
-      const pending = (await agentChanges("HEAD")).filter((file) => !paths || paths.includes(file.path));
+      const head = await git.head();
+      const pending = (await agentChanges(head)).filter((file) => !paths || paths.includes(file.path));
       for (const file of pending) {
-        const committed = await git.show("HEAD", file.path);
+        const entry = changes.knownEntry(head, file.path);
+        const committed = entry === undefined ? await git.show(head, file.path) : entry && (await git.raw(["cat-file", "blob", entry.id]));
         if (committed === null) await unlink(path.join(dir, file.path)).catch(() => undefined);
         else {
           const failure = await writeInside(dir, file.path, committed);
@@ -162,12 +166,12 @@ export async function createRunWorkspace(opts: RunWorkspaceOptions): Promise<Run
       const pending = await agentChanges("HEAD");
       if (pending.length === 0) return null;
       await git.add(pending.map((file) => file.path));
-      return git.commit(message);
+      return git.commit(message, { staged: true });
     },
 
     async headCommit() {
       ensureLive();
-      return git.revParse("HEAD");
+      return git.head();
     },
 
     async changedFiles() {

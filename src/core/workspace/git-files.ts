@@ -1,0 +1,97 @@
+import { createHash } from "node:crypto";
+import { lstat, readFile, readlink, realpath } from "node:fs/promises";
+import path from "node:path";
+
+/**
+ * What the crew reads of a worktree's git state without starting git: starting a process blocks Node's
+ * main thread for several milliseconds, and these reads are needed many times a run. Each reader returns
+ * null whenever the layout is not the plain one it understands, and callers then ask git itself.
+ */
+
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+export interface GitDirs {
+  /** The worktree's own git directory (HEAD, index). */
+  gitDir: string;
+  /** The directory shared by all worktrees of the repository (objects, refs/heads, info/). */
+  commonDir: string;
+}
+
+/** Where `worktree`'s git directories are, when `worktree` is the top of a repository or linked worktree. */
+export async function gitDirsOf(worktree: string): Promise<GitDirs | null> {
+  const dotGit = path.join(worktree, ".git");
+  const info = await lstat(dotGit).catch(() => null);
+  let gitDir: string;
+  if (info?.isDirectory()) gitDir = dotGit;
+  else if (info?.isFile()) {
+    const pointer = /^gitdir: (.+)$/m.exec(await readFile(dotGit, "utf8").catch(() => ""));
+    if (!pointer) return null;
+    gitDir = path.resolve(worktree, pointer[1]!.trim());
+  } else return null;
+  const common = (await readFile(path.join(gitDir, "commondir"), "utf8").catch(() => "")).trim();
+  return { gitDir, commonDir: common ? path.resolve(gitDir, common) : gitDir };
+}
+
+/**
+ * The commit HEAD points at, read from HEAD and a loose branch ref; null for anything else (a packed or
+ * reftable ref, an unborn branch), which `git rev-parse` must answer. Read afresh on every call, so a
+ * commit made by any process in the worktree is seen.
+ */
+export async function readHeadCommit(worktree: string): Promise<string | null> {
+  const dirs = await gitDirsOf(worktree);
+  if (!dirs) return null;
+  const head = (await readFile(path.join(dirs.gitDir, "HEAD"), "utf8").catch(() => "")).trim();
+  if (OBJECT_ID.test(head)) return head;
+  const branch = /^ref: refs\/heads\/(\S+)$/.exec(head)?.[1];
+  return branch ? readLooseBranch(dirs, branch) : null;
+}
+
+/** The commit a branch points at when its ref is a loose file (as after a commit); null otherwise. */
+export async function readBranchCommit(worktree: string, branch: string): Promise<string | null> {
+  const dirs = await gitDirsOf(worktree);
+  return dirs && readLooseBranch(dirs, branch);
+}
+
+async function readLooseBranch(dirs: GitDirs, branch: string): Promise<string | null> {
+  if (branch.split("/").some((part) => part === "" || part === "." || part === "..")) return null;
+  const sha = (await readFile(path.join(dirs.commonDir, "refs", "heads", branch), "utf8").catch(() => "")).trim();
+  return OBJECT_ID.test(sha) ? sha : null;
+}
+
+/** git's id of a blob: the hash of `blob <length>\0` and the bytes, with the repository's hash function. */
+export function blobId(bytes: Buffer, algorithm: "sha1" | "sha256"): string {
+  return createHash(algorithm).update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+export interface DiskEntry {
+  /** git's mode for it: 100644, 100755 or 120000. */
+  mode: string;
+  bytes: Buffer;
+}
+
+/**
+ * A path in the worktree as git would store it, or null when git would see nothing there: missing, a
+ * directory or other non-file, or behind a symlinked directory (git does not follow links). A link's
+ * blob is its target text; the executable bit is the owner's. `root` must be fully resolved. A path that
+ * cannot be read is an error, never taken for a deleted file.
+ */
+export async function readDiskEntry(root: string, relative: string): Promise<DiskEntry | null> {
+  const target = path.join(root, relative);
+  const info = await lstat(target).catch(missingAsNull);
+  if (!info) return null;
+  const parent = path.dirname(target);
+  if ((await realpath(parent).catch(missingAsNull)) !== parent) return null;
+  if (info.isSymbolicLink()) {
+    const link = await readlink(target, { encoding: "buffer" }).catch(missingAsNull);
+    return link && { mode: "120000", bytes: link };
+  }
+  if (!info.isFile()) return null;
+  const bytes = await readFile(target).catch(missingAsNull);
+  return bytes && { mode: info.mode & 0o100 ? "100755" : "100644", bytes };
+}
+
+function missingAsNull(error: unknown): null {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT" || code === "ENOTDIR") return null;
+  throw error;
+}
