@@ -19,6 +19,12 @@ export interface MemoryQueueOptions {
   retry: RetryPolicy;
   /** How many delivery ids are remembered for deduplication. */
   rememberDeliveries?: number;
+  /**
+   * Jobs share the process with the webhook server: a new job starts once enqueues have paused for `quietMs`
+   * (at most `maxMs` after the first one waiting), so a burst of deliveries is answered before its jobs start
+   * clones and processes on the same event loop. Default: start at once.
+   */
+  startAfterQuiet?: { quietMs: number; maxMs: number };
 }
 
 interface Entry {
@@ -47,6 +53,7 @@ export class MemoryJobQueue implements JobQueue {
   private readonly deliveries = new Map<string, string>();
   private readonly totals = { completed: 0, failed: 0 };
   private closing = false;
+  private startTimer: { timer: NodeJS.Timeout; firstAt: number } | undefined;
 
   constructor(private readonly options: MemoryQueueOptions) {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${options.concurrency}`);
@@ -62,7 +69,7 @@ export class MemoryJobQueue implements JobQueue {
       const entry = this.newEntry(key, job);
       this.byKey.set(key, { current: entry });
       this.queue(entry);
-      this.pump();
+      this.pumpAfterQuiet();
       return { status: "queued", jobId: entry.id };
     }
     // A job that has not started yet takes the trigger in; one that runs (or ran and waits to retry) does not.
@@ -119,6 +126,7 @@ export class MemoryJobQueue implements JobQueue {
 
   async close(deadlineMs: number): Promise<void> {
     this.closing = true;
+    if (this.startTimer) clearTimeout(this.startTimer.timer);
     for (const entry of this.entries()) if (entry.retryTimer) clearTimeout(entry.retryTimer);
     // Queued jobs are dropped on purpose: GitHub still shows their label, so reconciliation re-creates them.
     this.pending.clear();
@@ -186,6 +194,22 @@ export class MemoryJobQueue implements JobQueue {
     const limit = this.options.rememberDeliveries ?? 10_000;
     // Maps iterate in insertion order: the first key is the oldest.
     while (this.deliveries.size > limit) this.deliveries.delete(this.deliveries.keys().next().value!);
+  }
+
+  private pumpAfterQuiet(): void {
+    const delay = this.options.startAfterQuiet;
+    if (!delay) return this.pump();
+    const now = Date.now();
+    const firstAt = this.startTimer?.firstAt ?? now;
+    if (this.startTimer) clearTimeout(this.startTimer.timer);
+    const timer = setTimeout(
+      () => {
+        this.startTimer = undefined;
+        this.pump();
+      },
+      Math.max(0, Math.min(delay.quietMs, firstAt + delay.maxMs - now)),
+    );
+    this.startTimer = { timer, firstAt };
   }
 
   private pump(): void {

@@ -18,10 +18,17 @@ import { MemoryLabelCache, type TriggerLabelCache } from "./trigger-label-cache.
 import { codegenWebhooks } from "./webhook-handlers.js";
 
 /**
+ * In-process jobs start once deliveries pause for 20 ms (at most 200 ms after the first): a burst of labels is
+ * acknowledged first, and its jobs' clones and processes do not sit in front of the answers (docs/app.md).
+ */
+const BURST_QUIET = { quietMs: 20, maxMs: 200 };
+
+/**
  * `codegen-crew app`: the webhook server. Without REDIS_URL it also runs the jobs (in-process queue);
  * with it, it only enqueues them for `codegen-crew worker` processes. Either way it reconciles with
  * GitHub at startup and every CODEGEN_RECONCILE_INTERVAL_SECONDS.
  */
+
 export interface StartAppOptions {
   env?: NodeJS.ProcessEnv;
   /** Replaces Probot's logger (tests capture log lines with it). */
@@ -68,6 +75,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<RunningAp
     const memory = new MemoryJobQueue({
       concurrency: settings.concurrency,
       retry: settings.retry,
+      startAfterQuiet: BURST_QUIET,
       processor: jobProcessorFor(probot, env, settings, log, options.tempDir, await appSandbox(env, log), labels),
     });
     logJobEvents(memory.events, log);

@@ -75,6 +75,31 @@ describe("the in-process job queue", () => {
     expect(order).toEqual(["busy#1", "quiet#1", "calm#1", "busy#2", "busy#3", "busy#4", "busy#5", "busy#6"]);
   });
 
+  // The app's queue shares its event loop with the webhook server: a burst is enqueued (and answered) before
+  // any of its jobs starts, and the fair order then sees the whole burst.
+  it("with a start delay, starts a burst's jobs once enqueues pause, fairly across repositories", async () => {
+    const order: string[] = [];
+    const queue = new MemoryJobQueue({
+      concurrency: 2,
+      retry: { attempts: 1, backoffMs: 20 },
+      startAfterQuiet: { quietMs: 20, maxMs: 1_000 },
+      processor: async (codegenJob) => {
+        order.push(`${codegenJob.repo}#${codegenJob.item.issue}`);
+        return ok;
+      },
+    });
+    const events: QueueEvent[] = [];
+    queue.events.subscribe((event) => events.push(event));
+    for (let n = 1; n <= 3; n++) await queue.enqueue(job(n, "busy"));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await queue.enqueue(job(1, "quiet"));
+    expect(order).toEqual([]);
+    expect(await queue.counts()).toMatchObject({ queued: 4, running: 0 });
+    await waitFor("all jobs", () => settled(events) === 4);
+    // Started together, the quiet repository's job takes the second slot instead of waiting behind busy's.
+    expect(order.slice(0, 2)).toEqual(["busy#1", "quiet#1"]);
+  });
+
   it("with several slots, a repository with fewer jobs running goes first", async () => {
     const gates = new Map<string, () => void>();
     const order: string[] = [];
