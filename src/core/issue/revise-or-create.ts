@@ -8,7 +8,7 @@ import type { RunReport } from "../report/run-report.js";
 import { allTriggers, issueBranch, type RunMode, type WorkItem } from "../work/work-item.js";
 import { pushOnTop, type PushOutcome } from "../workspace/branch-push.js";
 import { Git } from "../workspace/git.js";
-import { fetchBranch } from "../workspace/git-remote.js";
+import { fetchBranches } from "../workspace/git-remote.js";
 import { buildIssueTask, writeAccessCache } from "./issue-task.js";
 import { findStatsComment, labelPullRequest, publishPullRequest, writeStatsComment } from "./publish.js";
 import { postReplies } from "./replies.js";
@@ -187,12 +187,13 @@ async function startingPoint(ctx: WorkContext, deps: WorkRunDeps): Promise<Start
   const n = ctx.issue.number;
   const branch = issueBranch(n);
   const defaultBranch = ctx.defaultBranch;
-  // The branch's PRs do not depend on the fetches: all three go out together.
-  const [branchRef, defaultRef, prs] = await allSettledOrThrow([
-    fetchBranch(deps.repoDir, deps.remote, branch),
-    fetchBranch(deps.repoDir, deps.remote, defaultBranch),
+  // The branch's PRs do not depend on the fetch: both go out together.
+  const [fetched, prs] = await allSettledOrThrow([
+    fetchBranches(deps.repoDir, deps.remote, [branch, defaultBranch]),
     ctx.pr ? [ctx.pr] : forge.listPullRequestsForBranch(branch, "all"),
   ] as const);
+  const branchRef = fetched.get(branch) ?? null;
+  const defaultRef = fetched.get(defaultBranch) ?? null;
   if (!defaultRef) throw new ForgeError("fetch default branch", `the repository has no default branch (${defaultBranch}) to start from`);
   const latest = prs.find((p) => p.state === "open") ?? prs[0];
   if (ctx.item.kind === "revision" && latest?.merged) return { skip: `#${latest.number} is merged; open a new issue (or add the label again on #${n}) for further changes` };

@@ -50,13 +50,28 @@ export async function cloneRepository(access: RemoteAccess, dir: string): Promis
   await git(["clone", "--quiet", "--no-tags", access.url, dir], process.cwd(), access);
 }
 
-/** Fetches a remote branch into refs/remotes/codegen-crew/<branch>; false when the branch does not exist. */
+/** Fetches a remote branch into refs/remotes/codegen-crew-remote/<branch>; null when the branch does not exist. */
 export async function fetchBranch(repoDir: string, access: RemoteAccess, branch: string): Promise<string | null> {
-  const listed = await git(["ls-remote", "--heads", access.url, `refs/heads/${branch}`], repoDir, access);
-  if (!listed.trim()) return null;
-  const ref = `refs/remotes/codegen-crew-remote/${branch}`;
-  await git(["fetch", "--quiet", "--no-tags", access.url, `+refs/heads/${branch}:${ref}`], repoDir, access);
-  return ref;
+  return (await fetchBranches(repoDir, access, [branch])).get(branch) ?? null;
+}
+
+/**
+ * Several remote branches at once: one `ls-remote` says which exist, one `fetch` brings those (a fetch of a
+ * missing branch would fail the whole fetch). Each maps to its local ref, or null when it does not exist.
+ */
+export async function fetchBranches(repoDir: string, access: RemoteAccess, branches: string[]): Promise<Map<string, string | null>> {
+  const wanted = [...new Set(branches)];
+  const listed = await git(["ls-remote", "--heads", access.url, ...wanted.map((branch) => `refs/heads/${branch}`)], repoDir, access);
+  const present = new Set(
+    listed
+      .split("\n")
+      .map((line) => line.split("\t")[1]?.trim())
+      .filter((name): name is string => name !== undefined),
+  );
+  const refs = new Map<string, string | null>(wanted.map((branch) => [branch, present.has(`refs/heads/${branch}`) ? `refs/remotes/codegen-crew-remote/${branch}` : null]));
+  const refspecs = wanted.filter((branch) => refs.get(branch)).map((branch) => `+refs/heads/${branch}:${refs.get(branch)!}`);
+  if (refspecs.length > 0) await git(["fetch", "--quiet", "--no-tags", access.url, ...refspecs], repoDir, access);
+  return refs;
 }
 
 /** Pushes without force: commits somebody else pushed to the branch are never overwritten. */
