@@ -201,12 +201,8 @@ async function startingPoint(ctx: WorkContext, deps: WorkRunDeps): Promise<Start
   // opens a new PR. A PR a person closed unmerged is still the one PR, reopened when the run pushes.
   const merged = latest?.merged === true;
   const git = await Git.open(deps.repoDir);
-  return {
-    mode: branchRef && !merged ? "revision" : "new",
-    pr: merged ? undefined : latest,
-    defaultHead: await git.revParse(defaultRef),
-    branchHead: branchRef ? await git.revParse(branchRef) : null,
-  };
+  const [defaultHead, branchHead] = await Promise.all([git.refCommit(defaultRef), branchRef ? git.refCommit(branchRef) : null]);
+  return { mode: branchRef && !merged ? "revision" : "new", pr: merged ? undefined : latest, defaultHead, branchHead };
 }
 
 /**

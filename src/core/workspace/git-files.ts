@@ -48,13 +48,26 @@ export async function readHeadCommit(worktree: string): Promise<string | null> {
 
 /** The commit a branch points at when its ref is a loose file (as after a commit); null otherwise. */
 export async function readBranchCommit(worktree: string, branch: string): Promise<string | null> {
+  return readRefCommit(worktree, `refs/heads/${branch}`);
+}
+
+/**
+ * The object a full ref name (`refs/heads/x`, `refs/remotes/y/x`) points at when the ref is a loose file (as
+ * after a commit or a fetch); null otherwise. Only branch and remote-tracking refs, which point at commits.
+ */
+export async function readRefCommit(worktree: string, ref: string): Promise<string | null> {
+  if (!/^refs\/(heads|remotes)\//.test(ref)) return null;
   const dirs = await gitDirsOf(worktree);
-  return dirs && readLooseBranch(dirs, branch);
+  return dirs && readLooseRef(dirs, ref);
 }
 
 async function readLooseBranch(dirs: GitDirs, branch: string): Promise<string | null> {
-  if (branch.split("/").some((part) => part === "" || part === "." || part === "..")) return null;
-  const sha = (await readFile(path.join(dirs.commonDir, "refs", "heads", branch), "utf8").catch(() => "")).trim();
+  return readLooseRef(dirs, `refs/heads/${branch}`);
+}
+
+async function readLooseRef(dirs: GitDirs, ref: string): Promise<string | null> {
+  if (ref.split("/").some((part) => part === "" || part === "." || part === "..")) return null;
+  const sha = (await readFile(path.join(dirs.commonDir, ...ref.split("/")), "utf8").catch(() => "")).trim();
   return OBJECT_ID.test(sha) ? sha : null;
 }
 

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { WorkspaceError } from "../errors.js";
 import { runGit } from "../git/run-git.js";
-import { readBranchCommit, readHeadCommit } from "./git-files.js";
+import { readBranchCommit, readHeadCommit, readRefCommit } from "./git-files.js";
 
 /**
  * The repository operations the crew needs, each one git process started by runGit (src/core/git/run-git.ts),
@@ -45,6 +45,17 @@ export interface GitLogEntry {
   subject: string;
   authorName: string;
   authorEmail: string;
+}
+
+/**
+ * A name every rule of `git check-ref-format --branch` accepts (letters, digits, `_`, `-`, `.` and `/`
+ * between components that start with a letter, digit or `_`; no `..`, no component ending in `.` or
+ * `.lock`, not HEAD): answered without starting git. Anything else is asked of git.
+ */
+const PLAIN_BRANCH = /^[A-Za-z0-9_][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/;
+
+function isPlainBranchName(branch: string): boolean {
+  return PLAIN_BRANCH.test(branch) && branch !== "HEAD" && !branch.includes("..") && branch.split("/").every((part) => !part.endsWith(".") && !part.endsWith(".lock"));
 }
 
 export class Git {
@@ -112,6 +123,7 @@ export class Git {
 
   /** Whether `branch` is a name git accepts for a new branch. */
   async isValidBranchName(branch: string): Promise<boolean> {
+    if (isPlainBranchName(branch)) return true;
     try {
       await this.raw(["check-ref-format", "--branch", branch]);
       return !branch.startsWith("-");
@@ -180,6 +192,11 @@ export class Git {
   /** The commit local branch `branch` points at (read from the files when they are plain). */
   async branchHead(branch: string): Promise<string> {
     return (await readBranchCommit(this.dir, branch)) ?? this.revParse(`refs/heads/${branch}`);
+  }
+
+  /** The commit a full branch or remote-tracking ref points at (read from the files when they are plain). */
+  async refCommit(ref: string): Promise<string> {
+    return (await readRefCommit(this.dir, ref)) ?? this.revParse(ref);
   }
 
   /**
