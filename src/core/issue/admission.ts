@@ -1,10 +1,16 @@
 import { ForgeError, hasWriteAccess, type ForgeClient, type IssueInfo, type PullRequestDetails } from "../forge/forge-client.js";
 import { sentAhead } from "../settle.js";
 import { issueBranch, type WorkItem } from "../work/work-item.js";
-import type { WorkRunOutcome } from "./run-work-item.js";
+import type { RunResult } from "../report/run-report.js";
 
 /** Whether a work item may start: the issue and PR it is about, or the outcome that ends it here. */
-export type Admission = { admitted: true; issue: IssueInfo; pr: PullRequestDetails | undefined } | { admitted: false; outcome: WorkRunOutcome };
+/** How a run that may not start ends: the same result and message a finished run reports. */
+export interface AdmissionStop {
+  result: RunResult;
+  message: string;
+}
+
+export type Admission = { admitted: true; issue: IssueInfo; pr: PullRequestDetails | undefined } | { admitted: false; outcome: AdmissionStop };
 
 /**
  * The reads that decide whether a run starts go out together (the issue, the sender's permission, the PR a
@@ -39,7 +45,7 @@ export async function admitWorkItem(forge: ForgeClient, item: WorkItem): Promise
   return { admitted: true, issue, pr };
 }
 
-function stop(outcome: WorkRunOutcome): Admission {
+function stop(outcome: AdmissionStop): Admission {
   return { admitted: false, outcome };
 }
 
