@@ -46,11 +46,6 @@ export async function readHeadCommit(worktree: string): Promise<string | null> {
   return branch ? readLooseBranch(dirs, branch) : null;
 }
 
-/** The commit a branch points at when its ref is a loose file (as after a commit); null otherwise. */
-export async function readBranchCommit(worktree: string, branch: string): Promise<string | null> {
-  return readRefCommit(worktree, `refs/heads/${branch}`);
-}
-
 /**
  * The object a full ref name (`refs/heads/x`, `refs/remotes/y/x`) points at when the ref is a loose file (as
  * after a commit or a fetch); null otherwise. Only branch and remote-tracking refs, which point at commits.

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { WorkspaceError } from "../errors.js";
 import { runGit } from "../git/run-git.js";
-import { readBranchCommit, readHeadCommit, readRefCommit } from "./git-files.js";
+import { readHeadCommit, readRefCommit } from "./git-files.js";
 
 /**
  * The repository operations the crew needs, each one git process started by runGit (src/core/git/run-git.ts),
@@ -191,7 +191,7 @@ export class Git {
 
   /** The commit local branch `branch` points at (read from the files when they are plain). */
   async branchHead(branch: string): Promise<string> {
-    return (await readBranchCommit(this.dir, branch)) ?? this.revParse(`refs/heads/${branch}`);
+    return this.refCommit(`refs/heads/${branch}`);
   }
 
   /** The commit a full branch or remote-tracking ref points at (read from the files when they are plain). */
