@@ -1,5 +1,6 @@
 // Bundles the entry points into self-contained files under dist/ (committed: `npm run check-dist` fails
 // when they are stale). ESM bundles need a real `require` for the CommonJS code inside some dependencies.
+import { writeFile } from "node:fs/promises";
 import { build } from "esbuild";
 
 const banner = {
@@ -34,3 +35,8 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
+
+// The bundles are ES modules. Without a "type" beside them node first tries each as CommonJS and then
+// re-reads it for module syntax (~0.1 s for the Action's 2.9 MB bundle); this file says it at once, also
+// where dist/ is copied without the repository's own package.json.
+await writeFile("dist/package.json", `${JSON.stringify({ type: "module" }, null, 2)}\n`);

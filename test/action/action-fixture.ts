@@ -27,8 +27,9 @@ export async function startWorld(): Promise<ActionWorld> {
   const temp = await mkdtemp(path.join(os.tmpdir(), "codegen-crew-action-"));
   const actionDir = path.join(temp, "action");
   await mkdir(path.join(actionDir, "dist"), { recursive: true });
-  // What a runner checks out of the Action's repository: the bundle and the tokenizer thread it starts.
-  for (const file of ["index.js", "token-worker.mjs"]) await copyFile(path.join(DIST, file), path.join(actionDir, "dist", file));
+  // What a runner checks out of the Action's repository: the bundle, the tokenizer thread it starts, and the
+  // package.json beside them that says they are ES modules.
+  for (const file of ["index.js", "token-worker.mjs", "package.json"]) await copyFile(path.join(DIST, file), path.join(actionDir, "dist", file));
   const github = await startGitHubServer({ tokens: [TOKEN] });
   await github.addRepo(OWNER, REPO, { files: { ...SAMPLE_FILES }, permissions: { alice: "write", mallory: "read" } });
   const [title, ...rest] = SAMPLE_TASK.split("\n");

@@ -5,13 +5,13 @@ import { isFailing } from "../crew/validation.js";
 import type { CrewWorkflow } from "../crew/workflows.js";
 import { ForgeError, type ForgeClient, type IssueComment, type IssueInfo, type PullRequestDetails } from "../forge/forge-client.js";
 import type { RunReport } from "../report/run-report.js";
-import { allTriggers, issueBranch, type RunMode, type WorkItem } from "../work/work-item.js";
+import { allTriggers, issueBranch, type WorkItem } from "../work/work-item.js";
 import { pushOnTop, type PushOutcome } from "../workspace/branch-push.js";
 import { Git } from "../workspace/git.js";
-import { fetchBranches } from "../workspace/git-remote.js";
 import { buildIssueTask, writeAccessCache } from "./issue-task.js";
 import { findStatsComment, labelPullRequest, publishPullRequest, writeStatsComment } from "./publish.js";
 import { postReplies } from "./replies.js";
+import type { Starting } from "./starting-point.js";
 import { buildRevisionInput, type RevisionInput } from "./revision-input.js";
 import type { WorkRunDeps, WorkRunOutcome } from "./run-work-item.js";
 import { appendRun, readStatsData, renderStatsComment, snapshotOf, STATS_MARKER, summarizeRun } from "./stats-comment.js";
@@ -30,16 +30,8 @@ export interface WorkContext {
   status: StatusComment;
   configPath: string | undefined;
   runUrl: string | undefined;
-}
-
-/** Where the branch stands before the crew runs. */
-interface Starting {
-  mode: RunMode;
-  /** The bot's PR for the issue: open, or closed by a person (reopened when the run pushes). */
-  pr: PullRequestDetails | undefined;
-  defaultHead: string;
-  /** The remote head of the bot's branch, when it exists. */
-  branchHead: string | null;
+  /** Where the branch stands (startingPoint), read beside the status comment once the lock was taken. */
+  start: Promise<Starting | { skip: string }>;
 }
 
 /**
@@ -52,7 +44,7 @@ export async function reviseOrCreate(ctx: WorkContext, deps: WorkRunDeps): Promi
   const { forge } = deps;
   const n = ctx.issue.number;
   const branch = issueBranch(n);
-  const start = await startingPoint(ctx, deps);
+  const start = await ctx.start;
   if ("skip" in start) return { result: "skipped", message: start.skip };
   const retry = ctx.item.trigger.type === "retry";
   const revising = start.mode === "revision" && !retry;
@@ -180,29 +172,6 @@ async function answerReview(
     log: run.log,
   });
   if (input.reviewers.length) await forge.requestReviewers(run.pr, input.reviewers).catch((error: unknown) => run.log.warn(`could not re-request review: ${String(error)}`));
-}
-
-async function startingPoint(ctx: WorkContext, deps: WorkRunDeps): Promise<Starting | { skip: string }> {
-  const { forge } = deps;
-  const n = ctx.issue.number;
-  const branch = issueBranch(n);
-  const defaultBranch = ctx.defaultBranch;
-  // The branch's PRs do not depend on the fetch: both go out together.
-  const [fetched, prs] = await allSettledOrThrow([
-    fetchBranches(deps.repoDir, deps.remote, [branch, defaultBranch]),
-    ctx.pr ? [ctx.pr] : forge.listPullRequestsForBranch(branch, "all"),
-  ] as const);
-  const branchRef = fetched.get(branch) ?? null;
-  const defaultRef = fetched.get(defaultBranch) ?? null;
-  if (!defaultRef) throw new ForgeError("fetch default branch", `the repository has no default branch (${defaultBranch}) to start from`);
-  const latest = prs.find((p) => p.state === "open") ?? prs[0];
-  if (ctx.item.kind === "revision" && latest?.merged) return { skip: `#${latest.number} is merged; open a new issue (or add the label again on #${n}) for further changes` };
-  // A merged PR is finished work: the next run starts over from the default branch (which holds it) and
-  // opens a new PR. A PR a person closed unmerged is still the issue's one PR, reopened when the run pushes.
-  const merged = latest?.merged === true;
-  const git = await Git.open(deps.repoDir);
-  const [defaultHead, branchHead] = await Promise.all([git.refCommit(defaultRef), branchRef ? git.refCommit(branchRef) : null]);
-  return { mode: branchRef && !merged ? "revision" : "new", pr: merged ? undefined : latest, defaultHead, branchHead };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { RemoteAccess } from "../workspace/git-remote.js";
 import { admitWorkItem } from "./admission.js";
 import { reviseOrCreate } from "./revise-or-create.js";
 import { acquireRunLock, describeHolder, type LockHolder } from "./run-lock.js";
+import { startingPoint } from "./starting-point.js";
 import { StatusComment, STATUS_MARKER } from "./status-comment.js";
 import { statusFooter } from "./status-footer.js";
 
@@ -104,6 +105,12 @@ export async function runWorkItem(request: WorkRunRequest, deps: WorkItemDeps): 
   if (!lock.acquired) {
     return { result: "skipped", message: `${describeHolder(lock.holder)} is already working on #${n}; this run stops and changes nothing` };
   }
+  // Where the branch stands is read (ls-remote, the branch's PRs) while the reaction and the status comment go out.
+  const start = sentAhead(
+    Promise.all([workspace, defaultBranch]).then(([prepared, branch]) =>
+      startingPoint({ item, issue, pr, defaultBranch: branch }, { forge, repoDir: prepared.repoDir, remote: deps.remote }),
+    ),
+  );
   try {
     const { comments, status } = await openStatus(forge, request, startedAt, deps.log);
     const prepared = await workspace.catch(async (error: unknown) => {
@@ -112,7 +119,7 @@ export async function runWorkItem(request: WorkRunRequest, deps: WorkItemDeps): 
     });
     try {
       if (deps.signal?.aborted) throw new CancelledError("cancelled before the crew started");
-      const context = { item, issue, pr, defaultBranch: await defaultBranch, comments, status, configPath: request.configPath, runUrl: request.runUrl };
+      const context = { item, issue, pr, defaultBranch: await defaultBranch, comments, status, configPath: request.configPath, runUrl: request.runUrl, start };
       const outcome = await reviseOrCreate(context, { ...withoutWorkspace(deps), ...prepared });
       // The outcome stands even when its comment cannot be written (the issue deleted, GitHub down). A run
       // that opened a PR already wrote this final state alongside its last writes; it is not sent twice.
@@ -124,6 +131,8 @@ export async function runWorkItem(request: WorkRunRequest, deps: WorkItemDeps): 
       return { result: "failed", message };
     }
   } finally {
+    // Nothing of the run may still be on its way once the lock is released (a fetch into the clone).
+    await start.catch(() => undefined);
     await lock.release();
   }
 }

@@ -47,13 +47,15 @@ export async function readHeadCommit(worktree: string): Promise<string | null> {
 }
 
 /**
- * The object a full ref name (`refs/heads/x`, `refs/remotes/y/x`) points at when the ref is a loose file (as
- * after a commit or a fetch); null otherwise. Only branch and remote-tracking refs, which point at commits.
+ * The object a full ref name (`refs/heads/x`, `refs/remotes/y/x`) points at: its loose file (as after a commit
+ * or a fetch), else its line in packed-refs (as after a clone); null otherwise (reftable, no such ref). Only
+ * branch and remote-tracking refs, which point at commits.
  */
 export async function readRefCommit(worktree: string, ref: string): Promise<string | null> {
   if (!/^refs\/(heads|remotes)\//.test(ref)) return null;
   const dirs = await gitDirsOf(worktree);
-  return dirs && readLooseRef(dirs, ref);
+  if (!dirs) return null;
+  return (await readLooseRef(dirs, ref)) ?? readPackedRef(dirs, ref);
 }
 
 async function readLooseBranch(dirs: GitDirs, branch: string): Promise<string | null> {
@@ -64,6 +66,19 @@ async function readLooseRef(dirs: GitDirs, ref: string): Promise<string | null> 
   if (ref.split("/").some((part) => part === "" || part === "." || part === "..")) return null;
   const sha = (await readFile(path.join(dirs.commonDir, ...ref.split("/")), "utf8").catch(() => "")).trim();
   return OBJECT_ID.test(sha) ? sha : null;
+}
+
+/** packed-refs lines are "<id> <ref>"; "#" starts its header, "^" the peeled id of the tag above. */
+async function readPackedRef(dirs: GitDirs, ref: string): Promise<string | null> {
+  const packed = await readFile(path.join(dirs.commonDir, "packed-refs"), "utf8").catch(() => "");
+  for (const line of packed.split("\n")) {
+    const space = line.indexOf(" ");
+    if (space > 0 && line.slice(space + 1).trimEnd() === ref) {
+      const sha = line.slice(0, space);
+      return OBJECT_ID.test(sha) ? sha : null;
+    }
+  }
+  return null;
 }
 
 /** git's id of a blob: the hash of `blob <length>\0` and the bytes, with the repository's hash function. */

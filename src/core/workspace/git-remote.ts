@@ -1,5 +1,6 @@
 import { WorkspaceError } from "../errors.js";
 import { runGit } from "../git/run-git.js";
+import { readRefCommit } from "./git-files.js";
 
 /**
  * Fetch, clone and push with a token that exists only in the environment of that one git process
@@ -50,26 +51,36 @@ export async function cloneRepository(access: RemoteAccess, dir: string): Promis
   await git(["clone", "--quiet", "--no-tags", access.url, dir], process.cwd(), access);
 }
 
-/** Fetches a remote branch into refs/remotes/codegen-crew-remote/<branch>; null when the branch does not exist. */
+/** The local ref holding a remote branch's commit (fetched when needed); null when the branch does not exist. */
 export async function fetchBranch(repoDir: string, access: RemoteAccess, branch: string): Promise<string | null> {
   return (await fetchBranches(repoDir, access, [branch])).get(branch) ?? null;
 }
 
 /**
- * Several remote branches at once: one `ls-remote` says which exist, one `fetch` brings those (a fetch of a
- * missing branch would fail the whole fetch). Each maps to its local ref, or null when it does not exist.
+ * Several remote branches at once: one `ls-remote` says which exist and where they point, one `fetch` brings
+ * those (a fetch of a missing branch would fail the whole fetch). Each maps to a local ref holding the remote's
+ * commit, or null when the branch does not exist. A branch whose commit the clone's `origin/<branch>` already
+ * names (a fresh clone, seconds old) needs no fetch: that ref is the answer.
  */
 export async function fetchBranches(repoDir: string, access: RemoteAccess, branches: string[]): Promise<Map<string, string | null>> {
   const wanted = [...new Set(branches)];
   const listed = await git(["ls-remote", "--heads", access.url, ...wanted.map((branch) => `refs/heads/${branch}`)], repoDir, access);
-  const present = new Set(
-    listed
-      .split("\n")
-      .map((line) => line.split("\t")[1]?.trim())
-      .filter((name): name is string => name !== undefined),
-  );
-  const refs = new Map<string, string | null>(wanted.map((branch) => [branch, present.has(`refs/heads/${branch}`) ? `refs/remotes/codegen-crew-remote/${branch}` : null]));
-  const refspecs = wanted.filter((branch) => refs.get(branch)).map((branch) => `+refs/heads/${branch}:${refs.get(branch)!}`);
+  const remoteHeads = new Map<string, string>();
+  for (const line of listed.split("\n")) {
+    const [sha, name] = line.split("\t").map((part) => part.trim());
+    if (sha && name) remoteHeads.set(name, sha);
+  }
+  const refs = new Map<string, string | null>();
+  const refspecs: string[] = [];
+  for (const branch of wanted) {
+    const sha = remoteHeads.get(`refs/heads/${branch}`);
+    if (!sha) refs.set(branch, null);
+    else if ((await readRefCommit(repoDir, `refs/remotes/origin/${branch}`)) === sha) refs.set(branch, `refs/remotes/origin/${branch}`);
+    else {
+      refs.set(branch, `refs/remotes/codegen-crew-remote/${branch}`);
+      refspecs.push(`+refs/heads/${branch}:refs/remotes/codegen-crew-remote/${branch}`);
+    }
+  }
   if (refspecs.length > 0) await git(["fetch", "--quiet", "--no-tags", access.url, ...refspecs], repoDir, access);
   return refs;
 }
