@@ -67,6 +67,19 @@ describe("the git wrapper's answers without starting git", () => {
     await expect(wrapper.refCommit("refs/remotes/codegen-crew-remote/missing")).rejects.toThrow();
   });
 
+  it("says whether a branch exists as git does, for loose, packed and missing branches", async () => {
+    const wrapper = await Git.open(repo.dir);
+    const head = (await git(repo.dir, "rev-parse", "HEAD")).trim();
+    await git(repo.dir, "branch", "packed/one", head);
+    await git(repo.dir, "pack-refs", "--all");
+    await git(repo.dir, "branch", "loose-one", head);
+    await git(repo.dir, "symbolic-ref", "refs/heads/pointer", "refs/heads/main");
+    for (const branch of ["main", "packed/one", "loose-one", "pointer", "packed", "missing", "packed/one/deeper"]) {
+      const listed = (await git(repo.dir, "for-each-ref", "--format=%(refname)", `refs/heads/${branch}`)).split("\n").includes(`refs/heads/${branch}`);
+      expect(await wrapper.branchExists(branch), branch).toBe(listed);
+    }
+  });
+
   it("takes a fresh clone's remote-tracking ref for a branch that has not moved, and fetches one that has", async () => {
     const parent = await mkdtemp(path.join(os.tmpdir(), "codegen-crew-fetch-"));
     try {

@@ -68,6 +68,24 @@ async function readLooseRef(dirs: GitDirs, ref: string): Promise<string | null> 
   return OBJECT_ID.test(sha) ? sha : null;
 }
 
+/**
+ * Whether a full ref exists, from the files: a loose ref file (whatever it holds: a symbolic ref counts) or a
+ * packed-refs line. Null when the repository keeps its refs elsewhere (reftable) or the layout is unknown.
+ */
+export async function refExistsOnDisk(worktree: string, ref: string): Promise<boolean | null> {
+  if (!/^refs\//.test(ref) || ref.split("/").some((part) => part === "" || part === "." || part === "..")) return null;
+  const dirs = await gitDirsOf(worktree);
+  if (!dirs) return null;
+  const [reftable, refsDir, loose] = await Promise.all([
+    lstat(path.join(dirs.commonDir, "reftable")).catch(() => null),
+    lstat(path.join(dirs.commonDir, "refs")).catch(() => null),
+    lstat(path.join(dirs.commonDir, ...ref.split("/"))).catch(() => null),
+  ]);
+  if (reftable || !refsDir?.isDirectory()) return null;
+  if (loose?.isFile()) return true;
+  return (await readPackedRef(dirs, ref)) !== null;
+}
+
 /** packed-refs lines are "<id> <ref>"; "#" starts its header, "^" the peeled id of the tag above. */
 async function readPackedRef(dirs: GitDirs, ref: string): Promise<string | null> {
   const packed = await readFile(path.join(dirs.commonDir, "packed-refs"), "utf8").catch(() => "");

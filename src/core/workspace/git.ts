@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { WorkspaceError } from "../errors.js";
 import { runGit } from "../git/run-git.js";
-import { readHeadCommit, readRefCommit } from "./git-files.js";
+import { readHeadCommit, readRefCommit, refExistsOnDisk } from "./git-files.js";
 
 /**
  * The repository operations the crew needs, each one git process started by runGit (src/core/git/run-git.ts),
@@ -58,6 +58,10 @@ function isPlainBranchName(branch: string): boolean {
   return PLAIN_BRANCH.test(branch) && branch !== "HEAD" && !branch.includes("..") && branch.split("/").every((part) => !part.endsWith(".") && !part.endsWith(".lock"));
 }
 
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const MAX_CONFIRMED_COMMITS = 1000;
+const confirmedCommits = new Map<string, string>();
+
 export class Git {
   readonly dir: string;
   private settingsRead: Promise<GitSettings> | undefined;
@@ -94,7 +98,15 @@ export class Git {
 
   /** The full commit sha a ref (branch, tag, HEAD, sha) points at. */
   async revParse(ref: string): Promise<string> {
-    return (await this.raw(["rev-parse", "--verify", "--end-of-options", `${ref}^{commit}`])).trim();
+    // A commit id git has confirmed stays one: the run resolves its base commit in several places.
+    const known = OBJECT_ID.test(ref) ? confirmedCommits.get(`${this.dir}\0${ref}`) : undefined;
+    if (known) return known;
+    const commit = (await this.raw(["rev-parse", "--verify", "--end-of-options", `${ref}^{commit}`])).trim();
+    if (OBJECT_ID.test(ref) && commit === ref) {
+      if (confirmedCommits.size >= MAX_CONFIRMED_COMMITS) confirmedCommits.delete(confirmedCommits.keys().next().value!);
+      confirmedCommits.set(`${this.dir}\0${ref}`, commit);
+    }
+    return commit;
   }
 
   /** The checked-out branch, or null on a detached HEAD. */
@@ -117,6 +129,8 @@ export class Git {
   }
 
   async branchExists(branch: string): Promise<boolean> {
+    const onDisk = await refExistsOnDisk(this.dir, `refs/heads/${branch}`);
+    if (onDisk !== null) return onDisk;
     const out = await this.raw(["for-each-ref", "--format=%(refname)", `refs/heads/${branch}`]);
     return out.trim() === `refs/heads/${branch}`;
   }
