@@ -222,7 +222,9 @@ export class Git {
   async commit(message: string, options: { author?: GitIdentity; staged?: boolean } = {}): Promise<string | null> {
     if (!options.staged && (await this.raw(["diff", "--cached", "--name-only"])).trim() === "") return null;
     const identity = (await this.configuredIdentity()) ?? FALLBACK_IDENTITY;
-    const config = [`user.name=${identity.name}`, `user.email=${identity.email}`, "commit.gpgsign=false"];
+    // No automatic maintenance after each of the crew's few commits: it is one more git process on the
+    // critical path, and the clone is a run's own (or the job's checkout, whose next fetch runs it).
+    const config = [`user.name=${identity.name}`, `user.email=${identity.email}`, "commit.gpgsign=false", "maintenance.auto=false"];
     const args = ["commit", "--quiet", "--no-verify", "-m", message];
     if (options.author) args.push(`--author=${options.author.name} <${options.author.email}>`);
     try {
