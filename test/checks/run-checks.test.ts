@@ -120,6 +120,23 @@ test("waits for the test command", async () => {
     expect(spans.find((s) => s.command.includes("--test-reporter=tap"))?.end).toBeGreaterThan(0);
   });
 
+  it("stops the new test files' direct run when the test command cannot run", { timeout: 20_000 }, async () => {
+    const changed = await write({
+      "package.json": '{ "type": "module" }\n',
+      "src/math.js": MATH,
+      "test/hang.test.js": 'import test from "node:test";\ntest("never ends", () => new Promise(() => setInterval(() => {}, 1000)));\n',
+    });
+    const { recording, spans } = recordingRunner();
+    const failing: CommandRunner = {
+      ...recording,
+      run: (opts) => (opts.command === "node --test" ? Promise.reject(new Error("the sandbox could not start")) : recording.run(opts)),
+    };
+    await expect(runChecks({ runner: failing, dir, changedFiles: changed, commands: nodeTest, newTestFiles: ["test/hang.test.js"], timeoutMs: 50_000 })).rejects.toThrow(
+      "the sandbox could not start",
+    );
+    expect(spans.find((s) => s.command.includes("--test-reporter=tap"))?.end).toBeGreaterThan(0);
+  });
+
   it("reports a command that runs too long as a timeout with a note", async () => {
     const results = await runChecks({ runner, dir, changedFiles: [], commands: { test: { command: "sleep 30", source: "config" } }, timeoutMs: 500 });
     expect(results[0]!.status).toBe("skipped");
