@@ -4,7 +4,18 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSandbox, type Sandbox } from "../../src/core/checks/sandbox.js";
-import { BOMBS_SCRIPT, createHostileWorld, gitState, judgeOnHost, parseBombs, runHostile, TEST_LIMITS, type HostileOutcome, type HostileWorld } from "./sandbox-support/world.js";
+import {
+  BOMBS_SCRIPT,
+  createHostileWorld,
+  gitState,
+  judgeOnHost,
+  nicenessOf,
+  parseBombs,
+  runHostile,
+  TEST_LIMITS,
+  type HostileOutcome,
+  type HostileWorld,
+} from "./sandbox-support/world.js";
 
 /**
  * The sandbox's promises, each tried by a check command written like model output (sandbox-support/
@@ -47,6 +58,13 @@ function expectBombsStopped(output: string): void {
   expect(bombs.descriptors.trim().split(" ")).toEqual(["0", "1", "2", "3"]); // 3: the folder ls reads
 }
 
+/** A background command's shell and what it starts run 10 nicer than a normal command's (capped at 19). */
+function expectBackgroundNiced(seen: { normal: string; background: string }): void {
+  const normal = seen.normal.trim().split("\n").map(Number);
+  expect(normal, seen.normal).toHaveLength(2);
+  expect(seen.background.trim().split("\n").map(Number), seen.background).toEqual(normal.map((n) => Math.min(n + 10, 19)));
+}
+
 describe("strong tier: bubblewrap as root without a user namespace, the command on a throwaway uid", () => {
   let world: HostileWorld;
   let sandbox: Sandbox;
@@ -82,6 +100,10 @@ describe("strong tier: bubblewrap as root without a user namespace, the command 
     const result = await sandbox.run({ command: BOMBS_SCRIPT, cwd: world.worktree, timeoutMs: 60_000 });
     expectBombsStopped(result.output);
     await rm(path.join(world.worktree, "big.bin"), { force: true });
+  });
+
+  it.runIf(isRoot)("runs a background command's whole process tree at a lower CPU priority", async () => {
+    expectBackgroundNiced(await nicenessOf(sandbox, world.worktree));
   });
 
   it.runIf(isRoot)("gives each concurrent job a uid of its own", async () => {
@@ -156,6 +178,7 @@ describe.runIf(isRoot)("namespaced tier: unprivileged bubblewrap, tried as a thr
     expectIsolated(outcome);
     expect(outcome.worktreeFileOwner).toBe(NOBODY);
     expectBombsStopped(child.bombs as string);
+    expectBackgroundNiced(child.niceness as { normal: string; background: string });
   });
 });
 
@@ -176,5 +199,9 @@ describe("weak tier: what it does not cover is real, and every result says so", 
     expect(result.sandbox.tier).toBe("weak");
     expect(result.sandbox.gaps.join("\n")).toMatch(/file reads are NOT isolated/);
     expect(result.sandbox.gaps.join("\n")).toMatch(/other processes are NOT isolated/);
+  });
+
+  it("runs a background command's whole process tree at a lower CPU priority", async () => {
+    expectBackgroundNiced(await nicenessOf(sandbox, world.worktree));
   });
 });

@@ -113,6 +113,8 @@ async function measure(opts: BaselineOptions, commit: string, command: string, s
     const result = await opts.runner.run({
       ...(await commandToRun(dir, command)),
       cwd: dir,
+      // Nobody waits on it while the change's checks run: it must not slow them down on a small machine.
+      priority: "background",
       ...(mounts.length ? { readOnlyMounts: mounts } : {}),
       timeoutMs: opts.timeoutMs,
       ...(opts.secrets ? { secrets: opts.secrets } : {}),

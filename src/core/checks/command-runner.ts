@@ -14,6 +14,8 @@ import type { NetworkMode } from "./sandbox-environment.js";
  */
 export type SandboxTier = "strong" | "namespaced" | "weak";
 
+export type CommandPriority = "normal" | "background";
+
 /** What every check result records about where its command ran. */
 export interface SandboxRecord {
   tier: SandboxTier;
@@ -47,6 +49,11 @@ export interface CommandOptions {
   signal?: AbortSignal;
   /** "isolated" (default); "allowed" only for dependency installs. */
   network?: NetworkMode;
+  /**
+   * "background": the whole process tree runs at a lower CPU priority (nice 10), for work nobody waits on yet
+   * (the baseline), so it yields the cores to the checks on the critical path. Default "normal".
+   */
+  priority?: CommandPriority;
   /**
    * Called with every complete output line (stdout and stderr, secrets masked), including the lines the
    * capped `output` leaves out: for failure names and test discovery, which must see the whole run.

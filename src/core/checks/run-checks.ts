@@ -48,7 +48,8 @@ const MAX_FAILURES = 20;
 const SYNTAX_FIRST = "Not run: syntax errors must be fixed first.";
 
 export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> {
-  // The new test files' direct runs only read the worktree, like the syntax check: they run beside it.
+  // The new test files' direct runs go on beside the syntax check and then the test command: the test check
+  // waits for them only to judge, so they add nothing to a run whose test command takes longer.
   const discovery = startTestDiscovery(opts);
   const syntax = await checkSyntax(opts.runner, opts.dir, opts.changedFiles, {
     timeoutMs: opts.timeoutMs,
@@ -58,7 +59,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
   const results: CheckResult[] = [syntax];
   const blocked = syntax.status === "fail";
   const secrets = opts.secrets ?? [];
-  if (blocked) await discovery.cancel();
+  if (blocked) await discovery.cancel(new CancelledError("the syntax check failed: the tests will not run"));
 
   if (opts.commands.lint) {
     results.push(blocked ? skipped("lint", "lint", maskSecrets(opts.commands.lint.command, secrets), SYNTAX_FIRST) : await runCommandCheck("lint", opts.commands.lint, opts));
@@ -82,15 +83,22 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
   } else if (blocked) {
     results.push(skipped("test", "test", maskSecrets(test.command, secrets), SYNTAX_FIRST));
   } else {
-    results.push(await runTestCheck(test, await discovery.ready, opts));
+    try {
+      results.push(await runTestCheck(test, await discovery.ready, opts));
+    } catch (error) {
+      // The direct runs now run beside the test command: one that failed to run must not leave them running.
+      await discovery.cancel(new CancelledError("the test check did not finish: its new tests are not confirmed"));
+      throw error;
+    }
   }
   return results;
 }
 
 interface StartedDiscovery {
+  /** Ready as soon as the test command's environment is known; the direct runs go on beside the test command. */
   ready: Promise<TestDiscovery | null>;
-  /** Stops the direct runs (the tests will not run) and waits until they have. */
-  cancel(): Promise<void>;
+  /** Stops the direct runs (the tests will not run, or did not finish) and waits until they have. */
+  cancel(reason: CancelledError): Promise<void>;
 }
 
 function startTestDiscovery(opts: RunChecksOptions): StartedDiscovery {
@@ -109,14 +117,16 @@ function startTestDiscovery(opts: RunChecksOptions): StartedDiscovery {
     timeoutMs: opts.timeoutMs,
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     signal: stop.signal,
-  }).finally(() => opts.signal?.removeEventListener("abort", onAbort));
-  // Awaited by the test check, or cancelled when the syntax blocks the tests; a rejection is never unhandled.
+  });
+  const finished = ready.then((discovery) => discovery?.finished).catch(() => undefined);
+  void finished.finally(() => opts.signal?.removeEventListener("abort", onAbort));
+  // Awaited by the test check, or cancelled when the tests do not run; a rejection is never unhandled.
   ready.catch(() => undefined);
   return {
     ready,
-    cancel: async () => {
-      stop.abort(new CancelledError("the syntax check failed: the tests will not run"));
-      await ready.catch(() => undefined);
+    cancel: async (reason) => {
+      stop.abort(reason);
+      await finished;
     },
   };
 }
@@ -187,7 +197,7 @@ async function runTestCheck(command: DetectedCommand, discovery: TestDiscovery |
     if (status === "fail") failures = [...failures.slice(0, MAX_FAILURES), ...extractLocations(result.output, opts.dir)].slice(0, MAX_FAILURES);
   }
   if (discovery) {
-    const outcome = discovery.conclude({ timedOut: result.timedOut });
+    const outcome = await discovery.conclude({ timedOut: result.timedOut });
     notes.push(...outcome.notes);
     if (outcome.failures.length) {
       failures = [...outcome.failures, ...failures];

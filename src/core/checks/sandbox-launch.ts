@@ -1,4 +1,4 @@
-import type { SandboxTier } from "./command-runner.js";
+import type { CommandPriority, SandboxTier } from "./command-runner.js";
 
 /**
  * The argv that wraps one command for each tier, around the allow-listed view (sandbox-view.ts). Kept free of
@@ -22,6 +22,8 @@ export interface LaunchTools {
   setpriv: string | null;
   prlimit: string | null;
   bash: string | null;
+  /** coreutils `nice`, for background commands; without it they run at normal priority. */
+  nice: string | null;
   /** `[]` when the bot is root, `["sudo", "-n"]` when passwordless sudo works, null without root. */
   privileged: string[] | null;
   /** The strong tier nests an unprivileged `bwrap --disable-userns` when the kernel lets the uid make user namespaces. */
@@ -133,4 +135,17 @@ export function launchArgv(launch: Launch, argv: string[]): string[] {
     ...nested,
     ...inner,
   ];
+}
+
+/** Niceness of a background command: below the checks a run waits on, above nothing else in particular. */
+export const BACKGROUND_NICENESS = 10;
+
+/**
+ * `argv` (a full launch, wrappers included) at `priority`. nice sets the niceness before it execs the first
+ * wrapper, and every process after inherits it, so nothing the command starts escapes it; the sandbox's uid
+ * cannot lower it again (that needs CAP_SYS_NICE).
+ */
+export function atPriority(tools: LaunchTools, priority: CommandPriority, argv: string[]): string[] {
+  if (priority !== "background" || !tools.nice) return argv;
+  return [tools.nice, "-n", String(BACKGROUND_NICENESS), ...argv];
 }

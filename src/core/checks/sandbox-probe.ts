@@ -20,11 +20,11 @@ async function tool(name: string): Promise<string | null> {
 }
 
 export async function findTools(): Promise<LaunchTools> {
-  const [bwrap, setpriv, prlimit, bash, sudo] = await Promise.all([tool("bwrap"), tool("setpriv"), tool("prlimit"), tool("bash"), tool("sudo")]);
+  const [bwrap, setpriv, prlimit, bash, nice, sudo] = await Promise.all([tool("bwrap"), tool("setpriv"), tool("prlimit"), tool("bash"), tool("nice"), tool("sudo")]);
   let privileged: string[] | null = null;
   if (process.getuid?.() === 0) privileged = [];
   else if (sudo && (await succeeds(sudo, ["-n", "true"]))) privileged = [sudo, "-n"];
-  return { bwrap, setpriv, prlimit, bash, privileged, nestedUserns: false };
+  return { bwrap, setpriv, prlimit, bash, nice, privileged, nestedUserns: false };
 }
 
 /** Why a tier cannot even be tried, or null. */

@@ -8,7 +8,7 @@ import { UidPool } from "./uid-pool.js";
 import { WorktreeHandover } from "./worktree-handover.js";
 import { cannotStart, describeCommand, spawnCommand } from "./process-runner.js";
 import { baseEnvironment, commandEnvironment, scrubEnvironment, TOOLCHAIN_VARIABLES } from "./sandbox-environment.js";
-import { DEFAULT_LIMITS, launchArgv, type LaunchTools, type ResourceLimits } from "./sandbox-launch.js";
+import { atPriority, DEFAULT_LIMITS, launchArgv, type LaunchTools, type ResourceLimits } from "./sandbox-launch.js";
 import { findTools, judgeSelfTest, missingFor, parseSelfTest, SELF_TEST_SCRIPT } from "./sandbox-probe.js";
 import { locateGit, scrubbedGitConfig, viewArguments } from "./sandbox-view.js";
 import { describeWeakNetwork, findExecutable, probeNetworkIsolation, type NetworkIsolation } from "./weak-network.js";
@@ -199,7 +199,7 @@ export class Sandbox implements CommandRunner {
         const setenv = tier === "strong" && tools.privileged?.length ? env : null;
         full = launchArgv({ tier, tools, limits: this.limits, uid, network: mode === "allowed", view, cwd: opts.cwd, setenv }, argv);
       }
-      const result = await spawnCommand(full, {
+      const result = await spawnCommand(atPriority(tools, opts.priority ?? "normal", full), {
         command: opts.command,
         cwd: opts.cwd,
         timeoutMs: opts.timeoutMs,

@@ -36,6 +36,8 @@ export class WorktreeHandover {
       held.count -= 1;
       if (held.count > 0) return;
       const owner = await held.owner;
+      // A command that started in the meantime (the test command while a direct run ends) keeps the uid's hold.
+      if (held.count > 0) return;
       held.queue = held.queue.then(() => this.chownTree(worktree, owner.uid, owner.gid));
       await held.queue;
       if (held.count === 0 && this.held.get(worktree) === held) this.held.delete(worktree);

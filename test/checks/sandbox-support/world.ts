@@ -209,6 +209,12 @@ export const BOMBS_SCRIPT = [
   'echo "descriptors=$(ls /proc/self/fd | tr "\\n" " ")"',
 ].join("\n");
 
+/** The niceness of a background command's shell and of a process it starts, at normal and at background priority. */
+export async function nicenessOf(runner: CommandRunner, cwd: string): Promise<{ normal: string; background: string }> {
+  const run = (priority: "normal" | "background") => runner.run({ command: "nice; sh -c nice", cwd, timeoutMs: 10_000, priority }).then((result) => result.output);
+  return { normal: await run("normal"), background: await run("background") };
+}
+
 export const TEST_LIMITS = { processes: 100, memoryBytes: 256 * 1024 ** 2, fileSizeBytes: 8 * 1024 ** 2 };
 
 export function parseBombs(output: string): { forks: number; memory: string; fileSize: number; descriptors: string } {
