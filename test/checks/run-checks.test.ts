@@ -75,32 +75,20 @@ describe("runChecks", () => {
     expect(existsSync(marker)).toBe(false);
   });
 
-  it("runs the new test files directly beside the syntax check and the test command, not before them", { timeout: 30_000 }, async () => {
-    // The new file's test holds until the test command has started (it touches suite-started first): run
-    // directly, it can only end once the test command runs beside it.
-    const held = `import test from "node:test";
-import { existsSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
-test("waits for the test command", async () => {
-  for (let i = 0; i < 500 && !existsSync("suite-started"); i += 1) await sleep(20);
-});
-`;
-    const changed = await write({ "package.json": '{ "type": "module" }\n', "src/math.js": MATH, "test/math.test.js": testFile(3), "test/held.test.js": held });
+  it("runs the new test files directly beside the syntax check, not after it", async () => {
+    const changed = await write({ "package.json": '{ "type": "module" }\n', "src/math.js": MATH, "test/math.test.js": testFile(3) });
     const { recording, spans } = recordingRunner();
-    const commands = { test: { command: "touch suite-started && node --test", source: "config" } };
-    const results = await runChecks({ runner: recording, dir, changedFiles: changed, commands, newTestFiles: ["test/held.test.js"], timeoutMs: 30_000 });
+    const results = await runChecks({ runner: recording, dir, changedFiles: changed, commands: nodeTest, newTestFiles: ["test/math.test.js"], timeoutMs: 30_000 });
     expect(results.map((r) => [r.name, r.status])).toEqual([
       ["syntax", "pass"],
       ["test", "pass"],
     ]);
-    expect(results[1]!.notes).toContain("new tests: `touch suite-started && node --test` ran test/held.test.js.");
     const syntax = spans.find((s) => s.command.includes("-e"))!;
     const direct = spans.find((s) => s.command.includes("--test-reporter=tap"))!;
-    const suite = spans.find((s) => s.command === commands.test.command)!;
+    const suite = spans.find((s) => s.command === "node --test")!;
     expect(direct.start).toBeLessThan(syntax.end);
     expect(syntax.start).toBeLessThan(direct.end);
-    expect(suite.start).toBeGreaterThanOrEqual(syntax.end);
-    expect(suite.start).toBeLessThan(direct.end);
+    expect(suite.start).toBeGreaterThanOrEqual(Math.max(syntax.end, direct.end));
   });
 
   // The liveness bound: without the cancel, the direct run of a test that never ends holds the checks for 50 s.
@@ -117,23 +105,6 @@ test("waits for the test command", async () => {
       ["test", "skipped"],
     ]);
     expect(changed).toContain("test/hang.test.js");
-    expect(spans.find((s) => s.command.includes("--test-reporter=tap"))?.end).toBeGreaterThan(0);
-  });
-
-  it("stops the new test files' direct run when the test command cannot run", { timeout: 20_000 }, async () => {
-    const changed = await write({
-      "package.json": '{ "type": "module" }\n',
-      "src/math.js": MATH,
-      "test/hang.test.js": 'import test from "node:test";\ntest("never ends", () => new Promise(() => setInterval(() => {}, 1000)));\n',
-    });
-    const { recording, spans } = recordingRunner();
-    const failing: CommandRunner = {
-      ...recording,
-      run: (opts) => (opts.command === "node --test" ? Promise.reject(new Error("the sandbox could not start")) : recording.run(opts)),
-    };
-    await expect(runChecks({ runner: failing, dir, changedFiles: changed, commands: nodeTest, newTestFiles: ["test/hang.test.js"], timeoutMs: 50_000 })).rejects.toThrow(
-      "the sandbox could not start",
-    );
     expect(spans.find((s) => s.command.includes("--test-reporter=tap"))?.end).toBeGreaterThan(0);
   });
 

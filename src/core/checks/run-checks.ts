@@ -48,8 +48,7 @@ const MAX_FAILURES = 20;
 const SYNTAX_FIRST = "Not run: syntax errors must be fixed first.";
 
 export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> {
-  // The new test files' direct runs go on beside the syntax check and then the test command: the test check
-  // waits for them only to judge, so they add nothing to a run whose test command takes longer.
+  // The new test files' direct runs only read the worktree, like the syntax check: they run beside it.
   const discovery = startTestDiscovery(opts);
   const syntax = await checkSyntax(opts.runner, opts.dir, opts.changedFiles, {
     timeoutMs: opts.timeoutMs,
@@ -59,7 +58,7 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
   const results: CheckResult[] = [syntax];
   const blocked = syntax.status === "fail";
   const secrets = opts.secrets ?? [];
-  if (blocked) await discovery.cancel(new CancelledError("the syntax check failed: the tests will not run"));
+  if (blocked) await discovery.cancel();
 
   if (opts.commands.lint) {
     results.push(blocked ? skipped("lint", "lint", maskSecrets(opts.commands.lint.command, secrets), SYNTAX_FIRST) : await runCommandCheck("lint", opts.commands.lint, opts));
@@ -83,22 +82,15 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
   } else if (blocked) {
     results.push(skipped("test", "test", maskSecrets(test.command, secrets), SYNTAX_FIRST));
   } else {
-    try {
-      results.push(await runTestCheck(test, await discovery.ready, opts));
-    } catch (error) {
-      // The direct runs now run beside the test command: one that failed to run must not leave them running.
-      await discovery.cancel(new CancelledError("the test check did not finish: its new tests are not confirmed"));
-      throw error;
-    }
+    results.push(await runTestCheck(test, await discovery.ready, opts));
   }
   return results;
 }
 
 interface StartedDiscovery {
-  /** Ready as soon as the test command's environment is known; the direct runs go on beside the test command. */
   ready: Promise<TestDiscovery | null>;
-  /** Stops the direct runs (the tests will not run, or did not finish) and waits until they have. */
-  cancel(reason: CancelledError): Promise<void>;
+  /** Stops the direct runs (the tests will not run) and waits until they have. */
+  cancel(): Promise<void>;
 }
 
 function startTestDiscovery(opts: RunChecksOptions): StartedDiscovery {
@@ -117,16 +109,14 @@ function startTestDiscovery(opts: RunChecksOptions): StartedDiscovery {
     timeoutMs: opts.timeoutMs,
     ...(opts.secrets ? { secrets: opts.secrets } : {}),
     signal: stop.signal,
-  });
-  const finished = ready.then((discovery) => discovery?.finished).catch(() => undefined);
-  void finished.finally(() => opts.signal?.removeEventListener("abort", onAbort));
-  // Awaited by the test check, or cancelled when the tests do not run; a rejection is never unhandled.
+  }).finally(() => opts.signal?.removeEventListener("abort", onAbort));
+  // Awaited by the test check, or cancelled when the syntax blocks the tests; a rejection is never unhandled.
   ready.catch(() => undefined);
   return {
     ready,
-    cancel: async (reason) => {
-      stop.abort(reason);
-      await finished;
+    cancel: async () => {
+      stop.abort(new CancelledError("the syntax check failed: the tests will not run"));
+      await ready.catch(() => undefined);
     },
   };
 }
@@ -197,7 +187,7 @@ async function runTestCheck(command: DetectedCommand, discovery: TestDiscovery |
     if (status === "fail") failures = [...failures.slice(0, MAX_FAILURES), ...extractLocations(result.output, opts.dir)].slice(0, MAX_FAILURES);
   }
   if (discovery) {
-    const outcome = await discovery.conclude({ timedOut: result.timedOut });
+    const outcome = discovery.conclude({ timedOut: result.timedOut });
     notes.push(...outcome.notes);
     if (outcome.failures.length) {
       failures = [...outcome.failures, ...failures];

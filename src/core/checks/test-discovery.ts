@@ -1,7 +1,7 @@
 import path from "node:path";
 import { stripAnsi } from "./failures.js";
 import type { CommandRunner } from "./command-runner.js";
-import { resolveTestCommand, shellQuote, type ResolvedTestCommand, type TestRunner } from "./test-command.js";
+import { resolveTestCommand, shellQuote, type TestRunner } from "./test-command.js";
 import { pathExists } from "./path-exists.js";
 
 /**
@@ -29,26 +29,19 @@ export interface TestDiscoveryOutcome {
   notes: string[];
 }
 
-/**
- * Ready before the direct runs end, so the test command need not wait for them: `observe` records what the
- * output shows, and `conclude` judges once the direct runs have said what each file's tests are called.
- */
 export interface TestDiscovery {
   /** Environment for the test command so that its output names what ran (PYTEST_ADDOPTS=-rA). */
   env: Record<string, string>;
   /** Every line of the test command's output. */
   observe(line: string): void;
-  /** Waits for the direct runs (rejects as they do, e.g. cancelled), then judges. */
-  conclude(run: { timedOut: boolean }): Promise<TestDiscoveryOutcome>;
-  /** Settles when the direct runs have ended, however they ended. */
-  readonly finished: Promise<void>;
+  conclude(run: { timedOut: boolean }): TestDiscoveryOutcome;
 }
 
 const JS_TEST = /\.(?:[cm]?[jt]sx?)$/;
 const PY_TEST = /\.py$/;
 const MAX_DIRECT_RUNS = 10;
 const DIRECT_RUN_TIMEOUT_MS = 60_000;
-/** All direct runs together; a hanging new test must not hold the test check for ten timeouts. */
+/** All direct runs together; a hanging new test must not cost ten timeouts before the real run. */
 const DIRECT_RUNS_BUDGET_MS = 120_000;
 /** TAP result lines and spec result lines (✔ ✖ ﹣) of node's test runner; group 1 is the test name. */
 const NODE_RESULT = [/^\s*(?:not )?ok \d+ - (.+?)(?:\s+#\s*(?:TODO|SKIP)\b.*)?$/, /^\s*[✔✖﹣▶]\s+(.+?)(?:\s+\(\d+(?:\.\d+)?m?s\))?(?:\s+#\s*\w+.*)?$/];
@@ -76,13 +69,16 @@ export async function prepareTestDiscovery(opts: TestDiscoveryOptions): Promise<
   }
   if (candidates.length === 0) return null;
   const resolved = await resolveTestCommand(opts.dir, opts.command);
-  const evidence = candidates.map((file): FileEvidence => ({ file, nodeNames: null, unittestKeys: null, pytestCount: null, directProblem: null, mentioned: false }));
-  const directRuns = runAllDirectly(evidence, resolved, opts);
-  // Awaited by conclude, or only waited for (finished) when the tests do not run; never an unhandled rejection.
-  const finished = directRuns.then(
-    () => undefined,
-    () => undefined,
-  );
+  const evidence: FileEvidence[] = [];
+  const deadline = Date.now() + Math.min(opts.timeoutMs, DIRECT_RUNS_BUDGET_MS);
+  for (const [index, file] of candidates.entries()) {
+    const item: FileEvidence = { file, nodeNames: null, unittestKeys: null, pytestCount: null, directProblem: null, mentioned: false };
+    const left = deadline - Date.now();
+    if (index >= MAX_DIRECT_RUNS) item.directProblem = `only the first ${MAX_DIRECT_RUNS} new test files are run directly`;
+    else if (left <= 0) item.directProblem = "no time was left to run it directly";
+    else await runDirectly(item, applicable(resolved.runners, file), { ...opts, timeoutMs: Math.min(left, DIRECT_RUN_TIMEOUT_MS) });
+    evidence.push(item);
+  }
 
   const seenNodeNames = new Set<string>();
   const seenUnittestKeys = new Set<string>();
@@ -105,9 +101,7 @@ export async function prepareTestDiscovery(opts: TestDiscoveryOptions): Promise<
       if (UNITTEST_VERBOSE.test(line)) unittestVerbose = true;
       if (LISTS_FILES.test(line)) listsFiles = true;
     },
-    finished,
-    async conclude(run) {
-      await directRuns;
+    conclude(run) {
       const shown = `\`${opts.shownCommand}\``;
       if (run.timedOut) return { failures: [], notes: [`new tests: not confirmed, because ${shown} did not finish.`] };
       const failures: string[] = [];
@@ -131,17 +125,6 @@ export async function prepareTestDiscovery(opts: TestDiscoveryOptions): Promise<
       return { failures, notes };
     },
   };
-}
-
-/** The direct runs one after another, within MAX_DIRECT_RUNS and DIRECT_RUNS_BUDGET_MS; each records into its evidence. */
-async function runAllDirectly(evidence: FileEvidence[], resolved: ResolvedTestCommand, opts: TestDiscoveryOptions): Promise<void> {
-  const deadline = Date.now() + Math.min(opts.timeoutMs, DIRECT_RUNS_BUDGET_MS);
-  for (const [index, item] of evidence.entries()) {
-    const left = deadline - Date.now();
-    if (index >= MAX_DIRECT_RUNS) item.directProblem = `only the first ${MAX_DIRECT_RUNS} new test files are run directly`;
-    else if (left <= 0) item.directProblem = "no time was left to run it directly";
-    else await runDirectly(item, applicable(resolved.runners, item.file), { ...opts, timeoutMs: Math.min(left, DIRECT_RUN_TIMEOUT_MS) });
-  }
 }
 
 type Verdict = "ran" | "not run" | "unknown";
