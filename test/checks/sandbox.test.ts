@@ -106,6 +106,24 @@ describe("strong tier: bubblewrap as root without a user namespace, the command 
     expectBackgroundNiced(await nicenessOf(sandbox, world.worktree));
   });
 
+  it.runIf(isRoot)("keeps a held worktree with the throwaway uid across commands, and gives it back once released", async () => {
+    const lease = await sandbox.lease();
+    try {
+      const release = await lease.holdWorktree!(world.worktree);
+      const first = await lease.run({ command: "id -u; stat -c %u .", cwd: world.worktree, timeoutMs: 10_000 });
+      const [uid, owner] = first.output.trim().split("\n");
+      expect(owner).toBe(uid);
+      // Between the held commands the worktree stays the throwaway uid's.
+      expect(String((await stat(world.worktree)).uid)).toBe(uid);
+      await lease.run({ command: "true", cwd: world.worktree, timeoutMs: 10_000 });
+      expect(String((await stat(world.worktree)).uid)).toBe(uid);
+      await release();
+      expect((await stat(world.worktree)).uid).toBe(0);
+    } finally {
+      await lease.release();
+    }
+  });
+
   it.runIf(isRoot)("gives each concurrent job a uid of its own", async () => {
     const first = await sandbox.lease();
     const second = await sandbox.lease();

@@ -84,6 +84,12 @@ export interface CommandRunner {
   readonly record: SandboxRecord;
   run(opts: CommandOptions): Promise<ProcessResult>;
   readonly memo: RunnerMemo;
+  /**
+   * Keeps `worktree` prepared for commands until the returned function is called, so that several commands
+   * in a row (one round's checks) share the preparation: the strong tier hands the worktree to its throwaway
+   * uid once, not around every command. Nothing but those commands may write in it meanwhile.
+   */
+  holdWorktree?(worktree: string): Promise<() => Promise<void>>;
 }
 
 /** A bounded in-memory memo; a rejected or unwanted (`keep` false) result is dropped so the next caller retries. */

@@ -48,6 +48,16 @@ const MAX_FAILURES = 20;
 const SYNTAX_FIRST = "Not run: syntax errors must be fixed first.";
 
 export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> {
+  // The round's commands run one after another in the same worktree: it is prepared for them once.
+  const release = await opts.runner.holdWorktree?.(opts.dir);
+  try {
+    return await runRound(opts);
+  } finally {
+    await release?.();
+  }
+}
+
+async function runRound(opts: RunChecksOptions): Promise<CheckResult[]> {
   // The new test files' direct runs only read the worktree, like the syntax check: they run beside it.
   const discovery = startTestDiscovery(opts);
   const syntax = await checkSyntax(opts.runner, opts.dir, opts.changedFiles, {

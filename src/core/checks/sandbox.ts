@@ -129,6 +129,15 @@ export class Sandbox implements CommandRunner {
     return this.runAs(this.defaultUid, opts);
   }
 
+  holdWorktree(worktree: string): Promise<() => Promise<void>> {
+    return this.holdAs(this.defaultUid, worktree);
+  }
+
+  /** The strong tier's handover is counted per worktree: commands run while it is held share it. */
+  private async holdAs(uid: number, worktree: string): Promise<() => Promise<void>> {
+    return this.setup.tier === "strong" ? this.handovers.handOver(worktree, uid) : async () => undefined;
+  }
+
   /**
    * A runner for one concurrent job: in the strong tier with a uid of its own, unique on the host (UidPool).
    * Release it when the job ends.
@@ -140,6 +149,7 @@ export class Sandbox implements CommandRunner {
       record: this.record,
       memo: this.memo,
       run: (opts) => this.runAs(uid, opts),
+      holdWorktree: (worktree) => this.holdAs(uid, worktree),
       release: async () => {
         if (released || uid === this.defaultUid) return;
         released = true;
