@@ -1,7 +1,8 @@
+import { execFile } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { checkSyntax } from "../../src/core/checks/syntax-check.js";
 import { SyntaxMemo } from "../../src/core/checks/syntax-memo.js";
 import { writeFiles } from "../support/temp-repo.js";
@@ -93,6 +94,73 @@ describe("checkSyntax", () => {
     const files = await write({ "tsconfig.json": '{\n  // comment\n  "compilerOptions": {},\n}\n' });
     const result = await checkSyntax(runner, dir, files);
     expect(result.status).toBe("skipped");
+  });
+});
+
+/** What `node --check` says of a file, in the form the syntax check reports it: "pass" or "file:LINE: message". */
+function nodeCheck(dir: string, file: string): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--check", file], { cwd: dir }, (error, stdout, stderr) => {
+      if (!error) return resolve("pass");
+      const line = new RegExp(`${file.replace(/[.]/g, "\\.")}:(\\d+)`).exec(stderr)?.[1];
+      resolve(`${file}:${line}: ${/^SyntaxError: .*$/m.exec(stderr)?.[0] ?? stderr}`);
+    });
+  });
+}
+
+describe("checkSyntax on JavaScript, parsed the way node parses it", () => {
+  // Where node decides the module type or the grammar subtly: the check must say what `node --check` says.
+  const agreeing: Record<string, string> = {
+    "esm/package.json": '{ "type": "module" }\n',
+    "esm/return.js": "const a = 1;\nif (a) return;\n",
+    "esm/top-level-await.js": "const a = await Promise.resolve(1);\nexport default a;\n",
+    "cjs/package.json": '{ "type": "commonjs" }\n',
+    "cjs/export.js": "const a = 1;\nexport default a;\n",
+    "plain/return.cjs": "if (!module.parent) return;\nmodule.exports = 1;\n",
+    "plain/top-level-await.js": "const a = await Promise.resolve(1);\nconsole.log(a);\n",
+    "plain/top-level-await-broken.js": "await Promise.resolve(1);\nconst b = ;\n",
+    "plain/dynamic-import.js": '  import("node:fs");\nif (!module.parent) return;\n',
+    "plain/hashbang.js": "#!/usr/bin/env node\nconst a = 1;\n",
+    "plain/bom-hashbang.js": "\uFEFF#!/usr/bin/env node\nconst a = 1;\n",
+  };
+  // node 20's detection passes these modules without parsing them as modules; the check parses them.
+  const detectedModules: Record<string, string> = {
+    "plain/import-return.js": 'import fs from "node:fs";\nif (!fs) return;\n',
+    "plain/export-with.js": "with (Math) console.log(PI);\nexport const a = 1;\n",
+  };
+  let dir: string;
+  let result: Awaited<ReturnType<typeof checkSyntax>>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "crew-syntax-node-"));
+    await writeFiles(dir, { ...agreeing, ...detectedModules, "plain/view.js": "export const View = () => <p>hi</p>;\n" });
+    const files = [...Object.keys(agreeing), ...Object.keys(detectedModules)].filter((file) => !file.endsWith(".json"));
+    result = await checkSyntax(runner, dir, [...files, "plain/view.js", "plain/gone.js"]);
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const verdictOf = (file: string) => result.failures.find((failure) => failure.startsWith(`${file}:`)) ?? "pass";
+
+  it("gives node --check's verdict, line and message", async () => {
+    const files = Object.keys(agreeing).filter((file) => !file.endsWith(".json"));
+    const node = await Promise.all(files.map((file) => nodeCheck(dir, file)));
+    expect(files.map(verdictOf)).toEqual(node);
+    // Not all passes: node rejects these, and so must the check.
+    expect(files.filter((_, index) => node[index] !== "pass")).toEqual(["esm/return.js", "cjs/export.js", "plain/top-level-await-broken.js", "plain/bom-hashbang.js"]);
+  });
+
+  it("parses a .js file that node detects as an ES module as a module", () => {
+    expect(verdictOf("plain/import-return.js")).toBe("plain/import-return.js:2: SyntaxError: Illegal return statement");
+    expect(verdictOf("plain/export-with.js")).toBe("plain/export-with.js:1: SyntaxError: Strict mode code may not include a with statement");
+  });
+
+  it("hands JSX to the TypeScript parser and names a missing file", () => {
+    expect(result.output).toMatch(/Checked \d+ file\(s\):.* plain\/view\.js/);
+    expect(verdictOf("plain/view.js")).toBe("pass");
+    expect(result.output).toContain("plain/gone.js (file not found)");
   });
 });
 

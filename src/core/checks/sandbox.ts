@@ -272,7 +272,7 @@ export class Sandbox implements CommandRunner {
 
   /**
    * PATH entries and toolchain roots, read-only; never `/`, the bot's HOME, the temp root or an ancestor of them,
-   * nor anything inside them. Our own node is the exception to "inside": the checks run `node --check` and `tsc`
+   * nor anything inside them. Our own node is the exception to "inside": the checks parse JavaScript and run `tsc`
    * with it, and a runner's node often lives under HOME (the Actions runner's externals) or the temp root.
    */
   private toolchainDirs(env: Record<string, string>, worktree: string): string[] {

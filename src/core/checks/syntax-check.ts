@@ -4,6 +4,7 @@ import { parseAllDocuments } from "yaml";
 import type { CheckResult } from "../report/run-report.js";
 import type { CommandRunner } from "./command-runner.js";
 import type { SyntaxMemo, SyntaxVerdict } from "./syntax-memo.js";
+import { checkJavaScript } from "./javascript-syntax.js";
 import { parseWithTypeScript } from "./typescript-check.js";
 
 /**
@@ -29,7 +30,7 @@ const JSONC_FILE = /(^|\/)(tsconfig[^/]*|jsconfig[^/]*|\.eslintrc|devcontainer)\
 const CHECKERS: Record<string, Checker> = {
   json: perFile(checkJson),
   yaml: perFile(checkYaml),
-  javascript: checkJavaScript,
+  javascript: (dir, files, opts) => checkJavaScript(dir, files, { ...opts, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS }),
   python: checkPython,
   typescript: (dir, files) => parseWithTypeScript(dir, files),
 };
@@ -147,94 +148,6 @@ function checkYaml(file: string, text: string): string[] {
 
 function lineAt(text: string, offset: number): number {
   return text.slice(0, offset).split("\n").length;
-}
-
-/**
- * `node --check` on each file: node's own parser, with the package's module type respected. Files with JSX,
- * which node cannot parse, go to the TypeScript parser instead. One sandboxed process runs the checks of
- * every file (NODE_CHECK_SCRIPT): a sandbox launch costs far more than a `node --check`.
- */
-async function checkJavaScript(dir: string, files: string[], opts: SyntaxCheckOptions): Promise<Map<string, Verdict>> {
-  const verdicts = new Map<string, Verdict>();
-  const result = await opts.runner.run({
-    command: [process.execPath, "-e", NODE_CHECK_SCRIPT, ...files],
-    cwd: dir,
-    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
-  const reports = new Map<string, NodeCheckReport>();
-  for (const line of result.output.split("\n")) {
-    if (!line.startsWith(NODE_CHECK_MARK)) continue;
-    const report = JSON.parse(line.slice(NODE_CHECK_MARK.length)) as NodeCheckReport;
-    reports.set(report.file, report);
-  }
-  const jsx: string[] = [];
-  for (const file of files) {
-    const report = reports.get(file);
-    if (!report) verdicts.set(file, { checked: false, reason: result.timedOut ? "node --check timed out" : "node --check did not run" });
-    else if (report.status === 0) verdicts.set(file, { checked: true, failures: [] });
-    else if (report.timedOut) verdicts.set(file, { checked: false, reason: "node --check timed out" });
-    else if (/Cannot find module|ENOENT/.test(report.output) && !/SyntaxError/.test(report.output)) verdicts.set(file, { checked: false, reason: "file not found" });
-    else if (/SyntaxError: Unexpected token '<'/.test(report.output)) jsx.push(file);
-    else verdicts.set(file, { checked: true, failures: [nodeSyntaxError(report.checked, report.output).replace(report.checked, file)] });
-  }
-  for (const [file, verdict] of await parseWithTypeScript(dir, jsx)) {
-    verdicts.set(file, verdict.checked ? verdict : { checked: false, reason: `looks like JSX, which node cannot parse, and ${verdict.reason}` });
-  }
-  return verdicts;
-}
-
-interface NodeCheckReport {
-  file: string;
-  /** The path node checked: the file, or its .mjs copy. */
-  checked: string;
-  status: number | null;
-  timedOut: boolean;
-  output: string;
-}
-
-const NODE_CHECK_MARK = "codegen-crew-node-check\t";
-
-/**
- * Runs inside the sandbox with the changed files as arguments; prints one marked JSON line per file.
- * Node 20 passes `node --check` on a .js file without a package "type" when module detection kicks in, even
- * if the module has a syntax error: such a file (one with import/export lines) is checked again as a copy
- * with the .mjs extension, in the sandbox's private temp folder.
- */
-const NODE_CHECK_SCRIPT = `
-const { spawnSync } = require("node:child_process");
-const fs = require("node:fs");
-const os = require("node:os");
-const path = require("node:path");
-const check = (target) => spawnSync(process.execPath, ["--check", target], { encoding: "utf8", timeout: 30000 });
-for (const file of process.argv.slice(1)) {
-  let result = check(file);
-  let checked = file;
-  if (result.status === 0 && file.endsWith(".js")) {
-    let text = "";
-    try { text = fs.readFileSync(file, "utf8"); } catch {}
-    if (/^\\s*(import|export)\\b/m.test(text)) {
-      const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "codegen-crew-check-"));
-      checked = path.join(scratch, path.basename(file, ".js") + ".mjs");
-      fs.writeFileSync(checked, text);
-      result = check(checked);
-      fs.rmSync(scratch, { recursive: true, force: true });
-    }
-  }
-  const output = (result.stdout || "") + (result.stderr || "");
-  console.log("${NODE_CHECK_MARK.replace("\t", "\\t")}" + JSON.stringify({ file, checked, status: result.status, timedOut: Boolean(result.error), output }));
-}
-`;
-
-/** node prints "file:LINE", the source line, a caret, then "SyntaxError: …". */
-function nodeSyntaxError(file: string, output: string): string {
-  const line = new RegExp(`${escapeRegExp(file)}:(\\d+)`).exec(output)?.[1] ?? /:(\d+)\s*$/m.exec(output)?.[1] ?? "1";
-  const message = /^\w*Error: .*$/m.exec(output)?.[0] ?? output.trim().split("\n")[0] ?? "syntax error";
-  return `${file}:${line}: ${message}`;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /**
