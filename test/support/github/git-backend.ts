@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { gitEnv, runGit } from "./git-run.js";
@@ -12,10 +12,6 @@ import { BareRepo, resolveRef } from "./repo-reads.js";
  */
 const IDENTITY = { name: "GitHub Stand-in", email: "stand-in@example.invalid" };
 
-async function gitText(gitDir: string, args: string[], env?: Record<string, string>): Promise<string> {
-  return (await runGit(gitDir, args, { env })).stdout.toString("utf8").trim();
-}
-
 /** `<root>/<owner>/<repo>.git`, an empty bare repository whose HEAD names the default branch. */
 export async function createBareRepo(root: string, owner: string, name: string, defaultBranch: string): Promise<BareRepo> {
   const gitDir = path.join(root, owner, `${name}.git`);
@@ -25,33 +21,40 @@ export async function createBareRepo(root: string, owner: string, name: string, 
 }
 
 /**
- * Commits `files` onto `branch` (created from `from`, or as a root commit when neither exists) with a
- * private index, so the bare repository never needs a work tree. Returns the new commit's sha.
+ * Commits `files` onto `branch` (created from `from`, or as a root commit when neither exists) with one
+ * `git fast-import`, so the bare repository never needs a work tree or an index. Returns the new commit's sha.
  */
 export async function commitFiles(repo: BareRepo, input: { branch: string; files: Record<string, string | Buffer>; message: string; from?: string }): Promise<string> {
-  const { gitDir } = repo;
   const parent = (await resolveRef(repo, input.branch)) ?? (input.from ? await resolveRef(repo, input.from) : undefined);
-  const index = path.join(gitDir, `stand-in-index-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-  const env = {
-    GIT_INDEX_FILE: index,
-    GIT_AUTHOR_NAME: IDENTITY.name,
-    GIT_AUTHOR_EMAIL: IDENTITY.email,
-    GIT_COMMITTER_NAME: IDENTITY.name,
-    GIT_COMMITTER_EMAIL: IDENTITY.email,
+  const who = `${IDENTITY.name} <${IDENTITY.email}> ${Math.floor(Date.now() / 1000)} +0000`;
+  const stream: Buffer[] = [];
+  const line = (text: string) => stream.push(Buffer.from(`${text}\n`));
+  const data = (bytes: Buffer) => {
+    line(`data ${bytes.length}`);
+    stream.push(bytes, Buffer.from("\n"));
   };
-  try {
-    await runGit(gitDir, parent ? ["read-tree", parent] : ["read-tree", "--empty"], { env });
-    for (const [file, content] of Object.entries(input.files)) {
-      const blob = (await runGit(gitDir, ["hash-object", "-w", "--stdin"], { input: content, env })).stdout.toString("utf8").trim();
-      await runGit(gitDir, ["update-index", "--add", "--cacheinfo", `100644,${blob},${file}`], { env });
-    }
-    const tree = await gitText(gitDir, ["write-tree"], env);
-    const commit = await gitText(gitDir, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", input.message], env);
-    await runGit(gitDir, ["update-ref", `refs/heads/${input.branch}`, commit], { env });
-    return commit;
-  } finally {
-    await rm(index, { force: true });
+  line(`commit refs/heads/${input.branch}`);
+  line("mark :1");
+  line(`author ${who}`);
+  line(`committer ${who}`);
+  // `commit-tree -m` ended the message with a newline; fast-import takes it verbatim.
+  data(Buffer.from(input.message.endsWith("\n") ? input.message : `${input.message}\n`));
+  if (parent) line(`from ${parent}`);
+  for (const [file, content] of Object.entries(input.files)) {
+    line(`M 100644 inline ${fastImportPath(file)}`);
+    data(Buffer.from(content));
   }
+  line("get-mark :1");
+  line("done");
+  // --force: the branch moves like `update-ref` without an old value did, fast-forward or not.
+  const result = await runGit(repo.gitDir, ["fast-import", "--quiet", "--force", "--done"], { input: Buffer.concat(stream) });
+  return result.stdout.toString("utf8").trim();
+}
+
+/** A path as fast-import reads it: verbatim to the end of the line, unless it starts with a quote. */
+function fastImportPath(file: string): string {
+  if (file.includes("\n") || file.startsWith('"')) throw new Error(`GitHub stand-in: cannot commit a file named ${JSON.stringify(file)}`);
+  return file;
 }
 
 export interface GitHttpRequest {
