@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -31,6 +31,19 @@ async function gitFailure(cwd: string, ...args: string[]): Promise<string> {
     return String((error as { stderr?: string }).stderr ?? error);
   }
   throw new Error(`git ${args.join(" ")} succeeded but should have failed`);
+}
+
+/** The command lines of this process's children (Linux: /proc). */
+async function childCommands(): Promise<string[]> {
+  const tasks = await readdir(`/proc/${process.pid}/task`);
+  const children = (await Promise.all(tasks.map((task) => readFile(`/proc/${process.pid}/task/${task}/children`, "utf8").catch(() => "")))).join(" ");
+  const commands = await Promise.all(
+    children
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((pid) => readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")),
+  );
+  return commands.map((command) => command.split("\0").join(" "));
 }
 
 async function cloneAndCommit(branch: string, file: string, content: string): Promise<string> {
@@ -128,6 +141,30 @@ describe("GitHub stand-in: git over smart HTTP", () => {
     const body = Buffer.from(await response.arrayBuffer());
     expect(body.subarray(0, 8).toString()).toBe("0008NAK\n");
     expect(body.subarray(8, 12).toString()).toBe("PACK");
+  });
+
+  it("reads a pushed branch over REST through one git process per repository, which close() ends", async () => {
+    const own = await startGitHubServer({ tokens: ["ghs_writer"] });
+    try {
+      await own.addRepo("closing-owner", REPO, { files: { "README.md": "# widgets\n" } });
+      const api = getOctokit("ghs_writer", { baseUrl: own.apiUrl });
+      await api.rest.repos.getBranch({ owner: "closing-owner", repo: REPO, branch: "main" });
+      const dir = path.join(work, "closing");
+      await git(work, "clone", "--quiet", own.cloneUrl("closing-owner", REPO), dir);
+      await writeFile(path.join(dir, "new.txt"), "pushed after the reader started\n");
+      await git(dir, "add", "-A");
+      await git(dir, "commit", "--quiet", "-m", "Add new.txt");
+      await git(dir, "push", "--quiet", own.cloneUrl("closing-owner", REPO, "ghs_writer"), "HEAD:refs/heads/pushed");
+      const branch = await api.rest.repos.getBranch({ owner: "closing-owner", repo: REPO, branch: "pushed" });
+      expect(branch.data.commit.sha).toBe(await git(dir, "rev-parse", "HEAD"));
+      const file = await api.rest.repos.getContent({ owner: "closing-owner", repo: REPO, path: "new.txt", ref: "pushed" });
+      expect(Buffer.from((file.data as { content: string }).content, "base64").toString("utf8")).toBe("pushed after the reader started\n");
+      const readers = (await childCommands()).filter((command) => command.includes("cat-file") && command.includes("/closing-owner/"));
+      expect(readers).toHaveLength(1);
+    } finally {
+      await own.close();
+    }
+    expect((await childCommands()).filter((command) => command.includes("/closing-owner/"))).toEqual([]);
   });
 
   it("answers 404 for a repository it does not have", async () => {

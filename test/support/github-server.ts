@@ -8,8 +8,11 @@ import { handleApiRequest, type RecordedRequest, type Violation } from "./github
 import { parseAuthorization, parseBasic, redactAuthorization, TokenRegistry, type AppSpec, type MintedToken, type TokenSpec } from "./github/auth.js";
 import { AnswerHolds, type HeldAnswer } from "./github/answer-holds.js";
 import { FaultInjector, type Fault, type FaultOptions } from "./github/faults.js";
-import { commitFiles, createBareRepo, readLog, readPath, resolveRef, runGit, serveGitHttp, type CommitInfo } from "./github/git-backend.js";
+import { commitFiles, createBareRepo, serveGitHttp } from "./github/git-backend.js";
+import type { CommitInfo } from "./github/git-objects.js";
+import { runGit } from "./github/git-run.js";
 import { diffHunk } from "./github/git-refs.js";
+import { readLog, readPath, resolveRef, type BareRepo } from "./github/repo-reads.js";
 import { handleGraphqlRequest, type DraftMutation } from "./github/graphql-endpoint.js";
 import { errorBody, sendJson } from "./github/http-util.js";
 import { Representations } from "./github/representations.js";
@@ -24,7 +27,7 @@ export type { RecordedRequest, Violation } from "./github/api-endpoint.js";
 export type { AppSpec, MintedToken, TokenSpec } from "./github/auth.js";
 export type { FaultOptions } from "./github/faults.js";
 export type { HeldAnswer, HoldState } from "./github/answer-holds.js";
-export type { CommitInfo } from "./github/git-backend.js";
+export type { CommitInfo } from "./github/git-objects.js";
 export type { CommentState, IssueState, Permission, RepoState, ReviewCommentState, ReviewState } from "./github/state.js";
 export type { DraftMutation } from "./github/graphql-endpoint.js";
 export type { InlineCommentInput, ReviewEvent, ReviewInput } from "./github/review-state.js";
@@ -158,19 +161,19 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const validator: OpenApiValidator = sharedOpenApiValidator();
   const violations: Violation[] = [];
   const responseViolations: Violation[] = [];
-  const gitDirs = new Map<RepoState, string>();
+  const bareRepos = new Map<RepoState, BareRepo>();
   const app = options.app ? { ...options.app, slug: options.app.slug ?? "codegen-crew", installationId: options.app.installationId ?? 1 } : undefined;
   const links = { api: "", web: "" };
   const views = new Representations(links, state);
   const reviewViews = new ReviewRepresentations(views);
   const draftMutations: DraftMutation[] = [];
-  const gitDirOf = (repo: RepoState): string => {
-    const dir = gitDirs.get(repo);
-    if (!dir) throw new Error(`GitHub stand-in: ${repo.owner}/${repo.name} has no git repository`);
-    return dir;
+  const gitOf = (repo: RepoState): BareRepo => {
+    const bare = bareRepos.get(repo);
+    if (!bare) throw new Error(`GitHub stand-in: ${repo.owner}/${repo.name} has no git repository`);
+    return bare;
   };
-  const reviews = new Reviews(state, (repo, pull, file, line, side) => diffHunk(gitDirOf(repo), pull.baseSha, pull.headSha, file, line, side));
-  const routes = createRoutes({ state, views, tokens, app, gitDir: gitDirOf, reviews, reviewViews });
+  const reviews = new Reviews(state, (repo, pull, file, line, side) => diffHunk(gitOf(repo).gitDir, pull.baseSha, pull.headSha, file, line, side));
+  const routes = createRoutes({ state, views, tokens, app, git: gitOf, reviews, reviewViews });
   const endpoint = {
     validator,
     routes,
@@ -201,6 +204,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       receivedAt: Date.now(),
     };
     requests.push(record);
+    response.once("finish", () => (record.answeredAt = Date.now()));
     // The record's kind and path are settled synchronously below; the holds look at it once they are.
     queueMicrotask(() => holds.arrived());
     if (url.pathname.startsWith("/api/v3/") || url.pathname === "/api/v3") {
@@ -256,7 +260,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     for (const issue of repo.issues.values()) {
       const pull = issue.pullRequest;
       if (!pull) continue;
-      const sha = await resolveRef(gitDirOf(repo), pull.headRef);
+      const sha = await resolveRef(gitOf(repo), pull.headRef);
       if (sha) pull.headSha = sha;
     }
   }
@@ -298,10 +302,10 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
         installationId: repoOptions.installationId ?? app?.installationId ?? 1,
         permissions: { [owner]: "admin", ...repoOptions.permissions },
       });
-      const gitDir = await createBareRepo(gitRoot, owner, name, defaultBranch);
-      gitDirs.set(repo, gitDir);
+      const bare = await createBareRepo(gitRoot, owner, name, defaultBranch);
+      bareRepos.set(repo, bare);
       const files = repoOptions.files && Object.keys(repoOptions.files).length > 0 ? repoOptions.files : { "README.md": `# ${name}\n` };
-      await commitFiles(gitDir, { branch: defaultBranch, files, message: "Initial commit" });
+      await commitFiles(bare, { branch: defaultBranch, files, message: "Initial commit" });
       return repo;
     },
     async addIssue(owner, name, issueOptions) {
@@ -310,8 +314,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       const pr = issueOptions.pull_request;
       if (!pr) return state.addIssue(repo, { ...issueOptions, user });
       const baseRef = pr.base ?? repo.defaultBranch;
-      const baseSha = (await resolveRef(gitDirOf(repo), baseRef)) ?? "";
-      const headSha = (await resolveRef(gitDirOf(repo), pr.head)) ?? baseSha;
+      const baseSha = (await resolveRef(gitOf(repo), baseRef)) ?? "";
+      const headSha = (await resolveRef(gitOf(repo), pr.head)) ?? baseSha;
       return state.addPullRequest(repo, { ...issueOptions, user, head: { ref: pr.head, sha: headSha }, base: { ref: baseRef, sha: baseSha }, draft: pr.draft ?? false });
     },
     addComment(owner, name, issueNumber, comment) {
@@ -352,19 +356,19 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       const credential = token === undefined ? "" : `x-access-token:${encodeURIComponent(token)}@`;
       return `http://${credential}127.0.0.1:${port}/${owner}/${name}.git`;
     },
-    branchHead: (owner, name, branch) => resolveRef(gitDirOf(repoOrThrow(owner, name)), branch),
-    gitLog: (owner, name, ref) => readLog(gitDirOf(repoOrThrow(owner, name)), ref),
+    branchHead: (owner, name, branch) => resolveRef(gitOf(repoOrThrow(owner, name)), branch),
+    gitLog: (owner, name, ref) => readLog(gitOf(repoOrThrow(owner, name)), ref),
     async readFile(owner, name, ref, filePath) {
-      const found = await readPath(gitDirOf(repoOrThrow(owner, name)), ref, filePath);
+      const found = await readPath(gitOf(repoOrThrow(owner, name)), ref, filePath);
       return found?.type === "file" ? found.content.toString("utf8") : undefined;
     },
     commitFiles: (owner, name, branch, files, message = "Update files") => {
       const repo = repoOrThrow(owner, name);
-      return commitFiles(gitDirOf(repo), { branch, files, message, from: repo.defaultBranch });
+      return commitFiles(gitOf(repo), { branch, files, message, from: repo.defaultBranch });
     },
     async renameBranch(owner, name, from, to) {
       const repo = repoOrThrow(owner, name);
-      const gitDir = gitDirOf(repo);
+      const { gitDir } = gitOf(repo);
       await runGit(gitDir, ["branch", "-m", from, to]);
       if (repo.defaultBranch === from) {
         repo.defaultBranch = to;
@@ -379,6 +383,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       holds.releaseAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Their cat-file processes end here: nothing of the stand-in outlives close().
+      await Promise.all([...bareRepos.values()].map((bare) => bare.close()));
       await rm(root, { recursive: true, force: true });
     },
   };

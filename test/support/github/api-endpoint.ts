@@ -23,6 +23,8 @@ export interface RecordedRequest {
   status?: number;
   /** When the request arrived (epoch ms): for benchmarks that time GitHub's share of a run, never for assertions. */
   receivedAt?: number;
+  /** When the answer was fully handed to the socket (epoch ms, response "finish"): benchmarks only, like receivedAt. */
+  answeredAt?: number;
 }
 
 export interface Violation {

@@ -1,182 +1,60 @@
 import { spawn } from "node:child_process";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
+import { gitEnv, runGit } from "./git-run.js";
+import { BareRepo, resolveRef } from "./repo-reads.js";
 
 /**
  * Real bare repositories behind the stand-in: created with git plumbing (no work tree), read for the REST
- * routes (refs, commits, contents) and served over smart HTTP by `git http-backend` run as a CGI per request.
+ * routes (repo-reads.ts) and served over smart HTTP by `git http-backend` run as a CGI per request.
  * Every git call is asynchronous: a synchronous git talking to this same process's HTTP server would deadlock.
  */
 const IDENTITY = { name: "GitHub Stand-in", email: "stand-in@example.invalid" };
 
-export interface GitResult {
-  stdout: Buffer;
-  stderr: string;
-  code: number;
-}
-
-export interface CommitInfo {
-  sha: string;
-  tree: string;
-  parents: string[];
-  author: { name: string; email: string; date: string };
-  committer: { name: string; email: string; date: string };
-  /** The full message, trailing newlines removed. */
-  message: string;
-  /** Its first line. */
-  subject: string;
-}
-
-export interface TreeEntry {
-  name: string;
-  path: string;
-  type: "file" | "dir" | "symlink" | "submodule";
-  sha: string;
-  size: number;
-}
-
-export type PathContent = { type: "file"; entry: TreeEntry; content: Buffer } | { type: "dir"; entries: TreeEntry[] } | { type: "other"; entry: TreeEntry };
-
-/** Environment for every git run: nothing inherited that could point git elsewhere (GIT_DIR from a hook…). */
-function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: process.env.HOME ?? "/tmp",
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_TERMINAL_PROMPT: "0",
-    LANG: "C",
-    ...extra,
-  };
-}
-
-export function runGit(gitDir: string, args: string[], options: { input?: Buffer | string; env?: Record<string, string>; allowFailure?: boolean } = {}): Promise<GitResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("git", ["--git-dir", gitDir, ...args], { env: gitEnv(options.env), stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const result = { stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString("utf8"), code: code ?? -1 };
-      if (result.code !== 0 && !options.allowFailure) reject(new Error(`git ${args.join(" ")} failed (${result.code}): ${result.stderr.trim()}`));
-      else resolve(result);
-    });
-    if (child.stdin && options.input !== undefined) {
-      child.stdin.on("error", () => undefined); // git may exit before reading it all; its exit code tells
-      child.stdin.end(options.input);
-    }
-  });
-}
-
-async function gitText(gitDir: string, args: string[], env?: Record<string, string>): Promise<string> {
-  return (await runGit(gitDir, args, { env })).stdout.toString("utf8").trim();
-}
-
 /** `<root>/<owner>/<repo>.git`, an empty bare repository whose HEAD names the default branch. */
-export async function createBareRepo(root: string, owner: string, name: string, defaultBranch: string): Promise<string> {
+export async function createBareRepo(root: string, owner: string, name: string, defaultBranch: string): Promise<BareRepo> {
   const gitDir = path.join(root, owner, `${name}.git`);
   await mkdir(path.dirname(gitDir), { recursive: true });
   await runGit(gitDir, ["init", "--quiet", "--bare", `--initial-branch=${defaultBranch}`, gitDir]);
-  return gitDir;
+  return new BareRepo(gitDir);
 }
 
 /**
- * Commits `files` onto `branch` (created from `from`, or as a root commit when neither exists) with a
- * private index, so the bare repository never needs a work tree. Returns the new commit's sha.
+ * Commits `files` onto `branch` (created from `from`, or as a root commit when neither exists) with one
+ * `git fast-import`, so the bare repository never needs a work tree or an index. Returns the new commit's sha.
  */
-export async function commitFiles(gitDir: string, input: { branch: string; files: Record<string, string | Buffer>; message: string; from?: string }): Promise<string> {
-  const parent = (await resolveRef(gitDir, input.branch)) ?? (input.from ? await resolveRef(gitDir, input.from) : undefined);
-  const index = path.join(gitDir, `stand-in-index-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-  const env = {
-    GIT_INDEX_FILE: index,
-    GIT_AUTHOR_NAME: IDENTITY.name,
-    GIT_AUTHOR_EMAIL: IDENTITY.email,
-    GIT_COMMITTER_NAME: IDENTITY.name,
-    GIT_COMMITTER_EMAIL: IDENTITY.email,
+export async function commitFiles(repo: BareRepo, input: { branch: string; files: Record<string, string | Buffer>; message: string; from?: string }): Promise<string> {
+  const parent = (await resolveRef(repo, input.branch)) ?? (input.from ? await resolveRef(repo, input.from) : undefined);
+  const who = `${IDENTITY.name} <${IDENTITY.email}> ${Math.floor(Date.now() / 1000)} +0000`;
+  const stream: Buffer[] = [];
+  const line = (text: string) => stream.push(Buffer.from(`${text}\n`));
+  const data = (bytes: Buffer) => {
+    line(`data ${bytes.length}`);
+    stream.push(bytes, Buffer.from("\n"));
   };
-  try {
-    await runGit(gitDir, parent ? ["read-tree", parent] : ["read-tree", "--empty"], { env });
-    for (const [file, content] of Object.entries(input.files)) {
-      const blob = (await runGit(gitDir, ["hash-object", "-w", "--stdin"], { input: content, env })).stdout.toString("utf8").trim();
-      await runGit(gitDir, ["update-index", "--add", "--cacheinfo", `100644,${blob},${file}`], { env });
-    }
-    const tree = await gitText(gitDir, ["write-tree"], env);
-    const commit = await gitText(gitDir, ["commit-tree", tree, ...(parent ? ["-p", parent] : []), "-m", input.message], env);
-    await runGit(gitDir, ["update-ref", `refs/heads/${input.branch}`, commit], { env });
-    return commit;
-  } finally {
-    await rm(index, { force: true });
+  line(`commit refs/heads/${input.branch}`);
+  line("mark :1");
+  line(`author ${who}`);
+  line(`committer ${who}`);
+  // `commit-tree -m` ended the message with a newline; fast-import takes it verbatim.
+  data(Buffer.from(input.message.endsWith("\n") ? input.message : `${input.message}\n`));
+  if (parent) line(`from ${parent}`);
+  for (const [file, content] of Object.entries(input.files)) {
+    line(`M 100644 inline ${fastImportPath(file)}`);
+    data(Buffer.from(content));
   }
+  line("get-mark :1");
+  line("done");
+  // --force: the branch moves like `update-ref` without an old value did, fast-forward or not.
+  const result = await runGit(repo.gitDir, ["fast-import", "--quiet", "--force", "--done"], { input: Buffer.concat(stream) });
+  return result.stdout.toString("utf8").trim();
 }
 
-/** The commit a branch (or any revision) points at, or undefined. */
-export async function resolveRef(gitDir: string, ref: string): Promise<string | undefined> {
-  const qualified = /^[0-9a-f]{40}$/.test(ref) || ref.startsWith("refs/") ? ref : `refs/heads/${ref}`;
-  const result = await runGit(gitDir, ["rev-parse", "--verify", "--quiet", `${qualified}^{commit}`], { allowFailure: true });
-  return result.code === 0 ? result.stdout.toString("utf8").trim() : undefined;
-}
-
-/** True when `ancestor` is reachable from `descendant` (so descendant adds nothing new over it). */
-export async function isAncestor(gitDir: string, ancestor: string, descendant: string): Promise<boolean> {
-  return (await runGit(gitDir, ["merge-base", "--is-ancestor", ancestor, descendant], { allowFailure: true })).code === 0;
-}
-
-const FIELD = "%x1f";
-const RECORD = "%x1e";
-
-/** Commits reachable from `ref`, newest first. */
-export async function readLog(gitDir: string, ref: string, limit = 100): Promise<CommitInfo[]> {
-  const format = ["%H", "%T", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%B"].join(FIELD) + RECORD;
-  const text = await gitText(gitDir, ["log", `--format=${format}`, `-n${limit}`, ref.startsWith("refs/") || /^[0-9a-f]{40}$/.test(ref) ? ref : `refs/heads/${ref}`, "--"]);
-  return text
-    .split("\x1e")
-    .map((record) => record.replace(/^\n/, ""))
-    .filter((record) => record.length > 0)
-    .map((record) => {
-      const [sha, tree, parents, an, ae, ad, cn, ce, cd, message] = record.split("\x1f") as string[];
-      return {
-        sha: sha ?? "",
-        tree: tree ?? "",
-        parents: parents ? parents.split(" ") : [],
-        author: { name: an ?? "", email: ae ?? "", date: toUtc(ad) },
-        committer: { name: cn ?? "", email: ce ?? "", date: toUtc(cd) },
-        message: (message ?? "").replace(/\n+$/, ""),
-        subject: (message ?? "").split("\n")[0] ?? "",
-      };
-    });
-}
-
-function toUtc(date: string | undefined): string {
-  return date ? new Date(date).toISOString().replace(/\.\d{3}Z$/, "Z") : "";
-}
-
-/** What `path` is at `ref`: a file with its bytes, a directory listing, or undefined when it does not exist. */
-export async function readPath(gitDir: string, ref: string, filePath: string): Promise<PathContent | undefined> {
-  const commit = await resolveRef(gitDir, ref);
-  if (!commit) return undefined;
-  const clean = filePath.replace(/^\/+|\/+$/g, "");
-  const [entry] = await listTree(gitDir, commit, clean);
-  if (!entry || entry.path !== clean) return undefined;
-  if (entry.type === "dir") return { type: "dir", entries: await listTree(gitDir, entry.sha, "", clean) };
-  if (entry.type === "file") return { type: "file", entry, content: (await runGit(gitDir, ["cat-file", "blob", entry.sha])).stdout };
-  return { type: "other", entry };
-}
-
-async function listTree(gitDir: string, treeish: string, filter: string, prefix = ""): Promise<TreeEntry[]> {
-  const args = ["ls-tree", "-l", "-z", treeish, ...(filter ? ["--", filter] : [])];
-  const text = (await runGit(gitDir, args)).stdout.toString("utf8");
-  return text
-    .split("\0")
-    .filter(Boolean)
-    .map((line) => {
-      const [meta = "", name = ""] = line.split("\t");
-      const [mode, kind, sha = "", size] = meta.trim().split(/\s+/);
-      const type = kind === "tree" ? "dir" : kind === "commit" ? "submodule" : mode === "120000" ? "symlink" : "file";
-      const full = prefix ? `${prefix}/${name}` : name;
-      return { name: path.posix.basename(full), path: full, type, sha, size: size && size !== "-" ? Number(size) : 0 };
-    });
+/** A path as fast-import reads it: verbatim to the end of the line, unless it starts with a quote. */
+function fastImportPath(file: string): string {
+  if (file.includes("\n") || file.startsWith('"')) throw new Error(`GitHub stand-in: cannot commit a file named ${JSON.stringify(file)}`);
+  return file;
 }
 
 export interface GitHttpRequest {

@@ -21,10 +21,10 @@ export function gitDataRoutes(deps: RouteDependencies): Array<[string, Route]> {
         const sha = String(input.sha);
         // GitHub: "fully qualified … If it doesn't start with 'refs' and have at least two slashes, it will be rejected."
         if (!/^refs\/[^/]+\/.+/.test(ref) || ref.includes("..") || /[\s~^:?*[\\]|\/$|\.lock$/.test(ref)) throw new HttpError(422, "Reference name is invalid");
-        const gitDir = deps.gitDir(repo);
-        const type = await objectType(gitDir, sha);
+        const git = deps.git(repo);
+        const type = await objectType(git, sha);
         if (!type) throw new HttpError(422, "Object does not exist");
-        if (!(await createRefIfAbsent(gitDir, ref, sha))) throw new HttpError(422, "Reference already exists");
+        if (!(await createRefIfAbsent(git, ref, sha))) throw new HttpError(422, "Reference already exists");
         const json = reviewViews.ref(repo, ref, { sha, type });
         return { status: 201, body: json, headers: { location: String(json.url) } };
       }),
@@ -34,7 +34,7 @@ export function gitDataRoutes(deps: RouteDependencies): Array<[string, Route]> {
       read(async (context) => {
         const repo = repoOf(context);
         const ref = `refs/${context.params.ref ?? ""}`;
-        const target = await readRef(deps.gitDir(repo), ref);
+        const target = await readRef(deps.git(repo), ref);
         if (!target) throw new HttpError(404, "Not Found");
         return { status: 200, body: reviewViews.ref(repo, ref, target) };
       }),
@@ -44,7 +44,7 @@ export function gitDataRoutes(deps: RouteDependencies): Array<[string, Route]> {
       write(async (context) => {
         const repo = repoOf(context);
         const ref = `refs/${context.params.ref ?? ""}`;
-        if (!(await deleteRef(deps.gitDir(repo), ref))) throw new HttpError(422, "Reference does not exist");
+        if (!(await deleteRef(deps.git(repo), ref))) throw new HttpError(422, "Reference does not exist");
         return { status: 204 };
       }),
     ],
@@ -53,9 +53,9 @@ export function gitDataRoutes(deps: RouteDependencies): Array<[string, Route]> {
       write(async (context) => {
         const repo = repoOf(context);
         const input = body(context);
-        const gitDir = deps.gitDir(repo);
+        const git = deps.git(repo);
         const objectSha = String(input.object);
-        const type = await objectType(gitDir, objectSha);
+        const type = await objectType(git, objectSha);
         if (!type || type !== input.type) throw validationFailed([{ resource: "Tag", field: "object", code: "invalid" }]);
         const given = (input.tagger ?? {}) as Record<string, unknown>;
         // Without a tagger GitHub uses the authenticated account.
@@ -64,8 +64,8 @@ export function gitDataRoutes(deps: RouteDependencies): Array<[string, Route]> {
           email: typeof given.email === "string" ? given.email : "stand-in@example.invalid",
           date: typeof given.date === "string" ? timestamp(new Date(given.date)) : timestamp(),
         };
-        const sha = await writeTag(gitDir, { tag: String(input.tag), message: String(input.message), object: { sha: objectSha, type }, tagger });
-        const tag = await readTag(gitDir, sha);
+        const sha = await writeTag(git, { tag: String(input.tag), message: String(input.message), object: { sha: objectSha, type }, tagger });
+        const tag = await readTag(git, sha);
         if (!tag) throw new Error(`GitHub stand-in: tag ${sha} was written but cannot be read`);
         const json = reviewViews.tag(repo, tag);
         return { status: 201, body: json, headers: { location: String(json.url) } };
@@ -75,7 +75,7 @@ export function gitDataRoutes(deps: RouteDependencies): Array<[string, Route]> {
       "git/get-tag",
       read(async (context) => {
         const repo = repoOf(context);
-        const tag = await readTag(deps.gitDir(repo), context.params.tag_sha ?? "");
+        const tag = await readTag(deps.git(repo), context.params.tag_sha ?? "");
         if (!tag) throw new HttpError(404, "Not Found");
         return { status: 200, body: reviewViews.tag(repo, tag) };
       }),

@@ -1,4 +1,5 @@
-import type { CommitInfo, TreeEntry } from "./git-backend.js";
+import type { CommitInfo } from "./git-objects.js";
+import type { TreeEntry } from "./repo-reads.js";
 
 /** GitHub's JSON for git objects (commits, branches, contents) of one repository of the stand-in. */
 export interface RepoUrls {

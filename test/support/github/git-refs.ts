@@ -1,12 +1,18 @@
-import { runGit } from "./git-backend.js";
+import { parseTag } from "./git-objects.js";
+import { runGit } from "./git-run.js";
+import type { ObjectType } from "./object-reader.js";
+import { readRefFile } from "./ref-files.js";
+import type { BareRepo } from "./repo-reads.js";
 
 /**
  * The Git Data side of the stand-in's bare repositories: refs and annotated tag objects, written with git
- * plumbing so that what the REST API reports is exactly what `git ls-remote` and a fetch see.
+ * plumbing so that what the REST API reports is exactly what `git ls-remote` and a fetch see. Reads go
+ * through the repository's ref files and its object reader; writes stay plumbing (update-ref's
+ * compare-and-swap keeps a ref create atomic).
  */
 export interface RefTarget {
   sha: string;
-  type: "commit" | "tag" | "tree" | "blob";
+  type: ObjectType;
 }
 
 export interface TagObject {
@@ -19,35 +25,31 @@ export interface TagObject {
 
 const ZERO = "0".repeat(40);
 
-export async function objectType(gitDir: string, sha: string): Promise<RefTarget["type"] | undefined> {
+export async function objectType(repo: BareRepo, sha: string): Promise<ObjectType | undefined> {
   if (!/^[0-9a-f]{40}$/.test(sha)) return undefined;
-  const result = await runGit(gitDir, ["cat-file", "-t", sha], { allowFailure: true });
-  const type = result.stdout.toString("utf8").trim();
-  return result.code === 0 && ["commit", "tag", "tree", "blob"].includes(type) ? (type as RefTarget["type"]) : undefined;
+  return (await repo.objects.info(sha))?.type;
 }
 
 /** What a full ref name (`refs/…`) points at, unpeeled (a tag ref names its tag object), or undefined. */
-export async function readRef(gitDir: string, ref: string): Promise<RefTarget | undefined> {
-  const result = await runGit(gitDir, ["rev-parse", "--verify", "--quiet", ref], { allowFailure: true });
-  if (result.code !== 0) return undefined;
-  const sha = result.stdout.toString("utf8").trim();
-  const type = await objectType(gitDir, sha);
-  return type ? { sha, type } : undefined;
+export async function readRef(repo: BareRepo, ref: string): Promise<RefTarget | undefined> {
+  const sha = await readRefFile(repo.gitDir, ref);
+  const type = sha ? await objectType(repo, sha) : undefined;
+  return sha && type ? { sha, type } : undefined;
 }
 
 /** Creates `ref` only if it does not exist (git's own compare-and-swap): false when it was already there. */
-export async function createRefIfAbsent(gitDir: string, ref: string, sha: string): Promise<boolean> {
-  const result = await runGit(gitDir, ["update-ref", "--create-reflog", ref, sha, ZERO], { allowFailure: true });
+export async function createRefIfAbsent(repo: BareRepo, ref: string, sha: string): Promise<boolean> {
+  const result = await runGit(repo.gitDir, ["update-ref", "--create-reflog", ref, sha, ZERO], { allowFailure: true });
   return result.code === 0;
 }
 
-export async function deleteRef(gitDir: string, ref: string): Promise<boolean> {
-  if (!(await readRef(gitDir, ref))) return false;
-  return (await runGit(gitDir, ["update-ref", "-d", ref], { allowFailure: true })).code === 0;
+export async function deleteRef(repo: BareRepo, ref: string): Promise<boolean> {
+  if (!(await readRef(repo, ref))) return false;
+  return (await runGit(repo.gitDir, ["update-ref", "-d", ref], { allowFailure: true })).code === 0;
 }
 
 /** Writes an annotated tag object (no ref: like POST /git/tags, the caller creates the ref). */
-export async function writeTag(gitDir: string, input: { tag: string; message: string; object: RefTarget; tagger: { name: string; email: string; date: string } }): Promise<string> {
+export async function writeTag(repo: BareRepo, input: { tag: string; message: string; object: RefTarget; tagger: { name: string; email: string; date: string } }): Promise<string> {
   const seconds = Math.floor(Date.parse(input.tagger.date) / 1000);
   const text = [
     `object ${input.object.sha}`,
@@ -57,28 +59,15 @@ export async function writeTag(gitDir: string, input: { tag: string; message: st
     "",
     input.message.endsWith("\n") ? input.message : `${input.message}\n`,
   ].join("\n");
-  return (await runGit(gitDir, ["mktag"], { input: text })).stdout.toString("utf8").trim();
+  return (await runGit(repo.gitDir, ["mktag"], { input: text })).stdout.toString("utf8").trim();
 }
 
-export async function readTag(gitDir: string, sha: string): Promise<TagObject | undefined> {
-  if ((await objectType(gitDir, sha)) !== "tag") return undefined;
-  const text = (await runGit(gitDir, ["cat-file", "tag", sha])).stdout.toString("utf8");
-  const split = text.indexOf("\n\n");
-  const header = text.slice(0, split < 0 ? text.length : split);
-  const message = split < 0 ? "" : text.slice(split + 2);
-  const field = (name: string) => new RegExp(`^${name} (.*)$`, "m").exec(header)?.[1] ?? "";
-  const tagger = /^(.*) <([^>]*)> (\d+) ([+-]\d{4})$/.exec(field("tagger"));
-  return {
-    sha,
-    tag: field("tag"),
-    message,
-    object: { sha: field("object"), type: field("type") as RefTarget["type"] },
-    tagger: {
-      name: tagger?.[1] ?? "",
-      email: tagger?.[2] ?? "",
-      date: new Date(Number(tagger?.[3] ?? 0) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"),
-    },
-  };
+export async function readTag(repo: BareRepo, sha: string): Promise<TagObject | undefined> {
+  if (!/^[0-9a-f]{40}$/.test(sha)) return undefined;
+  const object = await repo.objects.contents(sha);
+  if (object?.type !== "tag") return undefined;
+  const raw = parseTag(object.content);
+  return { sha, tag: raw.tag, message: raw.message, object: { sha: raw.object, type: raw.type as ObjectType }, tagger: raw.tagger };
 }
 
 /**

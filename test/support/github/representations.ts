@@ -1,4 +1,5 @@
-import type { CommitInfo, TreeEntry } from "./git-backend.js";
+import type { CommitInfo } from "./git-objects.js";
+import type { TreeEntry } from "./repo-reads.js";
 import { branchJson, commitJson, contentJson, type RepoUrls } from "./git-json.js";
 import type { CommentState, GitHubState, IssueEventState, IssueState, LabelState, Permission, ReactionState, RepoState } from "./state.js";
 

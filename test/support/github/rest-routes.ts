@@ -1,4 +1,4 @@
-import { isAncestor, readLog, readPath, resolveRef } from "./git-backend.js";
+import { isAncestor, readCommit, readPath, resolveRef } from "./repo-reads.js";
 import { gitDataRoutes } from "./git-data-routes.js";
 import { HttpError, validationFailed } from "./http-util.js";
 import { reviewRoutes } from "./review-routes.js";
@@ -83,9 +83,9 @@ export function createRoutes(deps: RouteDependencies): Map<string, Route> {
       read(async (context) => {
         const repo = repoOf(context);
         const branch = context.params.branch ?? "";
-        const sha = await resolveRef(deps.gitDir(repo), branch);
+        const sha = await resolveRef(deps.git(repo), branch);
         if (!sha) throw new HttpError(404, "Branch not found");
-        const [head] = await readLog(deps.gitDir(repo), sha, 1);
+        const head = await readCommit(deps.git(repo), sha);
         if (!head) throw new HttpError(404, "Branch not found");
         return { status: 200, body: views.branch(repo, branch, head) };
       }),
@@ -95,7 +95,7 @@ export function createRoutes(deps: RouteDependencies): Map<string, Route> {
       read(async (context) => {
         const repo = repoOf(context);
         const ref = context.query.ref ?? repo.defaultBranch;
-        const found = await readPath(deps.gitDir(repo), ref, context.params.path ?? "");
+        const found = await readPath(deps.git(repo), ref, context.params.path ?? "");
         if (!found) throw new HttpError(404, "Not Found");
         if (found.type === "dir") return { status: 200, body: found.entries.map((entry) => views.content(repo, ref, entry)) };
         if (found.type === "other") return { status: 200, body: views.content(repo, ref, found.entry) };
@@ -219,14 +219,13 @@ export function createRoutes(deps: RouteDependencies): Map<string, Route> {
         if (typeof input.title !== "string" || input.title === "") throw validationFailed([{ resource: "PullRequest", code: "missing_field", field: "title" }]);
         const headRef = String(input.head).replace(/^[^:]+:/, "");
         const baseRef = String(input.base);
-        const gitDir = deps.gitDir(repo);
-        const [headSha, baseSha] = await Promise.all([resolveRef(gitDir, headRef), resolveRef(gitDir, baseRef)]);
+        const git = deps.git(repo);
+        const [headSha, baseSha] = await Promise.all([resolveRef(git, headRef), resolveRef(git, baseRef)]);
         if (!baseSha) throw validationFailed([{ resource: "PullRequest", field: "base", code: "invalid" }]);
         if (!headSha) throw validationFailed([{ resource: "PullRequest", field: "head", code: "invalid" }]);
         const duplicate = [...repo.issues.values()].find((issue) => issue.state === "open" && issue.pullRequest?.headRef === headRef && issue.pullRequest.baseRef === baseRef);
         if (duplicate) throw validationFailed([{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${repo.owner}:${headRef}.` }]);
-        if (await isAncestor(gitDir, headSha, baseSha))
-          throw validationFailed([{ resource: "PullRequest", code: "custom", message: `No commits between ${baseRef} and ${headRef}` }]);
+        if (await isAncestor(git, headSha, baseSha)) throw validationFailed([{ resource: "PullRequest", code: "custom", message: `No commits between ${baseRef} and ${headRef}` }]);
         const issue = state.addPullRequest(repo, {
           title: input.title,
           body: typeof input.body === "string" ? input.body : null,
@@ -256,7 +255,7 @@ export function createRoutes(deps: RouteDependencies): Map<string, Route> {
         const input = body(context);
         if (!pull) throw new HttpError(404, "Not Found");
         if (typeof input.base === "string") {
-          const baseSha = await resolveRef(deps.gitDir(repo), input.base);
+          const baseSha = await resolveRef(deps.git(repo), input.base);
           if (!baseSha) throw validationFailed([{ resource: "PullRequest", field: "base", code: "invalid" }]);
           pull.baseRef = input.base;
           pull.baseSha = baseSha;

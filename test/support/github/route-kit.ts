@@ -1,5 +1,6 @@
 import type { AppSpec, Identity, TokenRegistry } from "./auth.js";
 import { HttpError, linkHeader } from "./http-util.js";
+import type { BareRepo } from "./repo-reads.js";
 import type { Representations } from "./representations.js";
 import type { ReviewRepresentations } from "./review-representations.js";
 import type { Reviews } from "./review-state.js";
@@ -37,7 +38,8 @@ export interface RouteDependencies {
   views: Representations;
   tokens: TokenRegistry;
   app: (AppSpec & { slug: string }) | undefined;
-  gitDir(repo: RepoState): string;
+  /** The repository's git side: its bare repository and that repository's object reader. */
+  git(repo: RepoState): BareRepo;
   reviews: Reviews;
   reviewViews: ReviewRepresentations;
 }
