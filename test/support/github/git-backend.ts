@@ -17,7 +17,9 @@ export async function createBareRepo(root: string, owner: string, name: string, 
   const gitDir = path.join(root, owner, `${name}.git`);
   await mkdir(path.dirname(gitDir), { recursive: true });
   await runGit(gitDir, ["init", "--quiet", "--bare", `--initial-branch=${defaultBranch}`, gitDir]);
-  return new BareRepo(gitDir);
+  const repo = new BareRepo(gitDir);
+  repo.objects.warm();
+  return repo;
 }
 
 /**
