@@ -75,6 +75,10 @@ const DEFAULT_LOCK_TTL_MS = 60 * 60_000;
  */
 export async function runWorkItem(request: WorkRunRequest, deps: WorkItemDeps): Promise<WorkRunOutcome> {
   const { forge } = deps;
+  // The crew's first phase counts tokens: the tokenizer's thread builds its tables (~0.5 s of CPU) while the
+  // run talks to GitHub and clones. Started before the sender is checked, as the crew now starts about a
+  // second after this: a refused sender (rare; bots never get here) costs that CPU in vain.
+  prefetchTokenizer();
   const workspace = sentAhead(deps.workspace);
   const { item } = request;
   const now = deps.now ?? Date.now;
@@ -88,8 +92,6 @@ export async function runWorkItem(request: WorkRunRequest, deps: WorkItemDeps): 
   // A job cancelled while it was being checked writes nothing (the app reports it as cancelled).
   if (deps.signal?.aborted) return { result: "failed", message: "cancelled before the run started" };
 
-  // The run will need the tokenizer once the crew starts; its thread builds its tables meanwhile.
-  prefetchTokenizer();
   const startedAt = now();
   const lock = await acquireRunLock(
     forge,
