@@ -186,6 +186,10 @@ describe("createRunWorkspace", () => {
     expect(git(repoDir, "worktree", "list")).not.toContain(ws.dir);
     expect(git(repoDir, "rev-parse", ws.branch).trim()).toBe(sha);
     await expect(ws.readFile("x.txt")).rejects.toBeInstanceOf(WorkspaceError);
+    // The branch is free for another worktree (a rebase before the push checks it out again).
+    const again = path.join(scratch, "again");
+    git(repoDir, "worktree", "add", "--quiet", again, ws.branch);
+    git(repoDir, "worktree", "remove", "--force", again);
   });
 });
 
