@@ -1,3 +1,4 @@
+import "./early-start.js";
 import { run } from "./main.js";
 
 await run();
