@@ -162,7 +162,9 @@ async function runDirectly(item: FileEvidence, runners: TestRunner[], opts: Test
   for (const runner of runners) {
     let command: string | string[] | null = null;
     if (runner.kind === "node") {
-      command = [...runner.assignments, runner.program, ...runner.flags, "--test", "--test-reporter=tap", relative].map(shellQuote).join(" ");
+      // The file run by node itself reports its tests under the names `node --test` gives them, without a
+      // second node process for the test runner.
+      command = [...runner.assignments, runner.program, ...runner.flags, "--test-reporter=tap", relative].map(shellQuote).join(" ");
     } else if (runner.kind === "pytest") command = [...runner.program, "--collect-only", "-q", "-p", "no:cacheprovider", relative];
     else if (runner.kind === "unittest") command = [runner.python, "-m", "unittest", "-v", relative];
     if (!command) continue;
