@@ -1,6 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import path from "node:path";
 import { assertNoCredentialsInGitConfig, stripGitCredentials } from "../core/checks/git-credentials.js";
+import { gitDirsOf } from "../core/workspace/git-files.js";
 import { Git } from "../core/workspace/git.js";
 import { cloneRepository, type RemoteAccess } from "../core/workspace/git-remote.js";
 
@@ -30,6 +31,8 @@ export async function prepareClone(
 }
 
 async function isCloneOf(dir: string, repository: { owner: string; repo: string }): Promise<boolean> {
+  // A job without actions/checkout has no .git there: no git process before the clone starts.
+  if (!(await gitDirsOf(dir))) return false;
   try {
     const git = await Git.open(dir);
     if (!(await git.isRepo())) return false;
