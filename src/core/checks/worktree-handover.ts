@@ -36,7 +36,7 @@ export class WorktreeHandover {
       held.count -= 1;
       if (held.count > 0) return;
       const owner = await held.owner;
-      // A command that started in the meantime (the test command while a direct run ends) keeps the uid's hold.
+      // A command that started while the owner was read (another check of the round) keeps the uid's hold.
       if (held.count > 0) return;
       held.queue = held.queue.then(() => this.chownTree(worktree, owner.uid, owner.gid));
       await held.queue;
