@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstat, mkdir, mkdtemp, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readFile, realpath, rename, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
@@ -140,9 +140,7 @@ async function measure(opts: BaselineOptions, commit: string, command: string, s
     const reason = error instanceof CancelledError ? "cancelled" : errorMessage(error);
     return { commit, command: shown, status: "error", exitCode: null, failures: [], failuresComplete: false, durationMs: 0, reason, network: "" };
   } finally {
-    await repo.worktreeRemove(dir).catch(() => undefined);
-    await rm(parent, { recursive: true, force: true });
-    await repo.worktreePrune().catch(() => undefined);
+    await repo.dropWorktree(parent);
   }
 }
 

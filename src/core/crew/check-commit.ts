@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { CommandRunner } from "../checks/command-runner.js";
@@ -50,8 +50,6 @@ export async function checkCommit(input: {
     });
     return [...(install ? [install] : []), ...checks];
   } finally {
-    await repo.raw(["worktree", "remove", "--force", dir]).catch(() => undefined);
-    await rm(parent, { recursive: true, force: true });
-    await repo.worktreePrune().catch(() => undefined);
+    await repo.dropWorktree(parent);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { WorkspaceError, errorMessage } from "../errors.js";
@@ -76,8 +76,6 @@ async function rebaseInWorktree(git: Git, branch: string, onto: string, upstream
       throw error;
     }
   } finally {
-    await git.worktreeRemove(dir).catch(() => undefined);
-    await rm(parent, { recursive: true, force: true });
-    await git.worktreePrune().catch(() => undefined);
+    await git.dropWorktree(parent);
   }
 }

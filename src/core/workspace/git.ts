@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { WorkspaceError } from "../errors.js";
 import { runGit } from "../git/run-git.js";
 import { readHeadCommit, readRefCommit, refExistsOnDisk } from "./git-files.js";
@@ -152,12 +152,17 @@ export class Git {
     await this.raw(base === null ? ["worktree", "add", "--quiet", path, branch] : ["worktree", "add", "--quiet", "-b", branch, path, base]);
   }
 
-  async worktreeRemove(path: string): Promise<void> {
-    await this.raw(["worktree", "remove", "--force", path]);
-  }
-
   async worktreePrune(): Promise<void> {
     await this.raw(["worktree", "prune"]);
+  }
+
+  /**
+   * Deletes a worktree made inside `folder` (its own temporary folder), then git's record of it: what
+   * `git worktree remove --force` and a prune do, with one git process. Never throws for git's part.
+   */
+  async dropWorktree(folder: string): Promise<void> {
+    await rm(folder, { recursive: true, force: true });
+    await this.worktreePrune().catch(() => undefined);
   }
 
   /**

@@ -182,10 +182,8 @@ export async function createRunWorkspace(opts: RunWorkspaceOptions): Promise<Run
     async dispose() {
       if (disposed) return;
       disposed = true;
-      // Removing the folder and pruning is what `git worktree remove --force` does, with one git process
-      // instead of two (this sits between the crew's end and the push).
-      await rm(parent, { recursive: true, force: true });
-      await repo.worktreePrune().catch(() => undefined);
+      // Between the crew's end and the push: one git process.
+      await repo.dropWorktree(parent);
     },
   };
 }
