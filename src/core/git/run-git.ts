@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execShort } from "../process/spawner.js";
 
 /**
  * The one way the bot starts git. Every invocation disables what a repository can make git run: hooks
@@ -32,8 +32,8 @@ export interface GitProcessResult {
 /** Names that redirect git (GIT_DIR, GIT_CONFIG_*, …) or make it start an editor, pager or askpass program. */
 const DROPPED = /^(GIT_|EDITOR$|VISUAL$|PAGER$|SSH_ASKPASS$|PREFIX$)/i;
 
-function gitEnvironment(secretConfig: Record<string, string> | undefined): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
+function gitEnvironment(secretConfig: Record<string, string> | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !DROPPED.test(name)) env[name] = value;
   env.GIT_TERMINAL_PROMPT = "0";
   env.GIT_PAGER = "cat";
@@ -50,22 +50,14 @@ function gitEnvironment(secretConfig: Record<string, string> | undefined): NodeJ
   return env;
 }
 
-export function runGit(args: string[], opts: GitProcessOptions): Promise<GitProcessResult> {
-  return new Promise((resolve) => {
-    execFile(
-      "git",
-      [...SAFE_GIT_FLAGS, ...args],
-      { cwd: opts.cwd, env: gitEnvironment(opts.secretConfig), timeout: opts.timeoutMs ?? 120_000, maxBuffer: opts.maxBuffer ?? 64 * 1024 * 1024, encoding: "utf8" },
-      (error, stdout, stderr) => {
-        if (!error) return resolve({ exitCode: 0, stdout, stderr });
-        const code = (error as { code?: unknown }).code;
-        resolve({
-          exitCode: typeof code === "number" ? code : null,
-          stdout,
-          stderr,
-          ...(typeof code === "number" ? {} : { failure: error.killed ? `timed out` : error.message }),
-        });
-      },
-    );
+export async function runGit(args: string[], opts: GitProcessOptions): Promise<GitProcessResult> {
+  const outcome = await execShort({
+    file: "git",
+    args: [...SAFE_GIT_FLAGS, ...args],
+    cwd: opts.cwd,
+    env: gitEnvironment(opts.secretConfig),
+    timeoutMs: opts.timeoutMs ?? 120_000,
+    maxBuffer: opts.maxBuffer ?? 64 * 1024 * 1024,
   });
+  return { exitCode: outcome.code, stdout: outcome.stdout, stderr: outcome.stderr, ...(outcome.failure ? { failure: outcome.failure } : {}) };
 }

@@ -1,0 +1,62 @@
+import { execFile } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { execShort, type ExecRequest } from "../../src/core/process/spawner.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const request = (file: string, args: string[], more: Partial<ExecRequest> = {}): ExecRequest => ({
+  file,
+  args,
+  cwd: "/",
+  env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+  timeoutMs: 10_000,
+  maxBuffer: 1024 * 1024,
+  ...more,
+});
+
+/** The helper process: a child of this one running node with the helper script. */
+async function helperPids(): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    if (parent === process.pid && cmdline.includes("execFile(file, args")) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+describe("short commands started by the helper process", () => {
+  it("answers as execFile would: output, exit codes, a missing program, a timeout, the output cap", async () => {
+    expect(await execShort(request("sh", ["-c", "printf 'out ü'; printf err >&2"]))).toEqual({ code: 0, stdout: "out ü", stderr: "err" });
+    expect(await execShort(request("sh", ["-c", "exit 3"]))).toMatchObject({ code: 3 });
+    expect(await execShort(request("sh", ["-c", "pwd; echo $ONLY"], { cwd: "/tmp", env: { PATH: "/usr/bin:/bin", ONLY: "this" } }))).toMatchObject({ stdout: "/tmp\nthis\n" });
+    expect(await execShort(request("no-such-program-here", []))).toMatchObject({ code: null, failure: expect.stringContaining("ENOENT") });
+    expect(await execShort(request("sleep", ["5"], { timeoutMs: 200 }))).toMatchObject({ code: null, failure: "timed out" });
+    expect(await execShort(request("head", ["-c", "5000", "/dev/zero"], { maxBuffer: 1000 }))).toMatchObject({ code: null, failure: expect.stringContaining("maxBuffer") });
+    // Several at once, each with its own answer.
+    const many = await Promise.all([1, 2, 3, 4, 5].map((n) => execShort(request("sh", ["-c", `sleep 0.0${5 - n}; echo ${n}`]))));
+    expect(many.map((m) => m.stdout.trim())).toEqual(["1", "2", "3", "4", "5"]);
+    expect((await helperPids()).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("starts commands itself when the helper is gone, and the helper never keeps a process alive", async () => {
+    await execShort(request("true", []));
+    for (const pid of await helperPids()) process.kill(pid, "SIGKILL");
+    expect(await execShort(request("sh", ["-c", "echo still"]))).toMatchObject({ code: 0, stdout: "still\n" });
+
+    // A process whose last command has answered ends by itself.
+    const script = `import { execShort } from ${JSON.stringify(path.join(ROOT, "src/core/process/spawner.ts"))};
+const r = await execShort({ file: "echo", args: ["hi"], cwd: "/", env: { PATH: "/usr/bin:/bin" }, timeoutMs: 5000, maxBuffer: 1024 });
+console.log(r.stdout.trim());`;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: ROOT, timeout: 20_000 }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      ),
+    );
+    expect(out.trim()).toBe("hi");
+  });
+});
