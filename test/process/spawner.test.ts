@@ -48,15 +48,23 @@ describe("short commands started by the helper process", () => {
     for (const pid of await helperPids()) process.kill(pid, "SIGKILL");
     expect(await execShort(request("sh", ["-c", "echo still"]))).toMatchObject({ code: 0, stdout: "still\n" });
 
-    // A process whose last command has answered ends by itself.
-    const script = `import { execShort } from ${JSON.stringify(path.join(ROOT, "src/core/process/spawner.ts"))};
+    // A process whose last command has answered ends by itself, and ends its helper first (no orphan).
+    const script = `import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { execShort } from ${JSON.stringify(path.join(ROOT, "src/core/process/spawner.ts"))};
 const r = await execShort({ file: "echo", args: ["hi"], cwd: "/", env: { PATH: "/usr/bin:/bin" }, timeoutMs: 5000, maxBuffer: 1024 });
-console.log(r.stdout.trim());`;
+const helper = readdirSync("/proc").filter((p) => /^[0-9]+$/.test(p)).find((p) => {
+  const stat = readFileSync("/proc/" + p + "/stat", "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === process.pid && readFileSync("/proc/" + p + "/cmdline", "utf8").includes("execFile(file, args");
+});
+process.on("exit", () => console.log(r.stdout.trim(), helper, existsSync("/proc/" + helper) ? "helper-alive" : "helper-gone"));`;
     const out = await new Promise<string>((resolve, reject) =>
       execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: ROOT, timeout: 20_000 }, (error, stdout) =>
         error ? reject(error) : resolve(stdout),
       ),
     );
-    expect(out.trim()).toBe("hi");
+    const [said, helper, atExit] = out.trim().split(" ");
+    expect(said).toBe("hi");
+    expect(Number(helper)).toBeGreaterThan(0);
+    expect(atExit).toBe("helper-gone");
   });
 });

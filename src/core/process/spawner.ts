@@ -77,6 +77,14 @@ class Spawner {
       child.stdin.on("error", () => this.fail());
       child.on("error", () => this.fail());
       child.on("exit", () => this.fail());
+      // When nothing else is left to do, the helper is ended and waited for (reaped, its CPU counted with
+      // ours): no process outlives the bot (GitHub's runner reports such orphans when the job ends).
+      process.once("beforeExit", () => {
+        if (this.child !== child || this.pending.size > 0) return;
+        this.broken = true;
+        child.ref();
+        child.stdin.end();
+      });
       this.hold(false);
       return child;
     } catch {
