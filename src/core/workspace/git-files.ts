@@ -10,6 +10,11 @@ import path from "node:path";
 
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
+/** A full object id (SHA-1 or SHA-256), not a name git would have to resolve. */
+export function isObjectId(text: string): boolean {
+  return OBJECT_ID.test(text);
+}
+
 export interface GitDirs {
   /** The worktree's own git directory (HEAD, index). */
   gitDir: string;

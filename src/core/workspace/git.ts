@@ -1,7 +1,7 @@
 import { rm, stat } from "node:fs/promises";
 import { WorkspaceError } from "../errors.js";
 import { runGit } from "../git/run-git.js";
-import { readHeadCommit, readRefCommit, refExistsOnDisk } from "./git-files.js";
+import { isObjectId, readHeadCommit, readRefCommit, refExistsOnDisk } from "./git-files.js";
 
 /**
  * The repository operations the crew needs, each one git process started by runGit (src/core/git/run-git.ts),
@@ -58,9 +58,9 @@ function isPlainBranchName(branch: string): boolean {
   return PLAIN_BRANCH.test(branch) && branch !== "HEAD" && !branch.includes("..") && branch.split("/").every((part) => !part.endsWith(".") && !part.endsWith(".lock"));
 }
 
-const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const MAX_CONFIRMED_COMMITS = 1000;
-const confirmedCommits = new Map<string, string>();
+/** `<dir>\0<commit id>` of the commit ids git confirmed as commits there. */
+const confirmedCommits = new Set<string>();
 
 export class Git {
   readonly dir: string;
@@ -99,12 +99,12 @@ export class Git {
   /** The full commit sha a ref (branch, tag, HEAD, sha) points at. */
   async revParse(ref: string): Promise<string> {
     // A commit id git has confirmed stays one: the run resolves its base commit in several places.
-    const known = OBJECT_ID.test(ref) ? confirmedCommits.get(`${this.dir}\0${ref}`) : undefined;
-    if (known) return known;
+    const key = `${this.dir}\0${ref}`;
+    if (confirmedCommits.has(key)) return ref;
     const commit = (await this.raw(["rev-parse", "--verify", "--end-of-options", `${ref}^{commit}`])).trim();
-    if (OBJECT_ID.test(ref) && commit === ref) {
-      if (confirmedCommits.size >= MAX_CONFIRMED_COMMITS) confirmedCommits.delete(confirmedCommits.keys().next().value!);
-      confirmedCommits.set(`${this.dir}\0${ref}`, commit);
+    if (commit === ref && isObjectId(ref)) {
+      if (confirmedCommits.size >= MAX_CONFIRMED_COMMITS) confirmedCommits.delete(confirmedCommits.values().next().value!);
+      confirmedCommits.add(key);
     }
     return commit;
   }
