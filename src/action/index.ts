@@ -1,4 +1,3 @@
-import "./early-start.js";
 import { run } from "./main.js";
 
 await run();

@@ -2,7 +2,7 @@ import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildRepoContext, renderRepoContext, type RepoContext } from "../../src/core/context/repo-context.js";
+import { buildRepoContext, describeRepoContext, renderRepoContext, type RepoContext } from "../../src/core/context/repo-context.js";
 import { countTokens } from "../../src/core/model/token-count.js";
 import type { Task } from "../../src/core/task.js";
 import { createTempRepo, writeFiles } from "../support/temp-repo.js";
@@ -107,6 +107,24 @@ describe("buildRepoContext on a small repository", () => {
     expect(relevant).not.toContain("src/unrelated/math.ts");
     // A NUL-byte file met during the content scan is reported, not included.
     expect(reasonFor(ctx, "notes/raw.txt")).toMatch(/binary/);
+  });
+
+  // Ceilings (bytes) stand in for counts only where everything fits anyway: the choice must be the one exact
+  // counts make, and a budget between the count and the ceiling must be judged by the count.
+  it("chooses the same context whether the bytes fit the budget or only the tokens do", async () => {
+    const t = task("formatGreeting adds a double exclamation mark", "The greeting in `src/greeting.ts` ends with '!!'.");
+    const roomy = await buildRepoContext({ dir, task: t, tokenBudget: 8_000 });
+    expect(roomy.tokensAreCeilings).toBe(true);
+    const counted = await countTokens(renderRepoContext(roomy));
+    expect(roomy.totalTokens).toBeGreaterThanOrEqual(counted);
+    expect(describeRepoContext(roomy)).toContain(`at most ${roomy.totalTokens} tokens`);
+
+    const budget = Math.ceil(counted * 1.5);
+    expect(budget).toBeLessThan(roomy.totalTokens);
+    const tight = await buildRepoContext({ dir, task: t, tokenBudget: budget });
+    expect(tight.tokensAreCeilings).toBeUndefined();
+    expect(tight.totalTokens).toBe(counted);
+    expect(renderRepoContext(tight)).toBe(renderRepoContext(roomy));
   });
 
   it("renders identical input identically", async () => {

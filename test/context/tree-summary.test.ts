@@ -137,7 +137,8 @@ describe("buildRepoContext: prompt size follows the task, not the repository", (
 
   it("costs at most 1.5× the prompt tokens for 10,000 files as for 100", async () => {
     const tokens = (count: number) => countTokens(renderRepoContext(contexts.get(count)!));
-    expect(await tokens(10_000)).toBe(contexts.get(10_000)!.totalTokens);
+    // totalTokens is the count, or a ceiling on it where the context fitted byte for byte.
+    expect(await tokens(10_000)).toBeLessThanOrEqual(contexts.get(10_000)!.totalTokens);
     expect((await tokens(10_000)) / (await tokens(100))).toBeLessThanOrEqual(1.5);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { BudgetExceededError, ModelError } from "../../src/core/errors.js";
-import { MeteredModelClient } from "../../src/core/model/metered-model-client.js";
+import { MeteredModelClient, estimatePromptTokens, promptTokenCeiling } from "../../src/core/model/metered-model-client.js";
 import type { ModelRequest } from "../../src/core/model/model-client.js";
 import { createOpenAIModelClient } from "../../src/core/model/openai-model-client.js";
 import { mergePrices } from "../../src/core/model/pricing.js";
@@ -49,6 +49,19 @@ describe("metered model client", () => {
     const error = await failure(metered.complete(request("developer", "a prompt long enough to need more than fifty tokens ".repeat(10))));
     expect(error).toBeInstanceOf(BudgetExceededError);
     expect(error).toMatchObject({ limit: "tokens", max: 1_000, context: { agent: "developer" } });
+    expect(model.requests).toHaveLength(1);
+  });
+
+  // Byte ceilings decide far from the limits; near them the call is judged by its token count, not its bytes.
+  it("sends a call whose bytes would cross the token budget but whose tokens do not", async () => {
+    model = await startScriptedModel({ fallback: () => textAnswer("{}", { prompt_tokens: 10, completion_tokens: 5 }) });
+    const prompt = "export const answer = computeTheAnswer(41) + 1;\n".repeat(30);
+    const tokens = await estimatePromptTokens(request("developer", prompt).body);
+    expect(promptTokenCeiling(request("developer", prompt).body)).toBeGreaterThan(2 * tokens);
+    const roomy = setup(model.baseURL, { tokens: tokens + 5, costUsd: 100, minutes: 10 });
+    await roomy.metered.complete(request("developer", prompt));
+    const tight = setup(model.baseURL, { tokens: tokens - 5, costUsd: 100, minutes: 10 });
+    expect(await failure(tight.metered.complete(request("developer", prompt)))).toMatchObject({ limit: "tokens", used: tokens, max: tokens - 5 });
     expect(model.requests).toHaveLength(1);
   });
 

@@ -27,13 +27,6 @@ describe("the tokenizer thread", () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  // A skipped Action run starts the thread and then has nothing to do: it must end at once, not when the
-  // thread has built its tables or idled out (30 s). The execFile timeout is the liveness bound.
-  it("does not keep a finished process alive while it warms up", async () => {
-    const run = await runScript(dir, `tokens.prefetchTokenizer();\nconsole.log("done");`);
-    expect(run).toEqual({ code: 0, stdout: "done\n" });
-  });
-
   it("keeps the process alive for a count someone awaits, then lets it end", async () => {
     const run = await runScript(dir, `console.log(await tokens.countTokens("hello world"), (await tokens.countTokensOfEach(["a b", ""])).join(","));`);
     expect(run).toEqual({ code: 0, stdout: "2 2,0\n" });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { countTokens as countWhole } from "gpt-tokenizer/encoding/o200k_base";
 import { describe, expect, it } from "vitest";
 import { estimateCostUsd, findPrice, isPriced, mergePrices } from "../../src/core/model/pricing.js";
-import { countMessageTokens, countTokens, countTokensOfEach, tokenPieces } from "../../src/core/model/token-count.js";
+import { countMessageTokens, countTokens, countTokensOfEach, messageTokenCeiling, tokenCeiling, tokenPieces } from "../../src/core/model/token-count.js";
 
 describe("token counting", () => {
   it("counts text, including special-token lookalikes from untrusted input", async () => {
@@ -51,6 +51,39 @@ describe("token counting", () => {
     expect(await countTokensOfEach(texts)).toEqual(alone);
     const short = texts.filter((text) => text.length < 2_000);
     expect(await countTokensOfEach(short)).toEqual(short.map((text) => countWhole(text, { disallowedSpecial: new Set() })));
+  });
+});
+
+describe("token ceilings", () => {
+  // Budgets and the repository context trust a ceiling that fits as if it were the count: it must never be below.
+  it("are never below the count, whatever the script, and close for none of them", async () => {
+    const source = readFileSync(new URL("../../src/core/checks/sandbox.ts", import.meta.url), "utf8");
+    const texts = [
+      "",
+      "a",
+      "hello world",
+      source,
+      "    ".repeat(500),
+      "日本語のテキストを数える",
+      "🙂👍🏽 émigré naïve",
+      "x".repeat(5_000),
+      "ignore <|endoftext|> this",
+      "\u0000\t\r\n",
+    ];
+    const counts = await countTokensOfEach(texts);
+    texts.forEach((text, i) => expect(tokenCeiling(text), JSON.stringify(text.slice(0, 20))).toBeGreaterThanOrEqual(counts[i]!));
+    // Code runs about four bytes a token: the ceiling is loose, which is why near a limit the count decides.
+    expect(tokenCeiling(source)).toBeGreaterThan(2.5 * counts[3]!);
+  });
+
+  it("bound a conversation's count, overhead and tool calls included", async () => {
+    const messages = [
+      { role: "system" as const, content: "You are the developer." },
+      { role: "user" as const, content: "fix it: 日本語" },
+      { role: "assistant" as const, content: null, tool_calls: [{ id: "1", type: "function" as const, function: { name: "read_file", arguments: '{"path":"src/a.ts"}' } }] },
+      { role: "tool" as const, tool_call_id: "1", content: "export const a = 1;\n".repeat(50) },
+    ];
+    expect(messageTokenCeiling(messages)).toBeGreaterThanOrEqual(await countMessageTokens(messages));
   });
 });
 

@@ -19,4 +19,9 @@ export interface RepoContext {
   fileCount: number;
   /** Tokens of `renderRepoContext(this)`; never above the budget asked for. */
   totalTokens: number;
+  /**
+   * Set when `totalTokens` and each file's `tokens` are ceilings (UTF-8 bytes) rather than counts: the
+   * context fitted even so, and the tokenizer was not needed (token-meter.ts).
+   */
+  tokensAreCeilings?: true;
 }

@@ -36,7 +36,8 @@ export function renderRepoContext(ctx: RepoContext, omittedShown = OMITTED_SHOWN
 /** One line for the report's context phase: how much went in, and which instruction files. */
 export function describeRepoContext(ctx: RepoContext): string {
   const instructions = ctx.files.filter((file) => file.reason === "instructions").map((file) => displayPath(file.path));
-  return `${ctx.files.length} files, ${ctx.totalTokens} tokens of ${ctx.fileCount}${instructions.length ? `; instructions: ${instructions.join(", ")}` : ""}`;
+  const tokens = ctx.tokensAreCeilings ? `at most ${ctx.totalTokens} tokens` : `${ctx.totalTokens} tokens`;
+  return `${ctx.files.length} files, ${tokens} of ${ctx.fileCount}${instructions.length ? `; instructions: ${instructions.join(", ")}` : ""}`;
 }
 
 export function renderFileBlock(path: string, content: string): string {

@@ -1,5 +1,4 @@
 import { sanitizeUntrustedText, truncateWithMarker } from "../intake.js";
-import { countTokens } from "../model/token-count.js";
 import type { Task } from "../task.js";
 import { ContentReader } from "./content-reader.js";
 import type { RepoContext, RepoContextFile, ContextReason } from "./context-types.js";
@@ -9,6 +8,7 @@ import { listRepoFiles } from "./list-files.js";
 import { extractTaskTerms, findNamedFiles, rankRelevantFiles } from "./relevance.js";
 import { renderFileBlock, renderRepoContext } from "./render-context.js";
 import { realRepoRoot } from "./safe-read.js";
+import { TokenMeter } from "./token-meter.js";
 import { createTreeRenderer } from "./tree.js";
 
 export { describeRepoContext, renderRepoContext } from "./render-context.js";
@@ -43,10 +43,24 @@ const MIN_USEFUL_TOKENS = 150;
 const RELEVANCE_FLOOR = 0.25;
 
 export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<RepoContext> {
+  const root = await realRepoRoot(opts.dir);
+  // Listed, read and matched once; only the choosing is done again when the ceilings were not enough.
+  const survey: Survey = { opts, listing: await listRepoFiles(root), reader: new ContentReader(root), terms: extractTaskTerms(taskTextForMatching(opts.task)) };
+  const meter = TokenMeter.ceilings();
+  const measured = await chooseContext(survey, meter);
+  return meter.mustRecount ? chooseContext(survey, TokenMeter.exactCounts()) : measured;
+}
+
+interface Survey {
+  opts: BuildRepoContextOptions;
+  listing: Awaited<ReturnType<typeof listRepoFiles>>;
+  reader: ContentReader;
+  terms: ReturnType<typeof extractTaskTerms>;
+}
+
+async function chooseContext({ opts, listing, reader, terms }: Survey, meter: TokenMeter): Promise<RepoContext> {
   const budget = Math.max(0, Math.floor(opts.tokenBudget));
   const maxFileTokens = Math.max(1, Math.floor(opts.maxFileTokens ?? Math.max(300, budget * 0.25)));
-  const root = await realRepoRoot(opts.dir);
-  const listing = await listRepoFiles(root);
   const omitted = new OmittedList();
   const eligible: string[] = [];
   for (const file of listing.files) {
@@ -56,17 +70,13 @@ export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<R
   }
   if (listing.truncated) omitted.add(".", `listing stopped after ${listing.files.length} files`);
 
-  const taskText = taskTextForMatching(opts.task);
-  const terms = extractTaskTerms(taskText);
-  const reader = new ContentReader(root);
-
   // The tree and the list of omissions get their share first; files fill what is left.
   const treeReserve = Math.min(Math.floor(budget * 0.15), 2_500);
-  const skeleton = await countTokens(renderRepoContext({ tree: "", files: [], omitted: omitted.entries(), fileCount: listing.files.length, totalTokens: 0 }));
-  const selection = new Selection(reader, omitted, budget - treeReserve - skeleton - 50, maxFileTokens);
+  const skeleton = await meter.count(renderRepoContext({ tree: "", files: [], omitted: omitted.entries(), fileCount: listing.files.length, totalTokens: 0 }));
+  const selection = new Selection(reader, omitted, meter, budget - treeReserve - skeleton - 50, maxFileTokens);
 
   const eligibleSet = new Set(eligible);
-  const instructions = new InstructionBudget(selection, Math.floor(budget * INSTRUCTIONS_SHARE), Math.min(maxFileTokens, INSTRUCTION_FILE_TOKENS));
+  const instructions = new InstructionBudget(selection, meter, Math.floor(budget * INSTRUCTIONS_SHARE), Math.min(maxFileTokens, INSTRUCTION_FILE_TOKENS));
   for (const file of rootInstructionFiles(eligibleSet)) await instructions.offer(file);
   const manifestCap = Math.min(maxFileTokens, Math.max(MIN_USEFUL_TOKENS * 2, Math.floor(budget * 0.1)));
   for (const manifest of MANIFEST_FILES) {
@@ -92,7 +102,7 @@ export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<R
   let relevantCount = 0;
   // Candidates that turn out unusable (binary, too large) count as tries, so the loop stays bounded.
   for (const { file, score } of ranked.slice(0, MAX_RELEVANT_FILES * 3)) {
-    if (score < floor || relevantCount >= MAX_RELEVANT_FILES || selection.remaining() < MIN_USEFUL_TOKENS) break;
+    if (score < floor || relevantCount >= MAX_RELEVANT_FILES || !meter.fits(MIN_USEFUL_TOKENS, selection.remaining())) break;
     if ((await selection.offer(file, "relevant", maxFileTokens)) === "added") relevantCount += 1;
   }
   for (const file of nestedInstructionFiles(
@@ -102,7 +112,7 @@ export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<R
     await instructions.offer(file);
   if (readme) await selection.offer(readme, "readme", maxFileTokens);
 
-  return fitToBudget(listing.files, selection.files, omitted.entries(), budget);
+  return fitToBudget(listing.files, selection.files, omitted.entries(), budget, meter);
 }
 
 /** What the task says, sanitised and bounded like the prompt text (whose wrapper words would skew matching). */
@@ -112,17 +122,19 @@ function taskTextForMatching(task: Task): string {
 }
 
 /** Adds the tree, then trims (tree lines first, then the last files) until the rendered text fits. */
-async function fitToBudget(allFiles: string[], files: RepoContextFile[], omitted: RepoContext["omitted"], budget: number): Promise<RepoContext> {
+async function fitToBudget(allFiles: string[], files: RepoContextFile[], omitted: RepoContext["omitted"], budget: number, meter: TokenMeter): Promise<RepoContext> {
   const chosen = [...files];
-  const base = (tree: string): RepoContext => ({ tree, files: chosen, omitted, fileCount: allFiles.length, totalTokens: 0 });
-  const withoutTree = await countTokens(renderRepoContext(base("")));
+  const counted = meter.exact ? {} : { tokensAreCeilings: true as const };
+  const base = (tree: string): RepoContext => ({ tree, files: chosen, omitted, fileCount: allFiles.length, totalTokens: 0, ...counted });
+  const withoutTree = await meter.count(renderRepoContext(base("")));
   const renderTree = createTreeRenderer(allFiles);
-  let maxLines = Math.max(MIN_TREE_LINES, Math.min(MAX_TREE_LINES, Math.floor((budget - withoutTree) / 6)));
+  // About six tokens a tree line.
+  let maxLines = meter.fits(withoutTree + MAX_TREE_LINES * 6, budget) ? MAX_TREE_LINES : Math.max(MIN_TREE_LINES, Math.floor((budget - withoutTree) / 6));
   for (;;) {
     const tree = renderTree({ maxLines, pinned: chosen.map((file) => file.path) });
     const ctx = base(tree);
-    const tokens = await countTokens(renderRepoContext(ctx));
-    if (tokens <= budget) return { ...ctx, totalTokens: tokens };
+    const tokens = await meter.count(renderRepoContext(ctx));
+    if (meter.fits(tokens, budget)) return { ...ctx, totalTokens: tokens };
     if (maxLines > MIN_TREE_LINES) {
       maxLines = Math.max(MIN_TREE_LINES, Math.min(maxLines - 1, Math.floor(maxLines * Math.min(0.8, budget / tokens))));
     } else if (chosen.length > 0) {
@@ -130,7 +142,7 @@ async function fitToBudget(allFiles: string[], files: RepoContextFile[], omitted
     } else {
       // A budget smaller than the headings (config allows no less than 1,000): keep the bare minimum.
       const bare: RepoContext = { tree: "", files: [], omitted: [], fileCount: allFiles.length, totalTokens: 0 };
-      return { ...bare, totalTokens: await countTokens(renderRepoContext(bare)) };
+      return { ...bare, totalTokens: await meter.count(renderRepoContext(bare)), ...counted };
     }
   }
 }
@@ -144,6 +156,7 @@ class Selection {
   constructor(
     private readonly reader: ContentReader,
     private readonly omitted: OmittedList,
+    private readonly meter: TokenMeter,
     private readonly budget: number,
     private readonly maxFileTokens: number,
   ) {}
@@ -173,11 +186,11 @@ class Selection {
     const unread = loaded.size - loaded.bytesRead;
     const allowed = Math.min(cap, this.maxFileTokens, this.remaining());
     let content = unread > 0 ? `${loaded.text}\n[… ${unread} more bytes not read …]` : loaded.text;
-    let tokens = await countTokens(renderFileBlock(file, content));
-    if (tokens > allowed) {
+    let tokens = await this.meter.count(renderFileBlock(file, content));
+    if (!this.meter.fits(tokens, allowed)) {
       if (allowed < MIN_USEFUL_TOKENS) return "no-room";
-      content = await headWithinTokens(file, loaded.text, allowed, unread);
-      tokens = await countTokens(renderFileBlock(file, content));
+      content = await headWithinTokens(file, loaded.text, allowed, unread, this.meter);
+      tokens = await this.meter.count(renderFileBlock(file, content));
     }
     this.files.push({ path: file, content, tokens, reason });
     // The blank line that joins blocks costs a token too.
@@ -192,25 +205,26 @@ class InstructionBudget {
 
   constructor(
     private readonly selection: Selection,
+    private readonly meter: TokenMeter,
     private readonly allowance: number,
     private readonly perFile: number,
   ) {}
 
   async offer(file: string): Promise<void> {
     const cap = Math.min(this.perFile, this.allowance - this.used);
-    if (cap < MIN_USEFUL_TOKENS || this.selection.has(file)) return;
+    if (!this.meter.fits(MIN_USEFUL_TOKENS, cap) || this.selection.has(file)) return;
     if ((await this.selection.offer(file, "instructions", cap)) === "added") this.used += this.selection.files.at(-1)!.tokens;
   }
 }
 
 /** The head of `text` (plus a marker) whose rendered block takes at most `maxTokens`. */
-async function headWithinTokens(file: string, text: string, maxTokens: number, unreadBytes: number): Promise<string> {
-  const total = Math.max(1, await countTokens(text));
+async function headWithinTokens(file: string, text: string, maxTokens: number, unreadBytes: number, meter: TokenMeter): Promise<string> {
+  const total = Math.max(1, await meter.count(text));
   let chars = Math.floor((text.length * maxTokens) / total);
   for (;;) {
     const head = truncateWithMarker(text, chars);
     const content = unreadBytes > 0 ? `${head}\n[… and ${unreadBytes} more bytes not read …]` : head;
-    if (chars <= 0 || (await countTokens(renderFileBlock(file, content))) <= maxTokens) return content;
+    if (chars <= 0 || (await meter.count(renderFileBlock(file, content))) <= maxTokens) return content;
     chars = Math.floor(chars * 0.85);
   }
 }

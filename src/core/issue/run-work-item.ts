@@ -2,7 +2,6 @@ import type { CommandRunner } from "../checks/command-runner.js";
 import { CancelledError, ConfigError, describeError } from "../errors.js";
 import { ForgeError, type ForgeClient, type IssueComment, type PullRequestInfo } from "../forge/forge-client.js";
 import type { ConnectModel } from "../model/model-client.js";
-import { prefetchTokenizer } from "../model/token-count.js";
 import type { RunReport, RunResult } from "../report/run-report.js";
 import { sentAhead } from "../settle.js";
 import type { RunMode, Trigger, WorkItem } from "../work/work-item.js";
@@ -75,10 +74,6 @@ const DEFAULT_LOCK_TTL_MS = 60 * 60_000;
  */
 export async function runWorkItem(request: WorkRunRequest, deps: WorkItemDeps): Promise<WorkRunOutcome> {
   const { forge } = deps;
-  // The crew's first phase counts tokens: the tokenizer's thread builds its tables (~0.5 s of CPU) while the
-  // run talks to GitHub and clones. Started before the sender is checked, as the crew now starts about a
-  // second after this: a refused sender (rare; bots never get here) costs that CPU in vain.
-  prefetchTokenizer();
   const workspace = sentAhead(deps.workspace);
   const { item } = request;
   const now = deps.now ?? Date.now;

@@ -3,7 +3,7 @@ import { ModelError, errorMessage } from "../errors.js";
 import type { ModelClient, ModelRequest, ModelResponse, TokenUsage } from "./model-client.js";
 import { estimateCostUsd, isPriced } from "./pricing.js";
 import type { RunBudget } from "./run-budget.js";
-import { countMessageTokens, countTokens, countTokensOfEach } from "./token-count.js";
+import { countMessageTokens, countTokens, countTokensOfEach, messageTokenCeiling, tokenCeiling } from "./token-count.js";
 import type { UsageLedger } from "./usage-ledger.js";
 
 export interface MeteredOptions {
@@ -31,9 +31,14 @@ export class MeteredModelClient implements ModelClient {
     const { budget, ledger } = this.options;
     const context = { phase: request.phase, agent: request.agent };
     const model = request.body.model;
-    const promptEstimate = await estimatePromptTokens(request.body);
     const completionEstimate = request.body.max_tokens ?? this.options.maxCompletionTokensEstimate ?? DEFAULT_COMPLETION_ESTIMATE;
-    budget.check({ promptTokens: promptEstimate, costUsd: this.cost(model, { promptTokens: promptEstimate, completionTokens: completionEstimate, cachedTokens: 0 }) }, context);
+    const estimateWith = (promptTokens: number) => ({ promptTokens, costUsd: this.cost(model, { promptTokens, completionTokens: completionEstimate, cachedTokens: 0 }) });
+    // The ceiling is free and usually far below the limits; the exact count is needed only near them.
+    let promptEstimate: number | undefined;
+    if (!budget.allows(estimateWith(promptTokenCeiling(request.body)))) {
+      promptEstimate = await estimatePromptTokens(request.body);
+      budget.check(estimateWith(promptEstimate), context);
+    }
 
     const startedAt = new Date();
     let response: ModelResponse;
@@ -58,7 +63,11 @@ export class MeteredModelClient implements ModelClient {
     const usage: TokenUsage =
       response.usage.promptTokens > 0 || response.usage.completionTokens > 0
         ? response.usage
-        : { promptTokens: promptEstimate, completionTokens: await countTokens(answerText(response)), cachedTokens: 0 };
+        : {
+            promptTokens: promptEstimate ?? (await estimatePromptTokens(request.body)),
+            completionTokens: await countTokens(answerText(response)),
+            cachedTokens: 0,
+          };
     const costUsd = this.cost(isPriced(model, this.options.prices) ? model : response.model, usage);
     budget.add(usage.promptTokens + usage.completionTokens, costUsd);
     ledger.record({
@@ -87,9 +96,17 @@ function callIdentity(request: ModelRequest, startedAt: Date) {
 
 /** Messages plus the tool and schema definitions, which providers bill as prompt tokens too. */
 export async function estimatePromptTokens(body: ModelRequest["body"]): Promise<number> {
-  const definitions = [body.tools, body.response_format].filter((part) => part !== undefined).map((part) => JSON.stringify(part));
-  const [messages, others] = await Promise.all([countMessageTokens(body.messages), countTokensOfEach(definitions)]);
+  const [messages, others] = await Promise.all([countMessageTokens(body.messages), countTokensOfEach(definitionTexts(body))]);
   return messages + others.reduce((a, b) => a + b, 0);
+}
+
+/** `estimatePromptTokens`'s ceiling (token-count.ts `tokenCeiling`), without the tokenizer. */
+export function promptTokenCeiling(body: ModelRequest["body"]): number {
+  return messageTokenCeiling(body.messages) + definitionTexts(body).reduce((sum, text) => sum + tokenCeiling(text), 0);
+}
+
+function definitionTexts(body: ModelRequest["body"]): string[] {
+  return [body.tools, body.response_format].filter((part) => part !== undefined).map((part) => JSON.stringify(part));
 }
 
 function answerText(response: ModelResponse): string {

@@ -37,13 +37,22 @@ export class RunBudget {
    * Only the prompt counts against tokens here: the completion's size is unknown until it arrives.
    */
   check(estimate: { promptTokens: number; costUsd: number }, context: ErrorContext): void {
-    if (this.remainingMs() <= 0) {
-      throw new BudgetExceededError("minutes", this.elapsedMinutes(), this.limits.minutes, context);
-    }
+    const exceeded = this.excess(estimate, context);
+    if (exceeded) throw exceeded;
+  }
+
+  /** Whether `check` would let a call with this estimate through. */
+  allows(estimate: { promptTokens: number; costUsd: number }): boolean {
+    return this.excess(estimate, {}) === undefined;
+  }
+
+  private excess(estimate: { promptTokens: number; costUsd: number }, context: ErrorContext): BudgetExceededError | undefined {
+    if (this.remainingMs() <= 0) return new BudgetExceededError("minutes", this.elapsedMinutes(), this.limits.minutes, context);
     const tokens = this.tokens + estimate.promptTokens;
-    if (tokens > this.limits.tokens) throw new BudgetExceededError("tokens", tokens, this.limits.tokens, context);
+    if (tokens > this.limits.tokens) return new BudgetExceededError("tokens", tokens, this.limits.tokens, context);
     const cost = this.costUsd + estimate.costUsd;
-    if (cost > this.limits.costUsd) throw new BudgetExceededError("cost_usd", cost, this.limits.costUsd, context);
+    if (cost > this.limits.costUsd) return new BudgetExceededError("cost_usd", cost, this.limits.costUsd, context);
+    return undefined;
   }
 
   add(tokens: number, costUsd: number): void {

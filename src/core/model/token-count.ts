@@ -1,17 +1,18 @@
 import type { ChatMessage } from "./model-client.js";
 import { tokenizerThread } from "./tokenizer-thread.js";
 
-/**
- * Starts the tokenizer's thread, if it is not running, without waiting for it: called where a run starts,
- * so that its tables are built by the time the first count is needed. Counting works without it.
- */
-export function prefetchTokenizer(): void {
-  tokenizerThread();
-}
-
 /** Waits until the tokenizer can count (benchmarks use it to keep the start-up out of their figures). */
 export function loadTokenizer(): Promise<void> {
   return tokenizerThread().whenReady();
+}
+
+/**
+ * A ceiling on a text's token count that needs no tokenizer: byte-level BPE encodings (o200k, and DeepSeek's,
+ * Llama 3's and Qwen's alike) cut the text's UTF-8 bytes into tokens of at least one byte each. Where the
+ * ceiling already fits a limit, the exact count — whose tables cost ~0.5 s of CPU to build — is not needed.
+ */
+export function tokenCeiling(text: string): number {
+  return Buffer.byteLength(text, "utf8");
 }
 
 /**
@@ -79,6 +80,18 @@ const PER_MESSAGE_OVERHEAD = 4;
 const REPLY_PRIMING = 3;
 
 export async function countMessageTokens(messages: readonly ChatMessage[]): Promise<number> {
+  const { texts, overhead } = messageTexts(messages);
+  return overhead + (await countTokensOfEach(texts)).reduce((a, b) => a + b, 0);
+}
+
+/** `countMessageTokens`'s ceiling: never below it, and free. */
+export function messageTokenCeiling(messages: readonly ChatMessage[]): number {
+  const { texts, overhead } = messageTexts(messages);
+  return overhead + texts.reduce((sum, text) => sum + tokenCeiling(text), 0);
+}
+
+/** The texts a provider tokenises for `messages`, and the tokens its chat format adds around them. */
+function messageTexts(messages: readonly ChatMessage[]): { texts: string[]; overhead: number } {
   const texts: string[] = [];
   let overhead = REPLY_PRIMING;
   for (const message of messages) {
@@ -94,5 +107,5 @@ export async function countMessageTokens(messages: readonly ChatMessage[]): Prom
       texts.push(message.content);
     }
   }
-  return overhead + (await countTokensOfEach(texts)).reduce((a, b) => a + b, 0);
+  return { texts, overhead };
 }

@@ -4,8 +4,8 @@ import { CrewError } from "../errors.js";
 /**
  * The o200k tokenizer lives on a worker thread. Building its tables is one synchronous ~0.5 s block (and
  * about 70 MB); on the main thread it stalled whatever else the run was doing — git, the checks' processes,
- * GitHub requests. On its own thread it builds while the run clones and talks to GitHub, and counting never
- * blocks the event loop. The thread ends after a quiet spell and starts again on the next count.
+ * GitHub requests. On its own thread counting never blocks the event loop. It starts with the first count
+ * (most runs need none: token-count.ts `tokenCeiling`), ends after a quiet spell and starts again on the next.
  */
 
 /** Beside this module in the sources; beside the bundle (dist/token-worker.mjs) once built. */
@@ -36,7 +36,7 @@ class TokenizerThread {
       markReady = resolve;
       failReady = reject;
     });
-    // Nobody may be waiting yet (a prefetch); the failure is reported to the first count instead.
+    // The failure is reported to every count that waits for the tables, not as an unhandled rejection.
     this.ready.catch(() => undefined);
     this.worker.on("message", (reply: Reply) => {
       if ("ready" in reply) return markReady();
@@ -49,7 +49,7 @@ class TokenizerThread {
     });
     this.worker.on("error", (error) => this.fail(new CrewError(`the tokenizer thread failed: ${error.message}`, {}, { cause: error }), failReady));
     this.worker.on("exit", (code) => this.fail(new CrewError(`the tokenizer thread exited (code ${code})`), failReady));
-    // A thread that is only warming up must not keep a finished process alive; a count someone awaits must.
+    // An idle thread must not keep a finished process alive; a count someone awaits must.
     // After the listeners: adding a "message" listener refs the worker's port again.
     this.worker.unref();
     this.armIdleTimer();
