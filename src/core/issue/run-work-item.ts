@@ -103,9 +103,10 @@ export async function runWorkItem(request: WorkRunRequest, deps: WorkItemDeps): 
     return { result: "skipped", message: `${describeHolder(lock.holder)} is already working on #${n}; this run stops and changes nothing` };
   }
   // Where the branch stands is read (ls-remote, the branch's PRs) while the reaction and the status comment go out.
+  // The listing goes out at once; only the comparison with the clone waits for it.
   const start = sentAhead(
-    Promise.all([workspace, defaultBranch]).then(([prepared, branch]) =>
-      startingPoint({ item, issue, pr, defaultBranch: branch }, { forge, repoDir: prepared.repoDir, remote: deps.remote }),
+    defaultBranch.then((branch) =>
+      startingPoint({ item, issue, pr, defaultBranch: branch }, { forge, repoDir: sentAhead(workspace.then((prepared) => prepared.repoDir)), remote: deps.remote }),
     ),
   );
   try {

@@ -28,7 +28,14 @@ export interface StartingInput {
  * heads (fetched into the clone) and the bot's PR for the issue. Read-only on both sides, so it goes out
  * beside the first writes (the reaction, the status comment) rather than after them.
  */
-export async function startingPoint(input: StartingInput, deps: { forge: ForgeClient; repoDir: string; remote: RemoteAccess }): Promise<Starting | { skip: string }> {
+export async function startingPoint(
+  input: StartingInput,
+  deps: {
+    forge: ForgeClient;
+    /** The clone, possibly still on its way: the listing of the remote does not wait for it. */ repoDir: string | Promise<string>;
+    remote: RemoteAccess;
+  },
+): Promise<Starting | { skip: string }> {
   const n = input.issue.number;
   const branch = issueBranch(n);
   const defaultBranch = input.defaultBranch;
@@ -45,7 +52,7 @@ export async function startingPoint(input: StartingInput, deps: { forge: ForgeCl
   // A merged PR is finished work: the next run starts over from the default branch (which holds it) and
   // opens a new PR. A PR a person closed unmerged is still the issue's one PR, reopened when the run pushes.
   const merged = latest?.merged === true;
-  const git = await Git.open(deps.repoDir);
+  const git = await Git.open(await deps.repoDir);
   const [defaultHead, branchHead] = await Promise.all([git.refCommit(defaultRef), branchRef ? git.refCommit(branchRef) : null]);
   return { mode: branchRef && !merged ? "revision" : "new", pr: merged ? undefined : latest, defaultHead, branchHead };
 }

@@ -1,3 +1,4 @@
+import os from "node:os";
 import { WorkspaceError } from "../errors.js";
 import { runGit } from "../git/run-git.js";
 import { readRefCommit } from "./git-files.js";
@@ -60,11 +61,14 @@ export async function fetchBranch(repoDir: string, access: RemoteAccess, branch:
  * Several remote branches at once: one `ls-remote` says which exist and where they point, one `fetch` brings
  * those (a fetch of a missing branch would fail the whole fetch). Each maps to a local ref holding the remote's
  * commit, or null when the branch does not exist. A branch whose commit the clone's `origin/<branch>` already
- * names (a fresh clone, seconds old) needs no fetch: that ref is the answer.
+ * names (a fresh clone, seconds old) needs no fetch: that ref is the answer. `ls-remote` needs no clone, so
+ * `repoDir` may be a clone still on its way: the listing goes out at once.
  */
-export async function fetchBranches(repoDir: string, access: RemoteAccess, branches: string[]): Promise<Map<string, string | null>> {
+export async function fetchBranches(repoDir: string | Promise<string>, access: RemoteAccess, branches: string[]): Promise<Map<string, string | null>> {
   const wanted = [...new Set(branches)];
-  const listed = await git(["ls-remote", "--heads", access.url, ...wanted.map((branch) => `refs/heads/${branch}`)], repoDir, access);
+  // From the temp folder: ls-remote needs no repository, and the clone may not be there yet.
+  const listed = await git(["ls-remote", "--heads", access.url, ...wanted.map((branch) => `refs/heads/${branch}`)], os.tmpdir(), access);
+  const dir = await repoDir;
   const remoteHeads = new Map<string, string>();
   for (const line of listed.split("\n")) {
     const [sha, name] = line.split("\t").map((part) => part.trim());
@@ -75,13 +79,13 @@ export async function fetchBranches(repoDir: string, access: RemoteAccess, branc
   for (const branch of wanted) {
     const sha = remoteHeads.get(`refs/heads/${branch}`);
     if (!sha) refs.set(branch, null);
-    else if ((await readRefCommit(repoDir, `refs/remotes/origin/${branch}`)) === sha) refs.set(branch, `refs/remotes/origin/${branch}`);
+    else if ((await readRefCommit(dir, `refs/remotes/origin/${branch}`)) === sha) refs.set(branch, `refs/remotes/origin/${branch}`);
     else {
       refs.set(branch, `refs/remotes/codegen-crew-remote/${branch}`);
       refspecs.push(`+refs/heads/${branch}:refs/remotes/codegen-crew-remote/${branch}`);
     }
   }
-  if (refspecs.length > 0) await git(["fetch", "--quiet", "--no-tags", access.url, ...refspecs], repoDir, access);
+  if (refspecs.length > 0) await git(["fetch", "--quiet", "--no-tags", access.url, ...refspecs], dir, access);
   return refs;
 }
 
