@@ -40,7 +40,22 @@ describe("short commands started by the helper process", () => {
     // Several at once, each with its own answer.
     const many = await Promise.all([1, 2, 3, 4, 5].map((n) => execShort(request("sh", ["-c", `sleep 0.0${5 - n}; echo ${n}`]))));
     expect(many.map((m) => m.stdout.trim())).toEqual(["1", "2", "3", "4", "5"]);
-    expect((await helperPids()).length).toBeGreaterThanOrEqual(1);
+    // By now the helper has long said it is ready: a command's parent is the helper, not this process.
+    const parent = Number((await execShort(request("sh", ["-c", "echo $PPID"]))).stdout);
+    expect(await helperPids()).toContain(parent);
+  });
+
+  // The helper's own start (~40 ms of CPU) must not delay a run's first commands (the clone).
+  it("starts the first commands itself, before the helper is ready", async () => {
+    const script = `import { execShort } from ${JSON.stringify(path.join(ROOT, "src/core/process/spawner.ts"))};
+const r = await execShort({ file: "sh", args: ["-c", "echo $PPID"], cwd: "/", env: { PATH: "/usr/bin:/bin" }, timeoutMs: 5000, maxBuffer: 1024 });
+console.log(Number(r.stdout) === process.pid ? "started-here" : "started-elsewhere");`;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: ROOT, timeout: 20_000 }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      ),
+    );
+    expect(out.trim()).toBe("started-here");
   });
 
   it("starts commands itself when the helper is gone, and the helper never keeps a process alive", async () => {

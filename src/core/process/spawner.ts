@@ -7,8 +7,9 @@ import { createInterface } from "node:readline";
  * process copies the parent's page tables and blocks its event loop meanwhile: ~20 ms from the ~180 MB bot
  * process, ~9 ms from a ~40 MB one (`npm run bench`, last row), dozens of times a run. The helper is one node
  * process, started on first use, that runs `execFile` for us and answers with the result; its own
- * environment is empty (each request carries the environment of its command). Should it fail, commands are
- * started here as before.
+ * environment is empty (each request carries the environment of its command). Until it says it is ready
+ * (node's own start takes ~40 ms of CPU, at a run's busiest moment), and should it fail, commands are
+ * started here as before: the first ones — the clone — never wait for it.
  */
 
 export interface ExecRequest {
@@ -42,6 +43,7 @@ lines.on("line", (line) => {
   });
 });
 lines.on("close", () => process.exit(0));
+process.stdout.write('{"ready":true}\\n');
 `;
 
 type HelperProcess = ChildProcessByStdio<Writable, Readable, null>;
@@ -53,13 +55,14 @@ interface Pending {
 
 class Spawner {
   private child: HelperProcess | undefined;
+  private ready = false;
   private broken = false;
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
 
   run(request: ExecRequest): Promise<ExecOutcome> {
     const child = this.broken ? undefined : (this.child ?? this.start());
-    if (!child) return execHere(request);
+    if (!child || !this.ready) return execHere(request);
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, { resolve, request });
@@ -94,7 +97,11 @@ class Spawner {
   }
 
   private answer(line: string): void {
-    const { id, ...outcome } = JSON.parse(line) as ExecOutcome & { id: number; failure?: string | null };
+    const { id, ready, ...outcome } = JSON.parse(line) as ExecOutcome & { id: number; ready?: true; failure?: string | null };
+    if (ready) {
+      this.ready = true;
+      return;
+    }
     const entry = this.pending.get(id);
     if (!entry) return;
     this.pending.delete(id);
@@ -106,6 +113,7 @@ class Spawner {
   private fail(): void {
     if (this.broken) return;
     this.broken = true;
+    this.ready = false;
     this.child = undefined;
     const left = [...this.pending.values()];
     this.pending.clear();
