@@ -288,8 +288,9 @@ describe("the GitHub App (in-process queue)", () => {
     world = await startWorld();
     await addRepo(world, "text-tools");
     await addLabelledIssue(world, "text-tools", 1);
-    // Every git attempt of the first job's clone gets a 502 (git-remote.ts tries three times).
-    world.github.failNext("POST", /\/git-upload-pack$/, 502, 3);
+    // Every git attempt of the first job gets a 502: the clone's three and those of the listing of the remote's
+    // branches, which goes out beside the clone once the lock is held (git-remote.ts tries each three times).
+    world.github.failNext("POST", /\/git-upload-pack$/, 502, 6);
     ({ app } = await startTestApp(world, { CODEGEN_JOB_ATTEMPTS: "2" }));
     const events = recordEvents(app);
 

@@ -40,6 +40,8 @@ describe("runBaseline", () => {
     const baseline = await runBaseline({ runner, repoDir: repo.dir, baseCommit: "HEAD", commands: nodeTest, timeoutMs: 30_000, worktreeRoot: scratch });
     expect(baseline).toMatchObject({ commit: await git(repo.dir, "rev-parse", "HEAD"), command: "node --test", status: "fail", failuresComplete: true });
     expect(baseline.failures).toEqual(["subtracts numbers (known bug)"]);
+    // Every name the run reported, passing or not: a new test file's names are told apart from these.
+    expect(baseline.testNames).toEqual(["adds numbers", "subtracts numbers (known bug)"]);
     expect(baseline.network).toMatch(/^network: /);
     expect((await git(repo.dir, "worktree", "list")).split("\n")).toHaveLength(1);
     expect(await readdir(scratch)).toEqual([]);

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Baseline } from "../../src/core/checks/baseline.js";
 import type { CommandRunner } from "../../src/core/checks/command-runner.js";
 import { policyCheck } from "../../src/core/checks/policy-check.js";
 import { extractFailures, runChecks } from "../../src/core/checks/run-checks.js";
@@ -32,6 +33,9 @@ test("adds numbers", () => assert.equal(add(1, 2), 3));
 test("subtracts numbers", () => assert.equal(sub(5, 2), ${expectedSub}));
 `;
 const nodeTest = { test: { command: "node --test", source: "config" } };
+const OLD_TEST = 'import test from "node:test";\ntest("keeps old behaviour", () => {});\n';
+/** A base commit whose tests passed; each test adds the names its run reported. */
+const BASELINE: Baseline = { commit: "0".repeat(40), command: "node --test", status: "pass", exitCode: 0, failures: [], failuresComplete: true, durationMs: 1, network: "" };
 
 describe("runChecks", () => {
   it("passes a JavaScript repository whose node --test suite passes", async () => {
@@ -75,7 +79,7 @@ describe("runChecks", () => {
     expect(existsSync(marker)).toBe(false);
   });
 
-  it("runs the new test files directly beside the syntax check, not after it", async () => {
+  it("runs the test command beside the syntax check, and a new file on its own only after it", async () => {
     const changed = await write({ "package.json": '{ "type": "module" }\n', "src/math.js": MATH, "test/math.test.js": testFile(3) });
     const { recording, spans } = recordingRunner();
     const results = await runChecks({ runner: recording, dir, changedFiles: changed, commands: nodeTest, newTestFiles: ["test/math.test.js"], timeoutMs: 30_000 });
@@ -83,16 +87,43 @@ describe("runChecks", () => {
       ["syntax", "pass"],
       ["test", "pass"],
     ]);
+    expect(results[1]!.notes).toContain("new tests: `node --test` ran test/math.test.js.");
     const syntax = spans.find((s) => s.command.includes("-e"))!;
-    const direct = spans.find((s) => s.command.includes("--test-reporter=tap"))!;
     const suite = spans.find((s) => s.command === "node --test")!;
-    expect(direct.start).toBeLessThan(syntax.end);
-    expect(syntax.start).toBeLessThan(direct.end);
-    expect(suite.start).toBeGreaterThanOrEqual(Math.max(syntax.end, direct.end));
+    const direct = spans.find((s) => s.command.includes("--test-reporter=tap"))!;
+    expect(suite.start).toBeLessThan(syntax.end);
+    expect(syntax.start).toBeLessThan(suite.end);
+    // Without the base commit's test names, the run's output alone cannot say the names are the new file's.
+    expect(direct.start).toBeGreaterThanOrEqual(suite.end);
   });
 
-  // The liveness bound: without the cancel, the direct run of a test that never ends holds the checks for 50 s.
-  it("stops the new test files' direct run when the syntax check fails", { timeout: 20_000 }, async () => {
+  it("does not run a new file on its own when the run reports its tests and the base commit's run never did", async () => {
+    const changed = await write({ "package.json": '{ "type": "module" }\n', "src/math.js": MATH, "test/old.test.js": OLD_TEST, "test/math.test.js": testFile(3) });
+    const { recording, spans } = recordingRunner();
+    const base = { ...BASELINE, testNames: ["keeps old behaviour"] };
+    const results = await runChecks({ runner: recording, dir, changedFiles: changed, commands: nodeTest, newTestFiles: ["test/math.test.js"], timeoutMs: 30_000, baseline: base });
+    expect(results[1]).toMatchObject({ name: "test", status: "pass", failures: [] });
+    expect(results[1]!.notes).toContain("new tests: `node --test` ran test/math.test.js.");
+    expect(spans.filter((s) => s.command.includes("--test-reporter=tap"))).toEqual([]);
+
+    // A name the base commit already had proves nothing: the file is run on its own to learn its names.
+    const { recording: again, spans: againSpans } = recordingRunner();
+    const collides = { ...BASELINE, testNames: ["keeps old behaviour", "adds numbers"] };
+    const rerun = await runChecks({ runner: again, dir, changedFiles: changed, commands: nodeTest, newTestFiles: ["test/math.test.js"], timeoutMs: 30_000, baseline: collides });
+    expect(rerun[1]!.notes).toContain("new tests: `node --test` ran test/math.test.js.");
+    expect(againSpans.filter((s) => s.command.includes("--test-reporter=tap"))).toHaveLength(1);
+  });
+
+  it("fails the test check when a new file's declared tests are not in the run, though the base names are known", async () => {
+    const changed = await write({ "package.json": '{ "type": "module" }\n', "src/math.js": MATH, "test/old.test.js": OLD_TEST, "spec/math.test.js": testFile(3) });
+    const base = { ...BASELINE, testNames: ["keeps old behaviour"] };
+    const commands = { test: { command: "node --test test/", source: "config" } };
+    const results = await runChecks({ runner, dir, changedFiles: changed, commands, newTestFiles: ["spec/math.test.js"], timeoutMs: 30_000, baseline: base });
+    expect(results[1]).toMatchObject({ name: "test", status: "fail", failures: ["new test file spec/math.test.js was not run by the test command `node --test test/`"] });
+  });
+
+  // The liveness bound: without the stop, a test that never ends holds the checks for 50 s.
+  it("stops the test command started beside the syntax check when the syntax fails", { timeout: 20_000 }, async () => {
     const changed = await write({
       "package.json": '{ "type": "module" }\n',
       "src/math.js": "export const add = (a, b => a + b;\n",
@@ -105,7 +136,8 @@ describe("runChecks", () => {
       ["test", "skipped"],
     ]);
     expect(changed).toContain("test/hang.test.js");
-    expect(spans.find((s) => s.command.includes("--test-reporter=tap"))?.end).toBeGreaterThan(0);
+    expect(spans.find((s) => s.command === "node --test")?.end).toBeGreaterThan(0);
+    expect(spans.filter((s) => s.command.includes("--test-reporter=tap"))).toEqual([]);
   });
 
   it("reports a command that runs too long as a timeout with a note", async () => {

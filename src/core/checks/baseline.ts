@@ -6,7 +6,8 @@ import { z } from "zod";
 import { CancelledError, errorMessage } from "../errors.js";
 import { Git } from "../workspace/git.js";
 import type { CheckCommands } from "./detect-commands.js";
-import { FailingTestCollector } from "./failures.js";
+import { FailingTestCollector, stripAnsi } from "./failures.js";
+import { reportedTestName } from "./node-test-names.js";
 import type { CommandRunner } from "./command-runner.js";
 import { commandToRun } from "./npm-script.js";
 import { maskSecrets } from "./process-runner.js";
@@ -30,6 +31,12 @@ export const baselineSchema = z.object({
   durationMs: z.number().nonnegative(),
   /** Why there is no usable result (status "error" or "skipped"). */
   reason: z.string().optional(),
+  /**
+   * Every test name node's test runner reported, passing or not (node-test-names.ts); absent when the run
+   * reported more than can be kept. A new test file whose tests have names none of these has, and which the
+   * change's run reports, ran: it need not be run again on its own (test-discovery.ts).
+   */
+  testNames: z.array(z.string()).optional(),
   network: z.string(),
 });
 export type Baseline = z.infer<typeof baselineSchema>;
@@ -55,6 +62,8 @@ export interface BaselineOptions {
   worktreeRoot?: string;
 }
 
+/** Beyond this many names the list is dropped (the cache file stays small); new test files are then run on their own. */
+const MAX_TEST_NAMES = 20_000;
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const DEPENDENCY_DIRS = ["node_modules", ".venv", "venv"];
 
@@ -110,6 +119,7 @@ async function measure(opts: BaselineOptions, commit: string, command: string, s
     await repo.raw(["worktree", "add", "--detach", "--quiet", dir, commit]);
     const mounts = opts.dependenciesFrom ? await dependencyMounts(opts.dependenciesFrom, dir) : [];
     const collector = new FailingTestCollector([dir, parent]);
+    const testNames = new Set<string>();
     const result = await opts.runner.run({
       ...(await commandToRun(dir, command)),
       cwd: dir,
@@ -119,7 +129,11 @@ async function measure(opts: BaselineOptions, commit: string, command: string, s
       timeoutMs: opts.timeoutMs,
       ...(opts.secrets ? { secrets: opts.secrets } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
-      onLine: (line) => collector.push(line),
+      onLine: (line) => {
+        collector.push(line);
+        const name = testNames.size <= MAX_TEST_NAMES ? reportedTestName(stripAnsi(line)) : undefined;
+        if (name) testNames.add(name);
+      },
     });
     const { names, complete } = collector.result();
     const status = result.timedOut ? "timeout" : result.exitCode === 0 ? "pass" : "fail";
@@ -132,6 +146,7 @@ async function measure(opts: BaselineOptions, commit: string, command: string, s
       failuresComplete: status === "pass" || complete,
       durationMs: result.durationMs,
       network: result.network,
+      ...(testNames.size <= MAX_TEST_NAMES ? { testNames: [...testNames] } : {}),
       ...(status === "timeout" ? { reason: `the test command did not finish within ${opts.timeoutMs / 1000} s on the base commit` } : {}),
     };
     if (status !== "timeout") await toDisk(opts.cacheDir, key, baseline);

@@ -58,8 +58,10 @@ export async function runChecks(opts: RunChecksOptions): Promise<CheckResult[]> 
 }
 
 async function runRound(opts: RunChecksOptions): Promise<CheckResult[]> {
-  // The new test files' direct runs only read the worktree, like the syntax check: they run beside it.
-  const discovery = startTestDiscovery(opts);
+  const test = opts.commands.test;
+  // With nothing to run between them, the tests start beside the syntax check; they are stopped, and
+  // reported as not run, should the syntax fail. Lint and typecheck would read the worktree the tests write in.
+  const early = test && !(await runsLintOrTypecheck(opts)) ? startTestCheck(test, opts) : undefined;
   const syntax = await checkSyntax(opts.runner, opts.dir, opts.changedFiles, {
     timeoutMs: opts.timeoutMs,
     ...(opts.signal ? { signal: opts.signal } : {}),
@@ -68,7 +70,7 @@ async function runRound(opts: RunChecksOptions): Promise<CheckResult[]> {
   const results: CheckResult[] = [syntax];
   const blocked = syntax.status === "fail";
   const secrets = opts.secrets ?? [];
-  if (blocked) await discovery.cancel();
+  if (blocked) await early?.stop();
 
   if (opts.commands.lint) {
     results.push(blocked ? skipped("lint", "lint", maskSecrets(opts.commands.lint.command, secrets), SYNTAX_FIRST) : await runCommandCheck("lint", opts.commands.lint, opts));
@@ -86,47 +88,40 @@ async function runRound(opts: RunChecksOptions): Promise<CheckResult[]> {
     }
   }
 
-  const test = opts.commands.test;
   if (!test) {
     results.push(skipped("test", "test", undefined, "No test command was found: set `test:` in .github/codegen-crew.yml or add a test script to the repository."));
   } else if (blocked) {
     results.push(skipped("test", "test", maskSecrets(test.command, secrets), SYNTAX_FIRST));
   } else {
-    results.push(await runTestCheck(test, await discovery.ready, opts));
+    results.push(await (early?.result ?? runTestCheck(test, opts)));
   }
   return results;
 }
 
-interface StartedDiscovery {
-  ready: Promise<TestDiscovery | null>;
-  /** Stops the direct runs (the tests will not run) and waits until they have. */
-  cancel(): Promise<void>;
+async function runsLintOrTypecheck(opts: RunChecksOptions): Promise<boolean> {
+  if (opts.commands.lint || opts.commands.typecheck) return true;
+  return opts.typecheck !== false && (await pathExists(path.join(opts.dir, "tsconfig.json")));
 }
 
-function startTestDiscovery(opts: RunChecksOptions): StartedDiscovery {
-  const test = opts.commands.test;
-  if (!test || !opts.newTestFiles?.length) return { ready: Promise.resolve(null), cancel: async () => undefined };
+interface StartedTestCheck {
+  result: Promise<CheckResult>;
+  /** Stops the test command (the syntax failed) and waits until it has. */
+  stop(): Promise<void>;
+}
+
+function startTestCheck(command: DetectedCommand, opts: RunChecksOptions): StartedTestCheck {
   const stop = new AbortController();
   const onAbort = () => stop.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   if (opts.signal?.aborted) onAbort();
-  const ready = prepareTestDiscovery({
-    runner: opts.runner,
-    dir: opts.dir,
-    command: test.command,
-    shownCommand: maskSecrets(test.command, opts.secrets ?? []),
-    newTestFiles: opts.newTestFiles,
-    timeoutMs: opts.timeoutMs,
-    ...(opts.secrets ? { secrets: opts.secrets } : {}),
-    signal: stop.signal,
-  }).finally(() => opts.signal?.removeEventListener("abort", onAbort));
-  // Awaited by the test check, or cancelled when the syntax blocks the tests; a rejection is never unhandled.
-  ready.catch(() => undefined);
+  const result = runTestCheck(command, { ...opts, signal: stop.signal }).finally(() => opts.signal?.removeEventListener("abort", onAbort));
+  // Awaited by the round, or stopped when the syntax blocks the tests; a rejection is never unhandled.
+  result.catch(() => undefined);
   return {
-    ready,
-    cancel: async () => {
+    result,
+    stop: async () => {
       stop.abort(new CancelledError("the syntax check failed: the tests will not run"));
-      await ready.catch(() => undefined);
+      await result.catch(() => undefined);
     },
   };
 }
@@ -161,9 +156,10 @@ async function runCommandCheck(name: string, command: DetectedCommand, opts: Run
   };
 }
 
-async function runTestCheck(command: DetectedCommand, discovery: TestDiscovery | null, opts: RunChecksOptions): Promise<CheckResult> {
+async function runTestCheck(command: DetectedCommand, opts: RunChecksOptions): Promise<CheckResult> {
   // A configured command line can itself contain a secret; it is shown masked like the output.
   const shown = maskSecrets(command.command, opts.secrets ?? []);
+  const discovery = await discover(shown, command, opts);
   const collector = new FailingTestCollector([opts.dir, await realpath(opts.dir).catch(() => opts.dir)]);
   const run = await commandToRun(opts.dir, command.command);
   const env = { ...run.env, ...discovery?.env };
@@ -197,7 +193,7 @@ async function runTestCheck(command: DetectedCommand, discovery: TestDiscovery |
     if (status === "fail") failures = [...failures.slice(0, MAX_FAILURES), ...extractLocations(result.output, opts.dir)].slice(0, MAX_FAILURES);
   }
   if (discovery) {
-    const outcome = discovery.conclude({ timedOut: result.timedOut });
+    const outcome = await discovery.conclude({ timedOut: result.timedOut });
     notes.push(...outcome.notes);
     if (outcome.failures.length) {
       failures = [...outcome.failures, ...failures];
@@ -217,6 +213,29 @@ async function runTestCheck(command: DetectedCommand, discovery: TestDiscovery |
     notes,
     sandbox: result.sandbox,
   };
+}
+
+/** Whether the new test files ran: set up before the test command, concluded after it (test-discovery.ts). */
+async function discover(shown: string, command: DetectedCommand, opts: RunChecksOptions): Promise<TestDiscovery | null> {
+  if (!opts.newTestFiles?.length) return null;
+  // The baseline started long before; its names are used if it has finished, never waited for.
+  let base: Baseline | undefined;
+  if (opts.baseline)
+    void Promise.resolve(opts.baseline).then(
+      (settled) => (base = settled),
+      () => undefined,
+    );
+  return prepareTestDiscovery({
+    runner: opts.runner,
+    dir: opts.dir,
+    command: command.command,
+    shownCommand: shown,
+    newTestFiles: opts.newTestFiles,
+    timeoutMs: opts.timeoutMs,
+    ...(opts.secrets ? { secrets: opts.secrets } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    baseTestNames: () => (base?.testNames ? new Set(base.testNames) : undefined),
+  });
 }
 
 /** runBaseline never rejects, but a caller's own promise might; that only means "no baseline". */

@@ -1,14 +1,19 @@
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { stripAnsi } from "./failures.js";
 import type { CommandRunner } from "./command-runner.js";
 import { resolveTestCommand, shellQuote, type TestRunner } from "./test-command.js";
+import { declaredTestNames, reportedTestName } from "./node-test-names.js";
 import { pathExists } from "./path-exists.js";
 
 /**
  * Did the test command run the tester's new test files? A change whose new tests never ran is not
  * validated, so a file the command does not pick up fails the test check. The evidence: the file's path
  * in the run's output (jest, vitest, pytest with -rA print it), or the names its tests get when the file
- * is run directly with the same runner (node --test, unittest -v), looked for in the run's output.
+ * is run directly with the same runner (node --test, unittest -v), looked for in the run's output. For
+ * node's runner the file's own literal test names usually settle it without that second run: when the run
+ * reports every one of them and the base commit's run reported none (the baseline's `testNames`), they
+ * can only be the new file's. The direct runs happen after the test command, and only where needed.
  */
 
 export interface TestDiscoveryOptions {
@@ -21,6 +26,8 @@ export interface TestDiscoveryOptions {
   timeoutMs: number;
   secrets?: string[];
   signal?: AbortSignal;
+  /** The test names the base commit's run reported, if that run has finished and kept them (never waited for). */
+  baseTestNames?: () => ReadonlySet<string> | undefined;
 }
 
 export interface TestDiscoveryOutcome {
@@ -34,7 +41,8 @@ export interface TestDiscovery {
   env: Record<string, string>;
   /** Every line of the test command's output. */
   observe(line: string): void;
-  conclude(run: { timedOut: boolean }): TestDiscoveryOutcome;
+  /** After the test command: runs the new files that the output does not vouch for on their own, and judges. */
+  conclude(run: { timedOut: boolean }): Promise<TestDiscoveryOutcome>;
 }
 
 const JS_TEST = /\.(?:[cm]?[jt]sx?)$/;
@@ -43,8 +51,8 @@ const MAX_DIRECT_RUNS = 10;
 const DIRECT_RUN_TIMEOUT_MS = 60_000;
 /** All direct runs together; a hanging new test must not cost ten timeouts before the real run. */
 const DIRECT_RUNS_BUDGET_MS = 120_000;
-/** TAP result lines and spec result lines (✔ ✖ ﹣) of node's test runner; group 1 is the test name. */
-const NODE_RESULT = [/^\s*(?:not )?ok \d+ - (.+?)(?:\s+#\s*(?:TODO|SKIP)\b.*)?$/, /^\s*[✔✖﹣▶]\s+(.+?)(?:\s+\(\d+(?:\.\d+)?m?s\))?(?:\s+#\s*\w+.*)?$/];
+/** Test files larger than this are not read for their declared names (they are run on their own instead). */
+const MAX_DECLARING_BYTES = 512 * 1024;
 /** unittest -v: "test_add (pkg.test_x.CalcTest.test_add) ... ok" (3.11+) or "(pkg.test_x.CalcTest)". */
 const UNITTEST_RESULT = /^(\w+) \(([\w.]+)\)(?:\s|$)/;
 const UNITTEST_VERBOSE = / \.\.\. (?:ok|FAIL|ERROR|skipped|expected failure|unexpected success)\b/;
@@ -60,25 +68,20 @@ interface FileEvidence {
   /** Why a direct run told us nothing. */
   directProblem: string | null;
   mentioned: boolean;
+  /** The literal test names the file declares (node-test-names.ts). */
+  declared: string[];
 }
 
 export async function prepareTestDiscovery(opts: TestDiscoveryOptions): Promise<TestDiscovery | null> {
-  const candidates: string[] = [];
-  for (const file of [...new Set(opts.newTestFiles)]) {
-    if ((JS_TEST.test(file) || PY_TEST.test(file)) && (await pathExists(path.join(opts.dir, file)))) candidates.push(file);
-  }
-  if (candidates.length === 0) return null;
-  const resolved = await resolveTestCommand(opts.dir, opts.command);
   const evidence: FileEvidence[] = [];
-  const deadline = Date.now() + Math.min(opts.timeoutMs, DIRECT_RUNS_BUDGET_MS);
-  for (const [index, file] of candidates.entries()) {
-    const item: FileEvidence = { file, nodeNames: null, unittestKeys: null, pytestCount: null, directProblem: null, mentioned: false };
-    const left = deadline - Date.now();
-    if (index >= MAX_DIRECT_RUNS) item.directProblem = `only the first ${MAX_DIRECT_RUNS} new test files are run directly`;
-    else if (left <= 0) item.directProblem = "no time was left to run it directly";
-    else await runDirectly(item, applicable(resolved.runners, file), { ...opts, timeoutMs: Math.min(left, DIRECT_RUN_TIMEOUT_MS) });
+  for (const file of [...new Set(opts.newTestFiles)]) {
+    if (!(JS_TEST.test(file) || PY_TEST.test(file)) || !(await pathExists(path.join(opts.dir, file)))) continue;
+    const item: FileEvidence = { file, nodeNames: null, unittestKeys: null, pytestCount: null, directProblem: null, mentioned: false, declared: [] };
+    if (JS_TEST.test(file)) item.declared = declaredTestNames(await readDeclaring(path.join(opts.dir, file)));
     evidence.push(item);
   }
+  if (evidence.length === 0) return null;
+  const resolved = await resolveTestCommand(opts.dir, opts.command);
 
   const seenNodeNames = new Set<string>();
   const seenUnittestKeys = new Set<string>();
@@ -92,22 +95,32 @@ export async function prepareTestDiscovery(opts: TestDiscoveryOptions): Promise<
     observe(rawLine) {
       const line = stripAnsi(rawLine);
       for (const item of evidence) if (!item.mentioned && mentions(line, item.file)) item.mentioned = true;
-      for (const pattern of NODE_RESULT) {
-        const name = pattern.exec(line)?.[1];
-        if (name) seenNodeNames.add(unescapeTap(name));
-      }
+      const name = reportedTestName(line);
+      if (name) seenNodeNames.add(name);
       const unittest = UNITTEST_RESULT.exec(line);
       if (unittest) seenUnittestKeys.add(unittestKey(unittest[1]!, unittest[2]!));
       if (UNITTEST_VERBOSE.test(line)) unittestVerbose = true;
       if (LISTS_FILES.test(line)) listsFiles = true;
     },
-    conclude(run) {
+    async conclude(run) {
       const shown = `\`${opts.shownCommand}\``;
       if (run.timedOut) return { failures: [], notes: [`new tests: not confirmed, because ${shown} did not finish.`] };
+      const base = opts.baseTestNames?.();
+      const vouched = (item: FileEvidence) =>
+        item.mentioned || (base !== undefined && applicable(resolved.runners, item.file).some((r) => r.kind === "node") && onlyNewNamesRan(item.declared, seenNodeNames, base));
+      await runDirectlyWithin(
+        evidence.filter((item) => !vouched(item)),
+        resolved.runners,
+        opts,
+      );
       const failures: string[] = [];
       const notes: string[] = [];
       const ran: string[] = [];
       for (const item of evidence) {
+        if (vouched(item)) {
+          ran.push(item.file);
+          continue;
+        }
         const verdicts = applicable(resolved.runners, item.file).map((runner) => verdictFor(runner, item, { seenNodeNames, seenUnittestKeys, unittestVerbose, listsFiles }));
         if (item.mentioned || verdicts.includes("ran")) ran.push(item.file);
         else if (verdicts.includes("not run") && !verdicts.includes("unknown") && resolved.unknown.length === 0) {
@@ -125,6 +138,27 @@ export async function prepareTestDiscovery(opts: TestDiscoveryOptions): Promise<
       return { failures, notes };
     },
   };
+}
+
+/** Every declared name was reported by the change's run, and none by the base commit's: the file ran. */
+function onlyNewNamesRan(declared: string[], seen: ReadonlySet<string>, base: ReadonlySet<string>): boolean {
+  return declared.length > 0 && declared.every((name) => seen.has(name) && !base.has(name));
+}
+
+async function readDeclaring(file: string): Promise<string> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  return text.length > MAX_DECLARING_BYTES ? "" : text;
+}
+
+/** The direct runs, one file after another, within one time budget for all. */
+async function runDirectlyWithin(items: FileEvidence[], runners: TestRunner[], opts: TestDiscoveryOptions): Promise<void> {
+  const deadline = Date.now() + Math.min(opts.timeoutMs, DIRECT_RUNS_BUDGET_MS);
+  for (const [index, item] of items.entries()) {
+    const left = deadline - Date.now();
+    if (index >= MAX_DIRECT_RUNS) item.directProblem = `only the first ${MAX_DIRECT_RUNS} new test files are run directly`;
+    else if (left <= 0) item.directProblem = "no time was left to run it directly";
+    else await runDirectly(item, applicable(runners, item.file), { ...opts, timeoutMs: Math.min(left, DIRECT_RUN_TIMEOUT_MS) });
+  }
 }
 
 type Verdict = "ran" | "not run" | "unknown";
@@ -180,8 +214,8 @@ async function runDirectly(item: FileEvidence, runners: TestRunner[], opts: Test
       onLine: (raw) => {
         const line = stripAnsi(raw);
         if (runner.kind === "node") {
-          const name = NODE_RESULT[0]!.exec(line)?.[1];
-          if (name && !mentions(name, item.file)) names.add(unescapeTap(name));
+          const name = reportedTestName(line, "tap");
+          if (name && !mentions(name, item.file)) names.add(name);
         } else if (runner.kind === "unittest") {
           const match = UNITTEST_RESULT.exec(line);
           if (match) names.add(unittestKey(match[1]!, match[2]!));
@@ -228,8 +262,4 @@ function unittestKey(method: string, dotted: string): string {
   // 3.11+ prints module.Class.method, older versions module.Class.
   const className = parts.at(-1) === method ? parts.at(-2) : parts.at(-1);
   return `${className}.${method}`;
-}
-
-function unescapeTap(name: string): string {
-  return name.replace(/\\([#\\])/g, "$1");
 }
