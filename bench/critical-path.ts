@@ -13,7 +13,7 @@ import { cpuTree } from "./cpu-tree.js";
 
 const LOW_MS = 300;
 const HIGH_MS = 1_500;
-const RUNS = 3;
+const RUNS = 5;
 const ROLES = ["architect", "developer", "tester", "reviewer", "documenter", "summarizer"];
 
 interface Measured {
@@ -134,7 +134,7 @@ export async function breakdown(row: (name: string, value: string) => void): Pro
     }
   }
   await cpu?.close();
-  const name = "critical path breakdown, model instant (median of 3)";
+  const name = `critical path breakdown, model instant (median of ${RUNS})`;
   for (const [part, values] of Object.entries(parts)) row(`${name}: ${part}`, `${(median(values) / 1000).toFixed(2)} s`);
   if (cpuMs.length) {
     const cores = os.availableParallelism();
