@@ -126,7 +126,7 @@ export async function breakdown(row: (name: string, value: string) => void): Pro
       add("the crew, model instant", crewEnd - crewStart);
       add("  of which repository context (before the architect)", span("repository context"));
       add("  of which static checks (syntax of the developer's files, beside the parallel phase)", span("static checks"));
-      add("  of which round-0 checks (syntax of the rest ∥ the new tests run alone; then npm test)", span("checks"));
+      add("  of which round-0 checks (syntax of the rest ∥ npm test; a new test file runs alone only when the output cannot vouch for it)", span("checks"));
       add("the crew's end → last GitHub write (push, PR, label, stats comment, final status, lock release)", lastWrite - crewEnd);
       add("last write → the process exits", exited - lastWrite);
     } finally {
