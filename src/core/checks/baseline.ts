@@ -33,7 +33,7 @@ export const baselineSchema = z.object({
   reason: z.string().optional(),
   /**
    * Every test name node's test runner reported, passing or not (node-test-names.ts); absent when the run
-   * reported more than can be kept. A new test file whose tests have names none of these has, and which the
+   * timed out or reported more than can be kept. A new test file whose tests have names none of these has, and which the
    * change's run reports, ran: it need not be run again on its own (test-discovery.ts).
    */
   testNames: z.array(z.string()).optional(),
@@ -146,7 +146,8 @@ async function measure(opts: BaselineOptions, commit: string, command: string, s
       failuresComplete: status === "pass" || complete,
       durationMs: result.durationMs,
       network: result.network,
-      ...(testNames.size <= MAX_TEST_NAMES ? { testNames: [...testNames] } : {}),
+      // A run cut short has not reported every old name: its list would vouch for an old name as new.
+      ...(status !== "timeout" && testNames.size <= MAX_TEST_NAMES ? { testNames: [...testNames] } : {}),
       ...(status === "timeout" ? { reason: `the test command did not finish within ${opts.timeoutMs / 1000} s on the base commit` } : {}),
     };
     if (status !== "timeout") await toDisk(opts.cacheDir, key, baseline);

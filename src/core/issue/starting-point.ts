@@ -32,7 +32,8 @@ export async function startingPoint(
   input: StartingInput,
   deps: {
     forge: ForgeClient;
-    /** The clone, possibly still on its way: the listing of the remote does not wait for it. */ repoDir: string | Promise<string>;
+    /** The clone, possibly still on its way: the listing of the remote does not wait for it. */
+    repoDir: string | Promise<string>;
     remote: RemoteAccess;
   },
 ): Promise<Starting | { skip: string }> {
