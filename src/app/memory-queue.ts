@@ -50,6 +50,7 @@ export class MemoryJobQueue implements JobQueue {
   private readonly pending = new FairQueue<Entry>();
   private readonly byKey = new Map<string, Slot>();
   private readonly running = new Set<Promise<void>>();
+  private readonly runningPerRepository = new Map<string, number>();
   private readonly deliveries = new Map<string, string>();
   private readonly totals = { completed: 0, failed: 0 };
   private closing = false;
@@ -163,7 +164,7 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   private runningIn(repository: string): number {
-    return this.entries().filter((entry) => entry.state === "running" && repositoryOf(entry) === repository).length;
+    return this.runningPerRepository.get(repository) ?? 0;
   }
 
   private newEntry(key: string, job: CodegenJob): Entry {
@@ -223,7 +224,20 @@ export class MemoryJobQueue implements JobQueue {
     }
   }
 
+  /** Counted as it runs: the fair queue asks for every repository's count at every start (a burst: 200 × 20). */
   private async run(entry: Entry): Promise<void> {
+    const repository = repositoryOf(entry);
+    this.runningPerRepository.set(repository, this.runningIn(repository) + 1);
+    try {
+      await this.runAttempt(entry);
+    } finally {
+      const left = this.runningIn(repository) - 1;
+      if (left > 0) this.runningPerRepository.set(repository, left);
+      else this.runningPerRepository.delete(repository);
+    }
+  }
+
+  private async runAttempt(entry: Entry): Promise<void> {
     entry.state = "running";
     const started = Date.now();
     this.events.emit({ type: "started", jobId: entry.id, job: entry.job, attempt: entry.attempt });
