@@ -5,7 +5,8 @@ import { readdir, readFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
-import { addRepo, OWNER, deliver, labeled, REPO_FILES, shoutAnswer, spawnCli, startWorld, waitFor, type AppWorld, type ChildApp, type LogLine } from "../test/app/app-fixture.js";
+import { sendDeliveries } from "./delivery-client.js";
+import { addRepo, OWNER, labeled, REPO_FILES, shoutAnswer, spawnCli, startWorld, waitFor, type AppWorld, type ChildApp, type LogLine } from "../test/app/app-fixture.js";
 import { defaultConcurrency } from "../src/app/settings.js";
 import { HAS_REDIS, startRedis } from "../test/app/redis-server.js";
 
@@ -37,9 +38,9 @@ export default async function appBench(row: Row): Promise<void> {
 }
 
 /**
- * What this client measures against a server that answers at once (no app): the floor under every ack figure
- * below on this machine — the deliveries are signed, sent and read back by one Node process, over fresh
- * connections. The first burst opens the connections; the second reuses them.
+ * What the delivery client (a process of its own, bench/delivery-client.ts) measures against a server that
+ * answers at once (no app): the floor under every ack figure below on this machine. The deliveries of a burst
+ * open their own connections; the second 200 reuse the first 200's.
  */
 export async function ackFloor(row: Row): Promise<void> {
   const server = http.createServer((request, response) => {
@@ -49,20 +50,16 @@ export async function ackFloor(row: Row): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const payload = { action: "labeled", issue: { number: 1, title: "Add shout", body: "Add a shout(text) helper. ".repeat(100) }, sender: { login: "alice" } };
+  const many = (count: number) => Array.from({ length: count }, () => ({ event: "issues", payload }));
   try {
-    for (const [count, label] of [
-      [20, "20 deliveries, new connections"],
-      [200, "200 deliveries, new connections"],
-      [200, "200 deliveries again, connections reused"],
+    const [twenty] = await sendDeliveries(url, many(20));
+    const [fresh, reused] = await sendDeliveries(url, many(200), 2);
+    for (const [label, answers] of [
+      ["20 deliveries, new connections", twenty!],
+      ["200 deliveries, new connections", fresh!],
+      ["200 deliveries again, connections reused", reused!],
     ] as const) {
-      const acks = await Promise.all(
-        Array.from({ length: count }, async () => {
-          const sent = performance.now();
-          await deliver(url, "issues", payload);
-          return performance.now() - sent;
-        }),
-      );
-      row(`app: ack floor (a server that answers at once, same client): ${label}: p50 / p99 / max`, percentiles(acks));
+      row(`app: ack floor (a server that answers at once, the same client process): ${label}: p50 / p99 / max`, percentiles(answers.map((answer) => answer.ms)));
     }
   } finally {
     server.close();
@@ -243,12 +240,9 @@ async function metrics(app: { url: string }): Promise<Metrics["jobs"]> {
 async function burst(app: ChildApp & { url: string }, world: AppWorld, issues: Array<[string, number]>): Promise<Burst> {
   const before = await metrics(app);
   const started = performance.now();
-  const answers = await Promise.all(
-    issues.map(async ([repo, number]) => {
-      const sent = performance.now();
-      const answer = await deliver(app.url, "issues", labeled(world, repo, number));
-      return { ms: performance.now() - sent, status: answer.status };
-    }),
+  const [answers] = await sendDeliveries(
+    app.url,
+    issues.map(([repo, number]) => ({ event: "issues", payload: labeled(world, repo, number) })),
   );
   const after = await waitFor(
     "the jobs",
@@ -260,7 +254,7 @@ async function burst(app: ChildApp & { url: string }, world: AppWorld, issues: A
     30 * 60_000,
   );
   const completed = after.completed + after.failed - before.completed - before.failed;
-  return { acks: answers.map((answer) => answer.ms), statuses: answers.map((answer) => answer.status), wallMs: performance.now() - started, completed };
+  return { acks: answers!.map((answer) => answer.ms), statuses: answers!.map((answer) => answer.status), wallMs: performance.now() - started, completed };
 }
 
 function finishedJobs(app: ChildApp): LogLine[] {
