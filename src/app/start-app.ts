@@ -18,10 +18,11 @@ import { MemoryLabelCache, type TriggerLabelCache } from "./trigger-label-cache.
 import { codegenWebhooks } from "./webhook-handlers.js";
 
 /**
- * In-process jobs start once deliveries pause for 20 ms (at most 200 ms after the first): a burst of labels is
+ * In-process jobs start once deliveries pause for 20 ms (at most 1 s after the first): a burst of labels is
  * acknowledged first, and its jobs' clones and processes do not sit in front of the answers (docs/app.md).
+ * 200 deliveries take ~250 ms to answer on 2 cores: with 200 ms, jobs started inside the burst's tail.
  */
-const BURST_QUIET = { quietMs: 20, maxMs: 200 };
+const BURST_QUIET = { quietMs: 20, maxMs: 1_000 };
 
 /**
  * `codegen-crew app`: the webhook server. Without REDIS_URL it also runs the jobs (in-process queue);
