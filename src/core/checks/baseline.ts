@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { CancelledError, errorMessage } from "../errors.js";
+import { isObjectId } from "../workspace/git-files.js";
 import { Git } from "../workspace/git.js";
 import type { CheckCommands } from "./detect-commands.js";
 import { FailingTestCollector, stripAnsi } from "./failures.js";
@@ -64,7 +65,6 @@ export interface BaselineOptions {
 
 /** Beyond this many names the list is dropped (the cache file stays small); new test files are then run on their own. */
 const MAX_TEST_NAMES = 20_000;
-const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const DEPENDENCY_DIRS = ["node_modules", ".venv", "venv"];
 
 /**
@@ -91,7 +91,7 @@ export function runBaseline(opts: BaselineOptions): Promise<Baseline> {
     let commit: string;
     try {
       // A full sha (what the crew passes) needs no resolving; one that is no commit here fails at `worktree add`.
-      commit = FULL_SHA.test(opts.baseCommit) ? opts.baseCommit : await (await Git.open(opts.repoDir)).revParse(opts.baseCommit);
+      commit = isObjectId(opts.baseCommit) ? opts.baseCommit : await (await Git.open(opts.repoDir)).revParse(opts.baseCommit);
     } catch (error) {
       return unusable("error", `the base commit could not be resolved: ${errorMessage(error)}`);
     }

@@ -49,7 +49,7 @@ const JS_TEST = /\.(?:[cm]?[jt]sx?)$/;
 const PY_TEST = /\.py$/;
 const MAX_DIRECT_RUNS = 10;
 const DIRECT_RUN_TIMEOUT_MS = 60_000;
-/** All direct runs together; a hanging new test must not cost ten timeouts before the real run. */
+/** All direct runs together; a hanging new test must not cost the round ten timeouts after the real run. */
 const DIRECT_RUNS_BUDGET_MS = 120_000;
 /** Test files larger than this are not read for their declared names (they are run on their own instead). */
 const MAX_DECLARING_BYTES = 512 * 1024;

@@ -4,8 +4,8 @@ import { ContentReader } from "./content-reader.js";
 import type { RepoContext, RepoContextFile, ContextReason } from "./context-types.js";
 import { classifyPath, isManifest, isReadme, MANIFEST_FILES, type Exclusion } from "./file-classifier.js";
 import { INSTRUCTION_FILE_TOKENS, INSTRUCTIONS_SHARE, isInstructionFile, nestedInstructionFiles, rootInstructionFiles } from "./instructions.js";
-import { listRepoFiles } from "./list-files.js";
-import { extractTaskTerms, findNamedFiles, rankRelevantFiles } from "./relevance.js";
+import { listRepoFiles, type RepoFileList } from "./list-files.js";
+import { extractTaskTerms, findNamedFiles, rankRelevantFiles, type TaskTerms } from "./relevance.js";
 import { renderFileBlock, renderRepoContext } from "./render-context.js";
 import { realRepoRoot } from "./safe-read.js";
 import { TokenMeter } from "./token-meter.js";
@@ -53,9 +53,9 @@ export async function buildRepoContext(opts: BuildRepoContextOptions): Promise<R
 
 interface Survey {
   opts: BuildRepoContextOptions;
-  listing: Awaited<ReturnType<typeof listRepoFiles>>;
+  listing: RepoFileList;
   reader: ContentReader;
-  terms: ReturnType<typeof extractTaskTerms>;
+  terms: TaskTerms;
 }
 
 async function chooseContext({ opts, listing, reader, terms }: Survey, meter: TokenMeter): Promise<RepoContext> {

@@ -67,8 +67,13 @@ async function readLooseBranch(dirs: GitDirs, branch: string): Promise<string | 
   return readLooseRef(dirs, `refs/heads/${branch}`);
 }
 
+/** A ref name that is a plain relative path under the git directory (no empty, "." or ".." part). */
+function isPlainRefPath(ref: string): boolean {
+  return !ref.split("/").some((part) => part === "" || part === "." || part === "..");
+}
+
 async function readLooseRef(dirs: GitDirs, ref: string): Promise<string | null> {
-  if (ref.split("/").some((part) => part === "" || part === "." || part === "..")) return null;
+  if (!isPlainRefPath(ref)) return null;
   const sha = (await readFile(path.join(dirs.commonDir, ...ref.split("/")), "utf8").catch(() => "")).trim();
   return OBJECT_ID.test(sha) ? sha : null;
 }
@@ -78,7 +83,7 @@ async function readLooseRef(dirs: GitDirs, ref: string): Promise<string | null> 
  * packed-refs line. Null when the repository keeps its refs elsewhere (reftable) or the layout is unknown.
  */
 export async function refExistsOnDisk(worktree: string, ref: string): Promise<boolean | null> {
-  if (!/^refs\//.test(ref) || ref.split("/").some((part) => part === "" || part === "." || part === "..")) return null;
+  if (!/^refs\//.test(ref) || !isPlainRefPath(ref)) return null;
   const dirs = await gitDirsOf(worktree);
   if (!dirs) return null;
   const [reftable, refsDir, loose] = await Promise.all([
